@@ -1,0 +1,48 @@
+"""The ``ob-restore`` command line.
+
+Each subcommand lives in its own module of this package and contributes a
+``register(subparsers)`` function that adds its parser and sets ``handler`` to
+a function taking the parsed arguments and returning the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from .._version import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+
+_SUBCOMMANDS: tuple[Any, ...] = ()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ob-restore",
+        description=(
+            "Restore OceanBase Cloud tenants from backup, one or thousands at a time, "
+            "and prove a disaster-recovery plan works."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in _SUBCOMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return EXIT_BAD_INPUT
+    exit_code: int = handler(args)
+    return exit_code
