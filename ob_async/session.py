@@ -1,0 +1,395 @@
+"""The session layer: one aiohttp ``ClientSession``, digest auth, and the envelope.
+
+:class:`Session` is the only place that does I/O. For each call it
+
+1. builds the URL itself, already encoded, so that the request-target the
+   digest response is computed over is byte for byte the one aiohttp sends;
+2. adds ``X-Ob-Project-Id`` and the ``requestId`` query parameter;
+3. drives the pure digest engine (:mod:`ob_async.digest`) over the exchange.
+   Until the first challenge has been answered, calls pass one at a time
+   through a lock, so a cold burst of N calls costs one 401, not N; after that
+   every call authenticates pre-emptively in one round trip;
+4. reads the body under a size limit and maps every failure onto the
+   :mod:`ob_async.errors` hierarchy (transport failures say whether the request
+   may have reached the server);
+5. opens the envelope (:mod:`ob_async.envelope`).
+
+Credentials never leave the configured origin: redirects are not followed, and
+the digest engine is bound to the origin too. Nothing here logs a header, and
+the AccessKey secret is read only by the digest engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import ssl
+import time
+import uuid
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Any
+from urllib.parse import quote, urlencode
+
+import aiohttp
+import attrs
+from multidict import CIMultiDictProxy
+from yarl import URL
+
+from ._version import __version__
+from .credentials import Credentials
+from .digest import DigestAuth, DigestResponse
+from .envelope import open_envelope
+from .errors import InvalidInputError, ProtocolError, TransportError
+from .models import Envelope
+
+logger = logging.getLogger("ob_async.session")
+
+_JSON_CONTENT_TYPES = ("application/json", "text/json")
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
+
+
+def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value <= 0:
+        raise InvalidInputError(f"must be positive, got {value}", where=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class ClientConfig:
+    """Connection limits, timeouts and safety switches of one client."""
+
+    connect_timeout: float = attrs.field(default=10.0, validator=_positive)
+    """Seconds to establish a connection (TCP and TLS)."""
+    read_timeout: float = attrs.field(default=60.0, validator=_positive)
+    """Seconds without any byte from the server before an exchange is abandoned."""
+    total_timeout: float = attrs.field(default=120.0, validator=_positive)
+    """Seconds one HTTP exchange may take in all, body included."""
+    max_connections: int = attrs.field(default=100, validator=_positive)
+    max_response_bytes: int = attrs.field(default=8 * 1024 * 1024, validator=_positive)
+    """Larger bodies are refused with a ProtocolError instead of being buffered."""
+    allow_insecure_http: bool = False
+    """Allow ``http://`` to a host that is not loopback (the secret's digest travels in clear)."""
+    verify_tls: bool = True
+    user_agent: str = f"ob-async/{__version__}"
+    prefer_auth_int: bool = True
+    """Answer ``qop=auth-int`` when offered, which also protects the body."""
+
+
+@attrs.frozen
+class RawResponse:
+    """An HTTP answer before the envelope is opened."""
+
+    status: int
+    headers: CIMultiDictProxy[str]
+    body: bytes
+
+
+def parse_endpoint(endpoint: str, *, allow_insecure_http: bool) -> URL:
+    """Validate the configured base URL; refuse plain HTTP off loopback unless allowed."""
+    try:
+        url = URL(endpoint.strip())
+    except (ValueError, TypeError) as error:
+        raise InvalidInputError(f"not a URL: {error}", where="endpoint") from None
+    if url.scheme not in ("http", "https") or not url.host:
+        raise InvalidInputError(
+            f"expected an http(s) URL such as https://api-cloud.oceanbase.com, got {endpoint!r}",
+            where="endpoint",
+        )
+    if url.user or url.password:
+        raise InvalidInputError(
+            "must not carry credentials; they come from the environment or a file",
+            where="endpoint",
+        )
+    if url.query_string or url.fragment:
+        raise InvalidInputError("must not have a query or a fragment", where="endpoint")
+    if url.scheme == "http" and not allow_insecure_http and not _is_loopback(url.host):
+        raise InvalidInputError(
+            f"plain http:// to {url.host} would expose the requests to anyone on the path; "
+            "use https://, or allow it explicitly (allow_insecure_http / --insecure-http)",
+            where="endpoint",
+        )
+    return url.with_path(url.path.rstrip("/"))
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def new_request_id() -> str:
+    """A fresh requestId (UUID4), as the API's examples use."""
+    return str(uuid.uuid4())
+
+
+class Session:
+    """Authenticated access to one API endpoint for one project."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        credentials: Credentials,
+        project_id: str,
+        config: ClientConfig | None = None,
+    ) -> None:
+        if not project_id or not project_id.strip():
+            raise InvalidInputError("is empty; set OB_PROJECT_ID", where="project_id")
+        self.config = config or ClientConfig()
+        self.base_url = parse_endpoint(
+            endpoint, allow_insecure_http=self.config.allow_insecure_http
+        )
+        self.origin = str(self.base_url.origin())
+        self.project_id = project_id
+        self.access_key_id = credentials.access_key_id
+        self._base = str(self.base_url)
+        self._auth = DigestAuth(
+            credentials.access_key_id,
+            credentials.reveal_secret(),
+            origin=self.origin,
+            prefer_auth_int=self.config.prefer_auth_int,
+        )
+        self._handshake_lock = asyncio.Lock()
+        self._warm = False
+        self._http: aiohttp.ClientSession | None = None
+        common = {
+            "X-Ob-Project-Id": project_id,
+            "Accept": "application/json",
+            "User-Agent": self.config.user_agent,
+        }
+        self._get_headers = common
+        self._body_headers = {**common, "Content-Type": "application/json"}
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(endpoint={self._base!r}, project_id={self.project_id!r}, "
+            f"access_key_id={self.access_key_id!r})"
+        )
+
+    async def __aenter__(self) -> Session:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        """Create the connection pool (inside the running event loop)."""
+        if self._http is not None:
+            return
+        config = self.config
+        ssl_setting: ssl.SSLContext | bool = True if config.verify_tls else False
+        connector = aiohttp.TCPConnector(
+            limit=config.max_connections,
+            limit_per_host=config.max_connections,
+            ssl=ssl_setting,
+        )
+        self._http = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(
+                total=config.total_timeout,
+                connect=config.connect_timeout,
+                sock_read=config.read_timeout,
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=True,
+            raise_for_status=False,
+        )
+
+    async def close(self) -> None:
+        if self._http is not None:
+            http, self._http = self._http, None
+            await http.close()
+
+    @property
+    def closed(self) -> bool:
+        return self._http is None
+
+    # --- the call ---------------------------------------------------------------
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        request_id: str | None = None,
+    ) -> Envelope:
+        """One API call: the success envelope, or an :class:`~ob_async.errors.ObError`."""
+        rid = request_id or new_request_id()
+        response = await self.exchange(method, path, params=params, body=body, request_id=rid)
+        headers = response.headers
+        content_type = headers.get("Content-Type")
+        if content_type is not None and not _is_json_type(content_type):
+            return self._refuse_content_type(response, content_type, rid)
+        return open_envelope(response.status, response.body, headers=headers, request_id=rid)
+
+    async def exchange(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+        request_id: str,
+    ) -> RawResponse:
+        """One authenticated HTTP exchange, envelope unopened; redirects are refused."""
+        url = self.url(path, params, request_id)
+        debug = logger.isEnabledFor(logging.DEBUG)
+        if debug:
+            started = time.perf_counter()
+            logger.debug("requestId=%s %s %s", request_id, method, path)
+        if self._warm:
+            response = await self._authenticated(method, url, body, request_id)
+        else:
+            # Single flight: until one call has completed the handshake, calls go one at
+            # a time, so the waiting ones reuse its challenge instead of each taking a 401.
+            async with self._handshake_lock:
+                response = await self._authenticated(method, url, body, request_id)
+                self._warm = True
+        if debug:
+            logger.debug(
+                "requestId=%s HTTP %d in %.1f ms (%d bytes)",
+                request_id,
+                response.status,
+                (time.perf_counter() - started) * 1000,
+                len(response.body),
+            )
+        if 300 <= response.status < 400:
+            location = response.headers.get("Location", "nowhere")
+            raise ProtocolError(
+                f"HTTP {response.status} redirect to {location!r} refused: ob-async does not "
+                f"follow redirects, so that credentials stay with {self.origin}",
+                status=response.status,
+                request_id=request_id,
+            )
+        return response
+
+    def url(self, path: str, params: Mapping[str, str] | None, request_id: str) -> str:
+        """The encoded URL of a call; ``requestId`` is always the first query parameter."""
+        query = urlencode({"requestId": request_id, **(params or {})}, quote_via=quote)
+        return f"{self._base}{path}?{query}"
+
+    async def _authenticated(
+        self, method: str, url: str, body: bytes | None, request_id: str
+    ) -> RawResponse:
+        payload = b"" if body is None else body
+        flow = self._auth.flow(method, url, payload)
+        authorization = next(flow)
+        while True:
+            response = await self._send(method, url, body, authorization, request_id)
+            try:
+                authorization = flow.send(
+                    DigestResponse(
+                        response.status,
+                        tuple(response.headers.getall("WWW-Authenticate", ())),
+                    )
+                )
+            except StopIteration:
+                return response
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        body: bytes | None,
+        authorization: str | None,
+        request_id: str,
+    ) -> RawResponse:
+        http = self._http
+        if http is None:
+            raise RuntimeError("the session is not open; use 'async with ObClient(...)'")
+        headers = self._get_headers if body is None else self._body_headers
+        if authorization is not None:
+            headers = {**headers, "Authorization": authorization}
+        try:
+            async with http.request(
+                method,
+                URL(url, encoded=True),
+                data=body,
+                headers=headers,
+                allow_redirects=False,
+            ) as response:
+                payload = await self._read_body(response, request_id)
+                return RawResponse(response.status, response.headers, payload)
+        except aiohttp.ClientConnectorError as error:
+            raise TransportError(
+                f"cannot connect to {self.origin}: {error.strerror or error}",
+                may_have_reached_server=False,
+                request_id=request_id,
+            ) from error
+        except aiohttp.ConnectionTimeoutError as error:
+            raise TransportError(
+                f"connecting to {self.origin} timed out after {self.config.connect_timeout:g}s",
+                may_have_reached_server=False,
+                request_id=request_id,
+            ) from error
+        except aiohttp.ClientResponseError as error:
+            # aiohttp could not parse what came back: the server answered, but badly.
+            raise ProtocolError(
+                f"malformed HTTP response from {self.origin}: {error.message}",
+                request_id=request_id,
+            ) from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise TransportError(
+                f"{method} to {self.origin} failed after the request was sent: {_describe(error)}",
+                may_have_reached_server=True,
+                request_id=request_id,
+            ) from error
+
+    async def _read_body(self, response: aiohttp.ClientResponse, request_id: str) -> bytes:
+        limit = self.config.max_response_bytes
+        declared = response.content_length
+        if declared is not None and declared <= limit:
+            return await response.read()
+        if declared is not None:
+            raise self._too_large(response.status, f"declares {declared} bytes", request_id)
+        received = bytearray()
+        async for chunk in response.content.iter_chunked(64 * 1024):
+            received += chunk
+            if len(received) > limit:
+                raise self._too_large(response.status, f"exceeded {limit} bytes", request_id)
+        return bytes(received)
+
+    def _too_large(self, status: int, detail: str, request_id: str) -> ProtocolError:
+        return ProtocolError(
+            f"HTTP {status} response body {detail}; the limit is "
+            f"{self.config.max_response_bytes} bytes (ClientConfig.max_response_bytes)",
+            status=status,
+            request_id=request_id,
+        )
+
+    def _refuse_content_type(
+        self, response: RawResponse, content_type: str, request_id: str
+    ) -> Envelope:
+        # A failure envelope under the wrong label is still the API's refusal and keeps
+        # its class (a 429 stays throttling); a success is never taken from a non-JSON type.
+        open_envelope(
+            response.status, response.body, headers=response.headers, request_id=request_id
+        )
+        raise ProtocolError(
+            f"HTTP {response.status} with Content-Type {content_type!r}; the API sends JSON",
+            status=response.status,
+            request_id=request_id,
+        )
+
+
+def _is_json_type(content_type: str) -> bool:
+    media_type = content_type.split(";", 1)[0].strip().lower()
+    return media_type in _JSON_CONTENT_TYPES or media_type.endswith("+json")
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, TimeoutError | aiohttp.ServerTimeoutError):
+        return "timed out waiting for the response"
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
