@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
-import ssl
 import time
 import uuid
 from collections.abc import Mapping
@@ -186,11 +185,10 @@ class Session:
         if self._http is not None:
             return
         config = self.config
-        ssl_setting: ssl.SSLContext | bool = True if config.verify_tls else False
         connector = aiohttp.TCPConnector(
             limit=config.max_connections,
             limit_per_host=config.max_connections,
-            ssl=ssl_setting,
+            ssl=config.verify_tls,
         )
         self._http = aiohttp.ClientSession(
             connector=connector,

@@ -53,7 +53,7 @@ def test_from_file(tmp_path: Path) -> None:
 def test_file_readable_by_group_or_others_is_refused(tmp_path: Path, mode: int) -> None:
     file = write(tmp_path / "creds", f"OB_ACCESS_KEY_ID=AK\nOB_ACCESS_KEY_SECRET={SECRET}\n", mode)
     with pytest.raises(
-        InvalidInputError, match="accessible by group or others.*chmod 600"
+        InvalidInputError, match=r"accessible by group or others.*chmod 600"
     ) as caught:
         Credentials.from_file(file)
     assert SECRET not in str(caught.value)

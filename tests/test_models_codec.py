@@ -126,7 +126,7 @@ def test_every_problem_of_a_wire_request_is_named_with_its_path() -> None:
 
 def test_missing_seed_required_wire_fields_are_listed() -> None:
     body = {k: v for k, v in SEED_BODY.items() if k not in ("fromRemote", "restoreMode")}
-    with pytest.raises(InvalidInputError, match="missing required field.*fromRemote, restoreMode"):
+    with pytest.raises(InvalidInputError, match=r"missing required field.*fromRemote, restoreMode"):
         codec.from_wire(RestoreRequest, body)
 
 
