@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from urllib.parse import quote
 
 from .codec import format_time, from_wire, structure_page, to_json_bytes
@@ -210,7 +210,7 @@ def _check_paging(page_number: int, page_size: int) -> None:
         )
 
 
-def _data(envelope: Envelope, cls: Any, operation: str) -> Any:
+def _data(envelope: Envelope, cls: type[T], operation: str) -> T:
     try:
         return from_wire(cls, envelope.data)
     except InvalidInputError as error:

@@ -1,19 +1,31 @@
 """``ObClient``: the one object an application holds to talk to OceanBase Cloud.
 
 It owns a :class:`~ob_async.session.Session` (one aiohttp connection pool and
-the digest state) and offers every API operation of :class:`~ob_async.api.OpenApi`.
+the digest state), offers every API operation of :class:`~ob_async.api.OpenApi`,
+and adds the orchestration a restore needs: :meth:`ObClient.submit_restore`
+(retried, exactly-once, see :mod:`ob_async.submit`) and
+:meth:`ObClient.wait_until_online` (coalesced polling, see :mod:`ob_async.poll`).
+State shared by all calls of a client lives here: the retry budget, the
+adaptive send rate and the watchers.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from types import TracebackType
 
 from .api import OpenApi
+from .clock import SYSTEM_CLOCK, Clock
 from .credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
 from .errors import InvalidInputError
+from .models import RestoreRequest
+from .poll import PollConfig, RestoreOutcome, WatcherPool
+from .retry import RetryPolicy, RetryQuota
 from .session import ClientConfig, Session
+from .submit import RestoreSubmission, Submitter, SubmitterConfig
+from .throttle import AdaptiveRateLimiter, ThrottleConfig
 
 ENV_ENDPOINT = "OB_ENDPOINT"
 DEFAULT_ENDPOINT = "https://api-cloud.oceanbase.com"
@@ -35,8 +47,74 @@ class ObClient(OpenApi):
         project_id: str,
         *,
         config: ClientConfig | None = None,
+        retry_policy: RetryPolicy | None = None,
+        retry_quota: RetryQuota | None = None,
+        throttle: ThrottleConfig | None = None,
+        poll: PollConfig | None = None,
+        submitter: SubmitterConfig | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
-        super().__init__(Session(endpoint, credentials, project_id, config))
+        self.limiter = AdaptiveRateLimiter(throttle, clock=clock)
+        super().__init__(Session(endpoint, credentials, project_id, config, limiter=self.limiter))
+        self.clock = clock
+        self.retry_quota = retry_quota or RetryQuota()
+        self.submitter = Submitter(
+            self, policy=retry_policy, quota=self.retry_quota, config=submitter, clock=clock
+        )
+        self.watchers = WatcherPool(self, config=poll, clock=clock)
+
+    async def submit_restore(
+        self,
+        instance_id: str,
+        request: RestoreRequest,
+        *,
+        request_id: str | None = None,
+        policy: RetryPolicy | None = None,
+        wait: bool = False,
+        timeout: float = 90 * 60,
+        poll: PollConfig | None = None,
+        submission: RestoreSubmission | None = None,
+        reconcile_first: bool = False,
+    ) -> RestoreSubmission:
+        """Submit one restore with retries, never twice; optionally wait for ONLINE.
+
+        Returns the :class:`RestoreSubmission` record whatever the outcome (check
+        ``.ok`` or call ``.raise_for_outcome()``). To keep the record when the
+        call may be cancelled, create it first with ``RestoreSubmission.new(...)``
+        and pass it as ``submission``: a cancelled submission is left ``UNKNOWN``
+        or ``CANCELLED`` there, ready to be passed back with ``reconcile_first=True``.
+        """
+        if submission is None:
+            submission = RestoreSubmission.new(instance_id, request, request_id=request_id)
+        await self.submitter.submit(submission, policy=policy, reconcile_first=reconcile_first)
+        if wait and submission.submitted:
+            submission.restore = await self.wait_until_online(
+                submission.target_instance_id,
+                submission.target_tenant_name,
+                timeout=timeout,
+                poll=poll,
+                started_at=submission.first_attempt_at,
+            )
+        return submission
+
+    async def wait_until_online(
+        self,
+        instance_id: str,
+        tenant_name: str,
+        *,
+        timeout: float,
+        poll: PollConfig | None = None,
+        started_at: datetime | None = None,
+    ) -> RestoreOutcome:
+        """Wait for a restored tenant: ONLINE, failed, vanished or timed out.
+
+        Waits on the same instance share one poller that lists the instance's
+        tenants once per interval. ``started_at`` (default: now) is where the
+        measured recovery time starts.
+        """
+        return await self.watchers.wait(
+            instance_id, tenant_name, timeout=timeout, config=poll, started_at=started_at
+        )
 
     @classmethod
     def from_env(
@@ -75,7 +153,9 @@ class ObClient(OpenApi):
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self.session.close()
+        await self.close()
 
     async def close(self) -> None:
+        """Stop every watcher and close the connection pool."""
+        await self.watchers.close()
         await self.session.close()

@@ -172,14 +172,10 @@ def _envelope(document: Mapping[str, Any], request_id: str) -> Envelope:
         data=document.get("data"),
         request_id=_optional_text(document.get("requestId")) or request_id,
         server=_optional_text(document.get("server")),
-        cost=float(cost) if _is_number(cost) else None,
+        cost=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
         total_count=total if isinstance(total, int) and not isinstance(total, bool) else None,
         extra=extra if isinstance(extra, dict) else None,
     )
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _optional_text(value: object) -> str | None:

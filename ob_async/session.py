@@ -5,14 +5,15 @@
 1. builds the URL itself, already encoded, so that the request-target the
    digest response is computed over is byte for byte the one aiohttp sends;
 2. adds ``X-Ob-Project-Id`` and the ``requestId`` query parameter;
-3. drives the pure digest engine (:mod:`ob_async.digest`) over the exchange.
+3. waits its turn under the client's adaptive send rate (:mod:`ob_async.throttle`);
+4. drives the pure digest engine (:mod:`ob_async.digest`) over the exchange.
    Until the first challenge has been answered, calls pass one at a time
    through a lock, so a cold burst of N calls costs one 401, not N; after that
    every call authenticates pre-emptively in one round trip;
-4. reads the body under a size limit and maps every failure onto the
+5. reads the body under a size limit and maps every failure onto the
    :mod:`ob_async.errors` hierarchy (transport failures say whether the request
    may have reached the server);
-5. opens the envelope (:mod:`ob_async.envelope`).
+6. opens the envelope (:mod:`ob_async.envelope`).
 
 Credentials never leave the configured origin: redirects are not followed, and
 the digest engine is bound to the origin too. Nothing here logs a header, and
@@ -42,6 +43,7 @@ from .digest import DigestAuth, DigestResponse
 from .envelope import open_envelope
 from .errors import InvalidInputError, ProtocolError, TransportError
 from .models import Envelope
+from .throttle import AdaptiveRateLimiter
 
 logger = logging.getLogger("ob_async.session")
 
@@ -134,6 +136,8 @@ class Session:
         credentials: Credentials,
         project_id: str,
         config: ClientConfig | None = None,
+        *,
+        limiter: AdaptiveRateLimiter | None = None,
     ) -> None:
         if not project_id or not project_id.strip():
             raise InvalidInputError("is empty; set OB_PROJECT_ID", where="project_id")
@@ -151,6 +155,7 @@ class Session:
             origin=self.origin,
             prefer_auth_int=self.config.prefer_auth_int,
         )
+        self.limiter = limiter
         self._handshake_lock = asyncio.Lock()
         self._warm = False
         self._http: aiohttp.ClientSession | None = None
@@ -309,6 +314,9 @@ class Session:
         headers = self._get_headers if body is None else self._body_headers
         if authorization is not None:
             headers = {**headers, "Authorization": authorization}
+        limiter = self.limiter
+        if limiter is not None:
+            await limiter.acquire()
         try:
             async with http.request(
                 method,
@@ -317,6 +325,8 @@ class Session:
                 headers=headers,
                 allow_redirects=False,
             ) as response:
+                if limiter is not None:
+                    limiter.observe(response.status)
                 payload = await self._read_body(response, request_id)
                 return RawResponse(response.status, response.headers, payload)
         except aiohttp.ClientConnectorError as error:

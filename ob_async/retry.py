@@ -1,0 +1,241 @@
+"""The retry policy: which failures to retry, how long to wait, and whether the budget allows.
+
+Tenacity does the looping; this module supplies its strategies, each small and
+swappable, in the manner of botocore's standard retry mode:
+
+- :class:`RetryChecker` decides whether a failure is worth another attempt
+  (transport failures, 429, 500/502/503/504, gateway pages), and whether it is
+  *ambiguous*: the server may have acted on the request, so a non-idempotent
+  call must be reconciled before it is sent again.
+- :class:`Backoff` computes the wait: exponential with full jitter, with the
+  server's ``Retry-After`` honoured as a floor (capped).
+- :class:`RetryQuota` is the budget shared by every call of one client: a token
+  bucket that retries drain and successes refill, so an outage does not
+  multiply the load on the API.
+- :class:`RetryPolicy` holds the limits (attempts, overall deadline) and builds
+  a fresh ``tenacity.AsyncRetrying`` for each call — a shared one would mix
+  the state of concurrent calls.
+
+Adaptive throttling of the send rate lives in :mod:`ob_async.throttle`.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+import tenacity
+
+from .clock import SYSTEM_CLOCK, Clock
+from .errors import (
+    InvalidInputError,
+    ObError,
+    ProtocolError,
+    ServerError,
+    ThrottledError,
+    TransportError,
+)
+
+RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
+# A 503 or 429 says the server did not take the work on; a 500 or a gateway failure
+# may come after the backend acted.
+_NOT_PROCESSED_STATUSES = frozenset({429, 503})
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
+    if value < 0:
+        raise InvalidInputError(f"must not be negative, got {value}", where=attribute.name)
+
+
+@attrs.frozen(kw_only=True)
+class RetryChecker:
+    """Classifies failures: retryable or not, ambiguous or not."""
+
+    retryable_statuses: frozenset[int] = RETRYABLE_SERVER_STATUSES
+
+    def is_retryable(self, error: BaseException) -> bool:
+        if isinstance(error, TransportError | ThrottledError):
+            return True
+        if isinstance(error, ServerError):
+            return error.status in self.retryable_statuses
+        if isinstance(error, ProtocolError):
+            # Garbage under a 429/5xx status is a gateway talking; garbage under 200
+            # is a damaged answer from the API, as transient as a reset.
+            return error.is_gateway_failure or error.status is None or 200 <= error.status < 300
+        return False
+
+    def is_ambiguous(self, error: BaseException) -> bool:
+        """Whether the server may have acted on the request that ended in ``error``."""
+        if isinstance(error, TransportError):
+            return error.may_have_reached_server
+        if isinstance(error, ServerError | ProtocolError):
+            return error.status not in _NOT_PROCESSED_STATUSES
+        return False
+
+    @staticmethod
+    def is_timeout(error: BaseException) -> bool:
+        return isinstance(error, TransportError) and "timed out" in str(error)
+
+
+@attrs.frozen(kw_only=True)
+class Backoff:
+    """Exponential backoff with full jitter; ``Retry-After`` is a floor, capped.
+
+    The wait before retry *n* (1-based) is ``uniform(0, min(cap, base * 2**(n-1)))``,
+    raised to the server's ``Retry-After`` when that is larger, but never above
+    ``retry_after_cap``.
+    """
+
+    base: float = attrs.field(default=0.5, validator=_non_negative)
+    cap: float = attrs.field(default=20.0, validator=_non_negative)
+    retry_after_cap: float = attrs.field(default=60.0, validator=_non_negative)
+
+    def delay(
+        self, retry_number: int, error: BaseException | None, rng: Callable[[], float]
+    ) -> float:
+        ceiling = min(self.cap, self.base * 2.0 ** (retry_number - 1))
+        wait = rng() * ceiling
+        hint = getattr(error, "retry_after", None)
+        if isinstance(hint, int | float):
+            wait = max(wait, min(float(hint), self.retry_after_cap))
+        return wait
+
+
+class RetryQuota:
+    """A client-wide retry budget (botocore's standard-mode token bucket).
+
+    Every retry costs ``retry_cost`` tokens (``timeout_cost`` after a timeout);
+    a call that succeeds first time refunds ``success_refund``, one that
+    succeeds after retries refunds what its last retry cost. With the bucket
+    empty, failures are returned to the caller instead of retried.
+    """
+
+    def __init__(
+        self,
+        capacity: int = 500,
+        *,
+        retry_cost: int = 5,
+        timeout_cost: int = 10,
+        success_refund: int = 1,
+    ) -> None:
+        self.capacity = capacity
+        self.available = capacity
+        self.retry_cost = retry_cost
+        self.timeout_cost = timeout_cost
+        self.success_refund = success_refund
+        self.refused = 0
+
+    def acquire(self, *, timeout: bool) -> int:
+        """Take the cost of one retry; 0 (and nothing taken) if the budget is spent."""
+        cost = self.timeout_cost if timeout else self.retry_cost
+        if cost > self.available:
+            self.refused += 1
+            return 0
+        self.available -= cost
+        return cost
+
+    def release(self, spent: int) -> None:
+        """A call succeeded; ``spent`` is what its last retry cost (0 if none)."""
+        self.available = min(self.capacity, self.available + (spent or self.success_refund))
+
+
+@attrs.frozen(kw_only=True)
+class RetryPolicy:
+    """Limits and strategies of one kind of call; build a retrying loop per call."""
+
+    max_attempts: int = attrs.field(default=6)
+    deadline: float | None = attrs.field(default=300.0)
+    """Seconds from the first attempt after which no new attempt starts."""
+    checker: RetryChecker = attrs.field(factory=RetryChecker)
+    backoff: Backoff = attrs.field(factory=Backoff)
+
+    @max_attempts.validator
+    def _check_attempts(self, attribute: attrs.Attribute[int], value: int) -> None:
+        if value < 1:
+            raise InvalidInputError(f"must be at least 1, got {value}", where="max_attempts")
+
+    @deadline.validator
+    def _check_deadline(
+        self, attribute: attrs.Attribute[float | None], value: float | None
+    ) -> None:
+        if value is not None and value <= 0:
+            raise InvalidInputError(f"must be positive, got {value}", where="deadline")
+
+    def start(
+        self,
+        *,
+        quota: RetryQuota | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        rng: Callable[[], float] = random.random,
+        before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None = None,
+    ) -> RetryRun:
+        """Begin one call: a fresh tenacity loop bound to this policy and the shared quota."""
+        return RetryRun(self, quota=quota, clock=clock, rng=rng, before_sleep=before_sleep)
+
+
+class RetryRun:
+    """The retry state of one call: its own ``AsyncRetrying`` and what it drew from the quota.
+
+    Iterate ``run.retrying`` (``async for attempt in run.retrying: with attempt: ...``)
+    and call :meth:`succeeded` once the call has succeeded, to refill the quota.
+    """
+
+    def __init__(
+        self,
+        policy: RetryPolicy,
+        *,
+        quota: RetryQuota | None,
+        clock: Clock,
+        rng: Callable[[], float],
+        before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None,
+    ) -> None:
+        self.policy = policy
+        self._quota = quota
+        self._clock = clock
+        self._rng = rng
+        self._started = clock.monotonic()
+        self._last_cost = 0
+        self.retrying = tenacity.AsyncRetrying(
+            retry=self._should_retry,
+            wait=self._wait,
+            stop=self._stop,
+            sleep=clock.sleep,
+            before_sleep=before_sleep,
+            reraise=True,
+        )
+
+    def succeeded(self) -> None:
+        if self._quota is not None:
+            self._quota.release(self._last_cost)
+
+    def _should_retry(self, state: tenacity.RetryCallState) -> bool:
+        error = _failure(state)
+        return isinstance(error, ObError) and self.policy.checker.is_retryable(error)
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        return self.policy.backoff.delay(state.attempt_number, _failure(state), self._rng)
+
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        policy = self.policy
+        if state.attempt_number >= policy.max_attempts:
+            return True
+        if policy.deadline is not None:
+            resume_at = self._clock.monotonic() + state.upcoming_sleep
+            if resume_at - self._started >= policy.deadline:
+                return True
+        # Checked last, so that tokens are spent only on retries that will happen.
+        if self._quota is None:
+            return False
+        error = _failure(state)
+        timeout = error is not None and policy.checker.is_timeout(error)
+        self._last_cost = self._quota.acquire(timeout=timeout)
+        return self._last_cost == 0
+
+
+def _failure(state: tenacity.RetryCallState) -> BaseException | None:
+    outcome = state.outcome
+    if outcome is None or not outcome.failed:
+        return None
+    return outcome.exception()

@@ -1,0 +1,105 @@
+"""Adaptive client-side throttling: 429s lower the send rate, which then recovers.
+
+An :class:`AdaptiveRateLimiter` sits in front of every request of one client
+(the session calls :meth:`~AdaptiveRateLimiter.acquire` before sending and
+:meth:`~AdaptiveRateLimiter.observe` after). It follows AIMD, the congestion
+control of TCP:
+
+- Unthrottled at first: ``acquire`` returns at once and costs nothing.
+- On a 429 the allowed rate drops to ``decrease_factor`` times the rate actually
+  sent over the last second (at most once per ``decrease_interval``, so one
+  burst of 429s counts as one signal, not fifty).
+- Each success then raises the rate so that it grows by ``increase_per_second``
+  (plus ``increase_ratio`` of itself) per second of successes.
+- After ``release_after`` seconds without a 429 the limit is lifted entirely.
+
+Sends are paced evenly at the allowed rate (a virtual-time scheduler), so a
+throttled client does not fire its backlog in bursts.
+"""
+
+from __future__ import annotations
+
+import attrs
+
+from .clock import SYSTEM_CLOCK, Clock
+
+
+@attrs.frozen(kw_only=True)
+class ThrottleConfig:
+    enabled: bool = True
+    decrease_factor: float = 0.5
+    decrease_interval: float = 1.0
+    increase_per_second: float = 1.0
+    increase_ratio: float = 0.05
+    min_rate: float = 0.5
+    release_after: float = 30.0
+
+
+class AdaptiveRateLimiter:
+    """AIMD send-rate limiter shared by all calls of one client."""
+
+    def __init__(
+        self, config: ThrottleConfig | None = None, *, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        self.config = config or ThrottleConfig()
+        self._clock = clock
+        self.rate: float | None = None
+        """Allowed requests per second, or None when unthrottled."""
+        self._next_slot = 0.0
+        self._last_decrease = -1e18
+        self._last_throttle = -1e18
+        self._second_start = clock.monotonic()
+        self._sent_this_second = 0
+        self._sent_last_second = 0
+        self.throttle_events = 0
+        self.decreases = 0
+
+    def _count_send(self, now: float) -> None:
+        elapsed = now - self._second_start
+        if elapsed >= 1.0:
+            self._sent_last_second = self._sent_this_second if elapsed < 2.0 else 0
+            self._second_start = now
+            self._sent_this_second = 0
+        self._sent_this_second += 1
+
+    async def acquire(self) -> None:
+        """Wait for this request's turn under the current rate (no wait when unthrottled)."""
+        now = self._clock.monotonic()
+        self._count_send(now)
+        rate = self.rate
+        if rate is None:
+            return
+        slot = max(now, self._next_slot)
+        self._next_slot = slot + 1.0 / rate
+        if slot > now:
+            await self._clock.sleep(slot - now)
+
+    def observe(self, status: int) -> None:
+        """Feed back the HTTP status of a finished request."""
+        if not self.config.enabled:
+            return
+        now = self._clock.monotonic()
+        if status == 429:
+            self._on_throttle(now)
+        elif self.rate is not None and status < 500:
+            self._on_success(now)
+
+    def _on_throttle(self, now: float) -> None:
+        self.throttle_events += 1
+        self._last_throttle = now
+        if now - self._last_decrease < self.config.decrease_interval:
+            return
+        self._last_decrease = now
+        self.decreases += 1
+        observed = max(self._sent_last_second, self._sent_this_second, 1)
+        current = observed if self.rate is None else min(self.rate, observed)
+        self.rate = max(self.config.min_rate, current * self.config.decrease_factor)
+
+    def _on_success(self, now: float) -> None:
+        assert self.rate is not None
+        if now - self._last_throttle >= self.config.release_after:
+            self.rate = None
+            return
+        # Spread the per-second increase over the successes of a second.
+        per_second = self.config.increase_per_second + self.rate * self.config.increase_ratio
+        self.rate += per_second / self.rate
