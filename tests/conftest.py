@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
 from typing import Any
 
 import aioresponses.core
@@ -27,10 +26,9 @@ _NEEDS_STREAM_WRITER = "stream_writer" in inspect.signature(ClientResponse.__ini
 
 
 @pytest.fixture(autouse=True)
-def _aioresponses_on_aiohttp_314(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def _aioresponses_on_aiohttp_314(monkeypatch: pytest.MonkeyPatch) -> None:
     # aioresponses 0.7.x builds ClientResponse without the `stream_writer` argument that
     # aiohttp 3.14 requires (pnuckowski/aioresponses#289, unreleased fix #288). aiohttp
     # 3.14 is a security release, so we keep it and adapt the mock library instead.
     if _NEEDS_STREAM_WRITER:
         monkeypatch.setattr(aioresponses.core, "ClientResponse", _CompatClientResponse)
-    yield
