@@ -198,7 +198,8 @@ async def test_redirects_are_not_followed_and_carry_no_credentials(client: ObCli
     with aioresponses() as mocked:
         mocked.get(ALL, status=302, headers={"Location": "https://evil.example/steal"})
         mocked.get("https://evil.example/steal", payload=ok({}))
-        with pytest.raises(ProtocolError, match=r"redirect to 'https://evil\.example/steal' refused"):
+        refused = r"redirect to 'https://evil\.example/steal' refused"
+        with pytest.raises(ProtocolError, match=refused):
             await client.describe_tenant("ob1", "t1")
     assert all(url.host == "api.example.test" for _, url, _ in calls(mocked))
 
