@@ -7,6 +7,7 @@ the formulas, refuses any replayed (nonce, nc), expires nonces with
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
@@ -113,8 +114,6 @@ class StrictDigestServer:
         self.seen.add(key)
         self.counts["ok"] += 1
         if self.handler_delay:
-            import asyncio
-
             await asyncio.sleep(self.handler_delay)
         return web.Response(
             body=json.dumps(
