@@ -1,0 +1,49 @@
+"""Developer sessions: `nox -s tests lint typecheck`, `nox -s bench`, `nox -s demo`."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHON = ["3.11"]
+
+
+@nox.session(python=PYTHON)
+def tests(session: nox.Session) -> None:
+    """The whole test suite, as CI runs it (slow reliability tests excluded)."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def reliability(session: nox.Session) -> None:
+    """The slow reliability and load tests (`-m slow`)."""
+    session.install("-e", ".[test]")
+    session.run("python", "-m", "pytest", "-m", "slow", "tests/reliability", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lint(session: nox.Session) -> None:
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    session.install("-e", ".[test]")
+    session.run("mypy")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks (see benchmarks/README): not yet written."""
+    session.error("not yet: the benchmark suite lands with the benchmarks issue")
+
+
+@nox.session(python=PYTHON)
+def demo(session: nox.Session) -> None:
+    """A real drill against the embedded simulator: not yet written."""
+    session.error("not yet: the drill command lands with the drill issue")
