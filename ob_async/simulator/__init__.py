@@ -1,0 +1,47 @@
+"""An embedded simulator of the OceanBase Cloud restore API: a strict server, not a mock.
+
+It is the ground truth the tests count against (how many tenants really got
+created, with which requestIds), served by aiohttp.web on a local port.
+
+Modules, one job each:
+
+- :mod:`.server`: :class:`Simulator`, the async context manager that runs it;
+- :mod:`.config`: :class:`SimulatorConfig`, every option and its default;
+- :mod:`.fixture`: the starting world file format and its strict loader;
+  ``default_fixture.toml`` is the built-in world;
+- :mod:`.world`: instances, tenants, capacity and the restore lifecycle;
+- :mod:`.validation`: the restore body's shape checks;
+- :mod:`.digest_server`: RFC 7616 digest verification, independent of the client;
+- :mod:`.faults`: the fault SPEC and the seeded choice of faults;
+- :mod:`.ratelimit`: the ``rate_limit`` token bucket;
+- :mod:`.app`: routes, envelopes and the middleware that ties it together;
+- :mod:`.errors`: the table of ``errorCode`` values;
+- :mod:`.stats`: the counters behind ``/_simulator/stats``;
+- :mod:`.clock`: the injectable clock.
+
+The ``ob-restore simulator`` command runs it in the foreground.
+"""
+
+from .clock import Clock, ManualClock, SystemClock
+from .config import ConfigError, SimulatorConfig
+from .errors import ErrorCode
+from .faults import FaultKind, FaultSpec, FaultSpecError
+from .fixture import Fixture, FixtureError, default_fixture, load_fixture
+from .server import Simulator
+
+__all__ = [
+    "Clock",
+    "ConfigError",
+    "ErrorCode",
+    "FaultKind",
+    "FaultSpec",
+    "FaultSpecError",
+    "Fixture",
+    "FixtureError",
+    "ManualClock",
+    "Simulator",
+    "SimulatorConfig",
+    "SystemClock",
+    "default_fixture",
+    "load_fixture",
+]

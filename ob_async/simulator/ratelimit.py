@@ -1,0 +1,35 @@
+"""The ``rate_limit`` token bucket: requests per second, with one second of burst."""
+
+from __future__ import annotations
+
+import math
+
+from .clock import Clock
+
+
+class TokenBucket:
+    """Allows ``rate`` requests per second on average and ``max(1, rate)`` in a burst."""
+
+    def __init__(self, rate: float, clock: Clock) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._rate = rate
+        self._capacity = max(1.0, rate)
+        self._tokens = self._capacity
+        self._clock = clock
+        self._stamp = clock.time()
+
+    def take(self) -> float:
+        """Take a token: 0.0 when allowed, else the seconds until one is available."""
+        now = self._clock.time()
+        self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
+        self._stamp = now
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return 0.0
+        return (1 - self._tokens) / self._rate
+
+
+def retry_after_header(wait: float) -> str:
+    """``Retry-After`` in whole seconds (HTTP allows no fraction), at least 1."""
+    return str(max(1, math.ceil(wait)))
