@@ -12,7 +12,7 @@ adaptive send rate and the watchers.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 
@@ -20,7 +20,7 @@ from .api import OpenApi
 from .clock import SYSTEM_CLOCK, Clock
 from .credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
 from .errors import InvalidInputError
-from .models import RestoreRequest
+from .models import RestoreRequest, TenantSummary
 from .poll import PollConfig, RestoreOutcome, WatcherPool
 from .retry import RetryPolicy, RetryQuota
 from .session import ClientConfig, Session
@@ -105,6 +105,7 @@ class ObClient(OpenApi):
         timeout: float,
         poll: PollConfig | None = None,
         started_at: datetime | None = None,
+        on_seen: Callable[[TenantSummary], None] | None = None,
     ) -> RestoreOutcome:
         """Wait for a restored tenant: ONLINE, failed, vanished or timed out.
 
@@ -113,7 +114,12 @@ class ObClient(OpenApi):
         measured recovery time starts.
         """
         return await self.watchers.wait(
-            instance_id, tenant_name, timeout=timeout, config=poll, started_at=started_at
+            instance_id,
+            tenant_name,
+            timeout=timeout,
+            config=poll,
+            started_at=started_at,
+            on_seen=on_seen,
         )
 
     @classmethod

@@ -130,6 +130,7 @@ class _Waiter:
     deadline: float
     appear_deadline: float
     future: asyncio.Future[RestoreOutcome]
+    on_seen: Callable[[TenantSummary], None] | None = None
     polls: int = 0
     tenant_id: str | None = None
     last_status: str | None = None
@@ -293,6 +294,8 @@ class _InstanceWatcher:
             return
         if waiter.first_seen_at is None:
             waiter.first_seen_at = now
+            if waiter.on_seen is not None:
+                waiter.on_seen(tenant)
         waiter.tenant_id = tenant.tenant_id
         waiter.last_status = tenant.status
         if tenant.status == ONLINE:
@@ -373,8 +376,12 @@ class WatcherPool:
         timeout: float,
         config: PollConfig | None = None,
         started_at: datetime | None = None,
+        on_seen: Callable[[TenantSummary], None] | None = None,
     ) -> RestoreOutcome:
-        """Wait until the tenant is ONLINE, failed, gone, or ``timeout`` seconds pass."""
+        """Wait until the tenant is ONLINE, failed, gone, or ``timeout`` seconds pass.
+
+        ``on_seen`` is called once, when a sweep first finds the tenant.
+        """
         if timeout <= 0:
             raise InvalidInputError(f"must be positive, got {timeout}", where="timeout")
         poll = config or self.config
@@ -390,6 +397,7 @@ class WatcherPool:
             deadline=now + timeout,
             appear_deadline=now + poll.appear_timeout,
             future=asyncio.get_running_loop().create_future(),
+            on_seen=on_seen,
         )
         watcher.add(waiter)
         try:

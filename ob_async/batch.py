@@ -1,0 +1,468 @@
+"""The batch runner: many restores, bounded, streamed, stoppable, and fully accounted for.
+
+:class:`BatchRunner` takes any iterable or async iterable of :class:`RestoreItem`
+and consumes it lazily: an item is pulled only when a submit slot is free, so a
+100,000-item plan never holds more than a bounded number of tasks. For each
+item it submits (through :meth:`ObClient.submit_restore`: retried, never twice),
+waits for ONLINE (coalesced polling), optionally deletes the tenant again, and
+yields an :class:`ItemResult` in completion order.
+
+Parallelism is bounded on two levels, as :class:`BatchLimits` says: submits in
+flight (HTTP), and restores in progress per target instance (the server's
+capacity); a submits-per-second cap is optional.
+
+Stopping: :meth:`BatchRunner.stop` (a first Ctrl-C) pulls no new item and lets
+those in flight finish; :meth:`BatchRunner.abort` (a second one) cancels them,
+and every one still ends as a result (``interrupted``), carrying what is known
+of its submission so that nothing submitted goes unrecorded.
+
+An optional :class:`BatchObserver` hears every state change; the drill's
+journal and progress display are observers. ``submitting`` is awaited before
+the first request of an item is sent, so a write-ahead journal can make the
+record durable first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import logging
+import math
+from collections import Counter
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from datetime import datetime
+from typing import Protocol
+
+import attrs
+
+from .client import ObClient
+from .errors import ClientError, InvalidInputError, ObError
+from .models import RestoreRequest, TenantSummary
+from .poll import PollConfig, RestoreOutcome, RestoreState
+from .ratelimit import RateCap
+from .retry import RetryPolicy
+from .submit import RestoreSubmission, SubmissionOutcome
+
+logger = logging.getLogger("ob_async.batch")
+
+
+@attrs.frozen(kw_only=True)
+class RestoreItem:
+    """One restore of a batch. ``key`` identifies it in results and journals."""
+
+    key: str
+    instance_id: str
+    """The instance the restore call is addressed to (the seed posts to the target)."""
+    request: RestoreRequest
+    request_id: str | None = None
+    """Fixed requestId (derived from the run and item by drills, so a resume reuses it)."""
+    rto_seconds: float | None = None
+    """Recovery-time objective: the result misses it when ONLINE takes longer."""
+    reconcile_first: bool = False
+    """A previous run may have submitted this item: look before sending."""
+    submitted_at: datetime | None = None
+    """When a previous run first submitted it: recovery time counts from there."""
+
+
+class ItemState(enum.StrEnum):
+    ONLINE = "online"
+    SUBMITTED = "submitted"
+    """Submitted and not waited for (``wait=False``)."""
+    RESTORE_FAILED = "restore_failed"
+    TIMED_OUT = "timed_out"
+    CONFLICT = "conflict"
+    SUBMIT_FAILED = "submit_failed"
+    UNKNOWN = "unknown"
+    """The restore may exist; it could not be verified."""
+    INTERRUPTED = "interrupted"
+
+
+GOOD_STATES = frozenset({ItemState.ONLINE, ItemState.SUBMITTED})
+
+
+@attrs.frozen(kw_only=True)
+class Cleanup:
+    """What deleting a restored tenant after the drill came to."""
+
+    tenant_id: str
+    deleted: bool
+    at: datetime
+    error: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ItemResult:
+    item: RestoreItem
+    state: ItemState
+    submission: RestoreSubmission | None = None
+    restore: RestoreOutcome | None = None
+    cleanup: Cleanup | None = None
+    error: str | None = None
+
+    @property
+    def key(self) -> str:
+        return self.item.key
+
+    @property
+    def recovery_seconds(self) -> float | None:
+        return self.restore.recovery_seconds if self.restore is not None else None
+
+    @property
+    def met_rto(self) -> bool | None:
+        """None without an RTO target; else whether it came ONLINE within it."""
+        if self.item.rto_seconds is None:
+            return None
+        seconds = self.recovery_seconds
+        return seconds is not None and seconds <= self.item.rto_seconds
+
+    @property
+    def ok(self) -> bool:
+        return self.state in GOOD_STATES and self.met_rto is not False
+
+
+class FailurePolicy(enum.StrEnum):
+    COLLECT_ALL = "collect_all"
+    FAIL_FAST = "fail_fast"
+    STOP_AFTER = "stop_after"
+
+
+@attrs.frozen(kw_only=True)
+class BatchLimits:
+    max_submits: int = attrs.field(default=16)
+    """HTTP submissions in flight at once."""
+    max_restoring_per_instance: int = attrs.field(default=64)
+    """Restores in progress (submitted, not yet final) per target instance."""
+    submits_per_second: float | None = None
+    burst: int = 1
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("max_submits", "max_restoring_per_instance", "burst"):
+            if getattr(self, name) < 1:
+                raise InvalidInputError(
+                    f"must be at least 1, got {getattr(self, name)}", where=name
+                )
+        if self.submits_per_second is not None and self.submits_per_second <= 0:
+            raise InvalidInputError(
+                f"must be positive, got {self.submits_per_second}", where="submits_per_second"
+            )
+
+
+class BatchObserver(Protocol):
+    async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        """Awaited before the first request of the item is sent."""
+
+    async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        """The submission reached a final outcome."""
+
+    def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
+        """A poll found the target tenant for the first time."""
+
+    async def finished(self, result: ItemResult) -> None:
+        """The item is final (after its clean-up, if any)."""
+
+
+class _NoObserver:
+    async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        return None
+
+    async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        return None
+
+    def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
+        return None
+
+    async def finished(self, result: ItemResult) -> None:
+        return None
+
+
+@attrs.define
+class BatchSummary:
+    """Running totals of a batch."""
+
+    started: int = 0
+    finished: int = 0
+    by_state: Counter[str] = attrs.field(factory=Counter)
+    rto_missed: int = 0
+    recovery_seconds: list[float] = attrs.field(factory=list)
+
+    def add(self, result: ItemResult) -> None:
+        self.finished += 1
+        self.by_state[result.state.value] += 1
+        if result.met_rto is False and result.state is ItemState.ONLINE:
+            self.rto_missed += 1
+        if result.recovery_seconds is not None:
+            self.recovery_seconds.append(result.recovery_seconds)
+
+    @property
+    def failed(self) -> int:
+        return (
+            sum(count for state, count in self.by_state.items() if state not in GOOD_STATES)
+            + self.rto_missed
+        )
+
+    def percentile(self, fraction: float) -> float | None:
+        """Nearest-rank percentile of the measured recovery times."""
+        values = sorted(self.recovery_seconds)
+        if not values:
+            return None
+        rank = max(1, math.ceil(fraction * len(values)))
+        return values[rank - 1]
+
+
+class BatchRunner:
+    """Runs restore items against one client; see the module docstring."""
+
+    def __init__(
+        self,
+        client: ObClient,
+        *,
+        limits: BatchLimits | None = None,
+        wait: bool = True,
+        timeout: float = 90 * 60,
+        poll: PollConfig | None = None,
+        policy: RetryPolicy | None = None,
+        cleanup: bool = False,
+        failure_policy: FailurePolicy = FailurePolicy.COLLECT_ALL,
+        max_failures: int | None = None,
+        observer: BatchObserver | None = None,
+    ) -> None:
+        if failure_policy is FailurePolicy.STOP_AFTER and (max_failures or 0) < 1:
+            raise InvalidInputError("stop_after needs max_failures >= 1", where="max_failures")
+        self.client = client
+        self.limits = limits or BatchLimits()
+        self.wait = wait
+        self.timeout = timeout
+        self.poll = poll
+        self.policy = policy
+        self.cleanup = cleanup
+        self.failure_policy = failure_policy
+        self.max_failures = max_failures
+        self.observer: BatchObserver = observer or _NoObserver()
+        self.summary = BatchSummary()
+        self._stopping = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._instance_slots: dict[str, asyncio.Semaphore] = {}
+        self._cap = (
+            RateCap(self.limits.submits_per_second, burst=self.limits.burst, clock=client.clock)
+            if self.limits.submits_per_second
+            else None
+        )
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+    def stop(self) -> None:
+        """Soft stop: submit nothing new; what is in flight finishes and is recorded."""
+        if not self._stopping.is_set():
+            logger.warning("stopping: no new restores will be submitted")
+        self._stopping.set()
+
+    def abort(self) -> None:
+        """Hard stop: cancel everything in flight; each still ends as a result."""
+        self.stop()
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def run(
+        self, items: Iterable[RestoreItem] | AsyncIterable[RestoreItem]
+    ) -> AsyncIterator[ItemResult]:
+        """Run every item (until stopped) and yield results in completion order."""
+        results: asyncio.Queue[ItemResult | None] = asyncio.Queue()
+        intake = asyncio.Semaphore(self.limits.max_submits)
+        feeder = asyncio.create_task(self._feed(_aiter(items), intake, results))
+        try:
+            while True:
+                result = await results.get()
+                if result is None:
+                    break
+                self.summary.add(result)
+                self._apply_failure_policy()
+                yield result
+        finally:
+            if not feeder.done():
+                feeder.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(feeder, *self._tasks, return_exceptions=True)
+
+    async def _feed(
+        self,
+        items: AsyncIterator[RestoreItem],
+        intake: asyncio.Semaphore,
+        results: asyncio.Queue[ItemResult | None],
+    ) -> None:
+        try:
+            while not self._stopping.is_set():
+                await intake.acquire()
+                if self._stopping.is_set():  # a stop may come while we waited
+                    intake.release()
+                    break
+                try:
+                    item = await anext(items)
+                except StopAsyncIteration:
+                    intake.release()
+                    break
+                self.summary.started += 1
+                task = asyncio.create_task(self._run_item(item, intake, results))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        finally:
+            results.put_nowait(None)
+
+    def _apply_failure_policy(self) -> None:
+        limit = {
+            FailurePolicy.FAIL_FAST: 1,
+            FailurePolicy.STOP_AFTER: self.max_failures,
+        }.get(self.failure_policy)
+        if limit is not None and self.summary.failed >= limit:
+            self.stop()
+
+    def _slot(self, instance_id: str) -> asyncio.Semaphore:
+        slot = self._instance_slots.get(instance_id)
+        if slot is None:
+            slot = asyncio.Semaphore(self.limits.max_restoring_per_instance)
+            self._instance_slots[instance_id] = slot
+        return slot
+
+    async def _run_item(
+        self,
+        item: RestoreItem,
+        intake: asyncio.Semaphore,
+        results: asyncio.Queue[ItemResult | None],
+    ) -> None:
+        submission = RestoreSubmission.new(
+            item.instance_id, item.request, request_id=item.request_id
+        )
+        submission.first_attempt_at = item.submitted_at
+        restore: RestoreOutcome | None = None
+        intake_held = True
+        try:
+            async with self._slot(item.request.target_instance_id):
+                if self._cap is not None:
+                    await self._cap.acquire()
+                await self.observer.submitting(item, submission)
+                await self.client.submit_restore(
+                    item.instance_id,
+                    item.request,
+                    submission=submission,
+                    policy=self.policy,
+                    reconcile_first=item.reconcile_first,
+                )
+                intake.release()
+                intake_held = False
+                await self.observer.submitted(item, submission)
+                if not submission.submitted or not self.wait:
+                    result = _result_of(item, submission, None, None)
+                else:
+                    restore = await self.client.wait_until_online(
+                        submission.target_instance_id,
+                        submission.target_tenant_name,
+                        timeout=self.timeout,
+                        poll=self.poll,
+                        started_at=submission.first_attempt_at,
+                        on_seen=lambda tenant: self.observer.seen(item, tenant),
+                    )
+                    cleanup = await self._cleanup(restore) if self.cleanup else None
+                    result = _result_of(item, submission, restore, cleanup)
+        except asyncio.CancelledError:
+            result = ItemResult(
+                item=item,
+                state=ItemState.INTERRUPTED,
+                submission=submission,
+                restore=restore,
+                error=f"interrupted while {_phase(submission, restore)}",
+            )
+            await self._finish(result, results)
+            raise
+        except ObError as error:
+            result = ItemResult(
+                item=item, state=ItemState.UNKNOWN, submission=submission, error=str(error)
+            )
+        finally:
+            if intake_held:
+                intake.release()
+        await self._finish(result, results)
+
+    async def _finish(self, result: ItemResult, results: asyncio.Queue[ItemResult | None]) -> None:
+        try:
+            await asyncio.shield(self.observer.finished(result))
+        finally:
+            results.put_nowait(result)
+
+    async def _cleanup(self, restore: RestoreOutcome) -> Cleanup | None:
+        """Delete a tenant the batch restored, once seen ONLINE (and only then)."""
+        if restore.state is not RestoreState.ONLINE or restore.tenant_id is None:
+            return None
+        run = (self.policy or self.client.submitter.policy).start(
+            quota=self.client.retry_quota, clock=self.client.clock
+        )
+        try:
+            async for attempt in run.retrying:
+                with attempt:
+                    try:
+                        await self.client.delete_tenant(restore.instance_id, restore.tenant_id)
+                    except ClientError as error:
+                        # A retried DELETE whose first try went through finds nothing.
+                        if error.status != 404 or attempt.retry_state.attempt_number == 1:
+                            raise
+        except ObError as error:
+            return Cleanup(
+                tenant_id=restore.tenant_id,
+                deleted=False,
+                at=self.client.clock.now(),
+                error=str(error),
+            )
+        run.succeeded()
+        return Cleanup(tenant_id=restore.tenant_id, deleted=True, at=self.client.clock.now())
+
+
+def _result_of(
+    item: RestoreItem,
+    submission: RestoreSubmission,
+    restore: RestoreOutcome | None,
+    cleanup: Cleanup | None,
+) -> ItemResult:
+    error = str(submission.error) if submission.error is not None else None
+    if not submission.submitted:
+        state = {
+            SubmissionOutcome.CONFLICT: ItemState.CONFLICT,
+            SubmissionOutcome.UNKNOWN: ItemState.UNKNOWN,
+        }.get(submission.outcome, ItemState.SUBMIT_FAILED)
+        return ItemResult(item=item, state=state, submission=submission, error=error)
+    if restore is None:
+        return ItemResult(item=item, state=ItemState.SUBMITTED, submission=submission)
+    state = {
+        RestoreState.ONLINE: ItemState.ONLINE,
+        RestoreState.TIMED_OUT: ItemState.TIMED_OUT,
+        RestoreState.ERROR: ItemState.UNKNOWN,
+    }.get(restore.state, ItemState.RESTORE_FAILED)
+    return ItemResult(
+        item=item,
+        state=state,
+        submission=submission,
+        restore=restore,
+        cleanup=cleanup,
+        error=restore.error,
+    )
+
+
+def _phase(submission: RestoreSubmission, restore: RestoreOutcome | None) -> str:
+    if not submission.attempts:
+        return "queued (nothing was sent)"
+    if submission.outcome is SubmissionOutcome.PENDING or not submission.submitted:
+        return f"submitting (outcome {submission.outcome.value})"
+    return "waiting for ONLINE" if restore is None else "cleaning up"
+
+
+async def _aiter(
+    items: Iterable[RestoreItem] | AsyncIterable[RestoreItem],
+) -> AsyncIterator[RestoreItem]:
+    if isinstance(items, AsyncIterable):
+        async for item in items:
+            yield item
+    else:
+        for item in items:
+            yield item

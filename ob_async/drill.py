@@ -1,0 +1,476 @@
+"""A disaster-recovery drill: a validated plan run as a batch, journaled, reported.
+
+:class:`DrillRunner` ties the pieces together:
+
+1. **Run identity.** A new run gets a :class:`~ob_async.plan.RunContext` (run
+   id and start time: templates and requestIds derive from it). A resumed run
+   reads it back from the journal, refuses a plan whose digest changed, and so
+   renders the same names and requestIds as the run it continues.
+2. **Pre-flight** (read-only, cached per instance): ``restore_time = "latest"``
+   is resolved to the end of the source tenant's newest restorable window;
+   explicit times must fall inside a window; the target name must be free.
+   An item that fails pre-flight is reported (``preflight_failed``) and never
+   sent. ``--dry-run`` stops here and sends no POST.
+3. **The batch**, through :class:`~ob_async.batch.BatchRunner`, with the journal
+   as observer: ``submitting`` is on disk before an item's first request.
+4. **Resume.** Items the journal shows settled are reported from it (and
+   cleaned up if asked and not yet done); items that were sent but not settled
+   are reconciled (looked up before anything is sent again) with their
+   original requestId, restore time and submission time; the rest run afresh.
+5. **Reports** for every item, including those interrupted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from .batch import (
+    BatchLimits,
+    BatchRunner,
+    ItemResult,
+    ItemState,
+    RestoreItem,
+)
+from .client import ObClient
+from .codec import parse_time
+from .errors import InvalidInputError, ObError
+from .journal import ItemJournal, Journal, JournalState, read_journal
+from .models import RestorableTenant, TenantSummary
+from .plan import DrillPlan, PlanItem, RunContext
+from .poll import PollConfig
+from .report import DrillReport, ReportEntry, entry_from_result
+from .submit import RestoreSubmission
+
+logger = logging.getLogger("ob_async.drill")
+
+PREFLIGHT_FAILED = "preflight_failed"
+PLANNED = "planned"
+FINAL_JOURNAL_EVENTS = ("online", "failed", "submitted_only")
+
+
+class DrillEvents(Protocol):
+    """Where progress goes (a live display, log lines, or JSON events)."""
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """One thing happened."""
+
+
+class _SilentEvents:
+    def emit(self, event: str, **fields: Any) -> None:
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class DrillOptions:
+    journal_path: Path | None
+    """None only for a dry run (which writes no journal)."""
+    resume: bool = False
+    dry_run: bool = False
+    cleanup: bool | None = None
+    """None: as the plan says."""
+    concurrency: int | None = None
+    rate: float | None = None
+    endpoint_label: str = ""
+
+
+class DrillRunner:
+    def __init__(
+        self,
+        client: ObClient,
+        plan: DrillPlan,
+        options: DrillOptions,
+        *,
+        events: DrillEvents | None = None,
+    ) -> None:
+        if not options.dry_run and options.journal_path is None:
+            raise InvalidInputError("a drill needs a journal file", where="--journal")
+        self.client = client
+        self.plan = plan
+        self.options = options
+        self.events: DrillEvents = events or _SilentEvents()
+        self.cleanup = plan.cleanup if options.cleanup is None else options.cleanup
+        self.journal: Journal | None = None
+        self.batch: BatchRunner | None = None
+        self.report: DrillReport | None = None
+        self._previous: JournalState | None = None
+        self._windows: dict[str, dict[str, RestorableTenant]] = {}
+        self._names: dict[str, set[str]] = {}
+        self._stop_requested = False
+
+    # --- control ------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Submit nothing new; let what is in flight finish."""
+        self._stop_requested = True
+        if self.batch is not None:
+            self.batch.stop()
+
+    def abort(self) -> None:
+        """Cancel what is in flight too (each item is still reported)."""
+        self._stop_requested = True
+        if self.batch is not None:
+            self.batch.abort()
+
+    # --- the run --------------------------------------------------------------------
+
+    async def run(self) -> DrillReport:
+        context = self._context()
+        report = self.report = DrillReport(
+            drill=self.plan.name,
+            run_id=context.run_id,
+            plan=str(self.plan.path),
+            endpoint=self.options.endpoint_label,
+            started_at=self.client.clock.now(),
+            dry_run=self.options.dry_run,
+        )
+        self.events.emit(
+            "start", drill=self.plan.name, run=context.run_id, items=self.plan.item_count
+        )
+        if not self.options.dry_run:
+            assert self.options.journal_path is not None
+            self.journal = Journal(self.options.journal_path, clock=self.client.clock)
+            await self.journal.open(
+                {
+                    "runId": context.run_id,
+                    "startedAt": context.started_at.isoformat(),
+                    "plan": str(self.plan.path),
+                    "planDigest": self.plan.digest,
+                    "drill": self.plan.name,
+                    "items": self.plan.item_count,
+                },
+                resume=self.options.resume,
+            )
+        try:
+            if self.options.dry_run:
+                async for _ in self._items(context, report):
+                    pass
+            else:
+                await self._run_batch(context, report)
+        finally:
+            report.interrupted = self._stop_requested and len(report.entries) < self.plan.item_count
+            report.finished_at = self.client.clock.now()
+            if self.journal is not None:
+                await self.journal.close()
+        self.events.emit("finish", failed=report.failures, items=len(report.entries))
+        return report
+
+    def _context(self) -> RunContext:
+        if not self.options.resume:
+            return RunContext.new(self.client.clock.now())
+        assert self.options.journal_path is not None
+        previous = self._previous = read_journal(self.options.journal_path)
+        run = previous.run
+        if run.get("planDigest") != self.plan.digest:
+            raise InvalidInputError(
+                "belongs to another plan (or the plan changed since the run began); "
+                f"resume with the plan it was started with ({run.get('plan')})",
+                where=f"journal {self.options.journal_path}",
+            )
+        try:
+            return RunContext(run_id=str(run["runId"]), started_at=parse_time(run["startedAt"]))
+        except (KeyError, ValueError, TypeError):
+            raise InvalidInputError(
+                "has a damaged 'run' line", where=f"journal {self.options.journal_path}"
+            ) from None
+
+    async def _run_batch(self, context: RunContext, report: DrillReport) -> None:
+        plan = self.plan
+        poll = None
+        if plan.poll_initial or plan.poll_max:
+            initial = plan.poll_initial or 5.0
+            poll = PollConfig(
+                initial_interval=initial, max_interval=max(initial, plan.poll_max or 30.0)
+            )
+        self.batch = BatchRunner(
+            self.client,
+            limits=BatchLimits(
+                max_submits=self.options.concurrency or plan.concurrency,
+                max_restoring_per_instance=plan.restoring_per_instance,
+                submits_per_second=self.options.rate or plan.rate,
+                burst=plan.burst,
+            ),
+            timeout=plan.timeout_seconds,
+            poll=poll,
+            cleanup=self.cleanup,
+            observer=_JournalObserver(self),
+        )
+        if self._stop_requested:
+            self.batch.stop()
+        indexes: dict[str, int] = {}
+
+        async def items() -> AsyncIterator[RestoreItem]:
+            async for plan_item, restore_item in self._items(context, report):
+                indexes[restore_item.key] = plan_item.index
+                yield restore_item
+
+        async for result in self.batch.run(items()):
+            report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
+
+    async def _items(
+        self, context: RunContext, report: DrillReport
+    ) -> AsyncIterator[tuple[PlanItem, RestoreItem]]:
+        """Plan items become restore items; settled, failing or dry-run ones become entries."""
+        previous = self._previous.items if self._previous else {}
+        for plan_item in self.plan.items(context):
+            if self._stop_requested:
+                return
+            known = previous.get(plan_item.key)
+            if known is not None and known.final is not None:
+                report.add(await self._settled_entry(plan_item, known))
+                continue
+            if known is not None and known.was_sent:
+                yield plan_item, self._reconcile_item(plan_item, known, context)
+                continue
+            entry_or_item = await self._preflight(plan_item, context)
+            if isinstance(entry_or_item, ReportEntry):
+                report.add(entry_or_item)
+                self.events.emit(
+                    "item", key=plan_item.key, state=entry_or_item.state, error=entry_or_item.error
+                )
+                continue
+            yield plan_item, entry_or_item
+
+    def _reconcile_item(
+        self, plan_item: PlanItem, known: ItemJournal, context: RunContext
+    ) -> RestoreItem:
+        submitting = known.last("submitting") or {}
+        restore_time = parse_time(submitting["restoreTime"])
+        submitted_at = parse_time(submitting["t"]) if "t" in submitting else None
+        return RestoreItem(
+            key=plan_item.key,
+            instance_id=plan_item.instance_id,
+            request=plan_item.request(restore_time),
+            request_id=known.request_id or context.request_id(plan_item.key),
+            rto_seconds=plan_item.rto_seconds,
+            reconcile_first=True,
+            submitted_at=submitted_at,
+        )
+
+    async def _preflight(
+        self, plan_item: PlanItem, context: RunContext
+    ) -> RestoreItem | ReportEntry:
+        try:
+            restore_time, reason = await self._resolve_restore_time(plan_item)
+            if reason is None and plan_item.target_tenant_name in await self._taken(
+                plan_item.target_instance_id
+            ):
+                reason = (
+                    f"target name {plan_item.target_tenant_name!r} is already used in "
+                    f"{plan_item.target_instance_id}"
+                )
+        except ObError as error:
+            restore_time, reason = None, f"pre-flight check failed: {error}"
+        if reason is not None or restore_time is None:
+            return _plan_entry(plan_item, PREFLIGHT_FAILED, reason, context)
+        if self.options.dry_run:
+            return _plan_entry(plan_item, PLANNED, None, context, restore_time)
+        return RestoreItem(
+            key=plan_item.key,
+            instance_id=plan_item.instance_id,
+            request=plan_item.request(restore_time),
+            request_id=context.request_id(plan_item.key),
+            rto_seconds=plan_item.rto_seconds,
+        )
+
+    async def _resolve_restore_time(
+        self, plan_item: PlanItem
+    ) -> tuple[datetime | None, str | None]:
+        """The restore time to use (``latest`` resolved), or why there is none."""
+        tenants = await self._restorable(plan_item.source_instance_id)
+        source = tenants.get(plan_item.source_tenant_id)
+        if source is None:
+            return None, (
+                f"source tenant {plan_item.source_tenant_id} is not restorable from "
+                f"{plan_item.source_instance_id} (not in its restorable tenants)"
+            )
+        restore_time = plan_item.restore_time or source.latest_restorable_time
+        if restore_time is None:
+            return None, f"source tenant {plan_item.source_tenant_id} has no restorable window"
+        if source.window_containing(restore_time) is None:
+            windows = ", ".join(
+                f"{w.start_time.isoformat()}..{w.end_time.isoformat()}"
+                for w in source.time_interval_list
+            )
+            return None, (
+                f"restore time {restore_time.isoformat()} is outside every restorable window "
+                f"({windows or 'none'})"
+            )
+        return restore_time, None
+
+    async def _restorable(self, instance_id: str) -> dict[str, RestorableTenant]:
+        cached = self._windows.get(instance_id)
+        if cached is None:
+            tenants = await self.client.list_restorable_tenants(instance_id)
+            cached = self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
+        return cached
+
+    async def _taken(self, instance_id: str) -> set[str]:
+        cached = self._names.get(instance_id)
+        if cached is None:
+            cached = self._names[instance_id] = {
+                tenant.tenant_name async for tenant in self.client.iter_tenants(instance_id)
+            }
+        return cached
+
+    async def _settled_entry(self, plan_item: PlanItem, known: ItemJournal) -> ReportEntry:
+        final = known.final or {}
+        cleaned = known.last("cleaned")
+        tenant_id = final.get("tenantId")
+        if (
+            self.cleanup
+            and cleaned is None
+            and final.get("event") == "online"
+            and isinstance(tenant_id, str)
+        ):
+            cleaned = await self._clean_settled(plan_item, tenant_id)
+        submitting = known.last("submitting") or {}
+        return ReportEntry(
+            key=plan_item.key,
+            index=plan_item.index,
+            source_instance_id=plan_item.source_instance_id,
+            source_tenant_id=plan_item.source_tenant_id,
+            target_instance_id=plan_item.target_instance_id,
+            target_tenant_name=plan_item.target_tenant_name,
+            state=str(final.get("state", "unknown")),
+            request_id=known.request_id,
+            restore_time=submitting.get("restoreTime"),
+            tenant_id=tenant_id,
+            submission=final.get("submission"),
+            submitted_at=submitting.get("t"),
+            first_seen_at=final.get("firstSeenAt"),
+            finished_at=final.get("finishedAt"),
+            recovery_seconds=final.get("recoverySeconds"),
+            rto_seconds=plan_item.rto_seconds,
+            met_rto=final.get("metRto"),
+            last_status=final.get("lastStatus"),
+            cleanup=_cleanup_from_journal(cleaned),
+            error=final.get("error"),
+            resumed=True,
+        )
+
+    async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> dict[str, Any]:
+        try:
+            await self.client.delete_tenant(plan_item.target_instance_id, tenant_id)
+            event: dict[str, Any] = {"tenantId": tenant_id, "deleted": True}
+        except ObError as error:
+            event = {"tenantId": tenant_id, "deleted": False, "error": str(error)}
+        if self.journal is not None:
+            await self.journal.record("cleaned", plan_item.key, **event)
+        return {**event, "t": self.client.clock.now().isoformat()}
+
+
+def _cleanup_from_journal(event: dict[str, Any] | None) -> dict[str, Any] | None:
+    if event is None:
+        return None
+    return {
+        "tenantId": event.get("tenantId"),
+        "deleted": event.get("deleted"),
+        "at": event.get("t"),
+        "error": event.get("error"),
+    }
+
+
+def _plan_entry(
+    plan_item: PlanItem,
+    state: str,
+    error: str | None,
+    context: RunContext,
+    restore_time: datetime | None = None,
+) -> ReportEntry:
+    moment = restore_time or plan_item.restore_time
+    return ReportEntry(
+        key=plan_item.key,
+        index=plan_item.index,
+        source_instance_id=plan_item.source_instance_id,
+        source_tenant_id=plan_item.source_tenant_id,
+        target_instance_id=plan_item.target_instance_id,
+        target_tenant_name=plan_item.target_tenant_name,
+        state=state,
+        request_id=context.request_id(plan_item.key),
+        restore_time=moment.isoformat() if moment else "latest",
+        rto_seconds=plan_item.rto_seconds,
+        error=error,
+    )
+
+
+class _JournalObserver:
+    """Records every state change of every item, and tells the progress display."""
+
+    def __init__(self, drill: DrillRunner) -> None:
+        self.drill = drill
+        assert drill.journal is not None
+        self.journal: Journal = drill.journal
+        self.emit: Callable[..., None] = drill.events.emit
+
+    async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        await self.journal.record(
+            "submitting",
+            item.key,
+            requestId=submission.request_id,
+            restoreTime=item.request.restore_time.isoformat(),
+            reconcile=item.reconcile_first,
+        )
+        self.emit("submitting", key=item.key)
+
+    async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        await self.journal.record(
+            "submitted",
+            item.key,
+            requestId=submission.request_id,
+            outcome=submission.outcome.value,
+            attempts=len(submission.attempts),
+            tenantId=submission.tenant_id,
+        )
+        self.emit("submitted", key=item.key, outcome=submission.outcome.value)
+
+    def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
+        self.journal.note("seen", item.key, tenantId=tenant.tenant_id, status=tenant.status)
+        self.emit("seen", key=item.key, status=tenant.status)
+
+    async def finished(self, result: ItemResult) -> None:
+        event = {
+            ItemState.ONLINE: "online",
+            ItemState.SUBMITTED: "submitted_only",
+            ItemState.UNKNOWN: "unknown",
+            ItemState.INTERRUPTED: "interrupted",
+        }.get(result.state, "failed")
+        restore = result.restore
+        submission = result.submission
+        await self.journal.record(
+            event,
+            result.key,
+            state=result.state.value,
+            submission=submission.outcome.value if submission else None,
+            tenantId=(restore.tenant_id if restore else None)
+            or (submission.tenant_id if submission else None),
+            firstSeenAt=restore.first_seen_at.isoformat()
+            if restore and restore.first_seen_at
+            else None,
+            finishedAt=restore.finished_at.isoformat() if restore else None,
+            recoverySeconds=result.recovery_seconds,
+            metRto=result.met_rto,
+            lastStatus=restore.last_status if restore else None,
+            error=result.error,
+        )
+        if result.cleanup is not None:
+            await self.journal.record(
+                "cleaned",
+                result.key,
+                tenantId=result.cleanup.tenant_id,
+                deleted=result.cleanup.deleted,
+                error=result.cleanup.error,
+            )
+        self.emit(
+            "item",
+            key=result.key,
+            state=result.state.value,
+            recovery=result.recovery_seconds,
+            met_rto=result.met_rto,
+            error=result.error,
+        )

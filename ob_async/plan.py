@@ -1,0 +1,728 @@
+"""Drill plans: a TOML file of defaults and restores, validated whole before anything runs.
+
+A plan (see ``examples/weekly-drill.toml`` for a commented one) has three parts:
+
+- ``[drill]``: the drill's name and run-wide settings (RTO target, wait
+  timeout, parallelism, rate cap, clean-up, poll intervals, a simulator fixture).
+- ``[defaults]``: values every restore inherits.
+- ``[[restore]]`` tables, one per restore, and/or ``restore_list = "FILE"`` in
+  ``[drill]``: a JSON-lines file of restores (one JSON object a line, same keys),
+  read lazily so that a plan of 100,000 restores is never held in memory.
+
+Values may use templates: ``{drill}``, ``{date}`` (YYYYMMDD of the run's start,
+UTC), ``{time}`` (HHMMSS), ``{run}`` (the run id), ``{index}`` (1-based),
+``{source_instance_id}``, ``{source_tenant_id}``, ``{target_instance_id}``.
+``restore_time`` is an ISO-8601 time with a zone, or ``"latest"``: the end of
+the newest restorable window, resolved when the drill runs. Durations are
+seconds or ``"90s"``, ``"15m"``, ``"1h30m"``.
+
+:func:`load_plan` reads the file and checks every item (a streaming pass for
+a restore list), collecting every problem with its file, line and field into one
+:class:`PlanError`. Nothing is sent before a plan has passed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+import string
+import tomllib
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .codec import parse_aware_time
+from .errors import InvalidInputError
+from .models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+
+LATEST = "latest"
+MAX_PLAN_BYTES = 16 * 1024 * 1024
+"""A plan file over this size is refused (a restore list may be any size)."""
+MAX_PROBLEMS_SHOWN = 200
+
+_DURATION = re.compile(
+    r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$"
+)
+_REQUEST_ID_NAMESPACE = uuid.UUID("5b0c2d1e-7f3a-4c9b-9e41-0b1a5e7d3c60")
+_TEMPLATE_FIELDS = frozenset(
+    {
+        "drill",
+        "date",
+        "time",
+        "run",
+        "index",
+        "source_instance_id",
+        "source_tenant_id",
+        "target_instance_id",
+    }
+)
+
+DRILL_KEYS = {
+    "name": str,
+    "rto": "duration",
+    "timeout": "duration",
+    "concurrency": int,
+    "restoring_per_instance": int,
+    "rate": float,
+    "burst": int,
+    "cleanup": bool,
+    "poll_initial": "duration",
+    "poll_max": "duration",
+    "restore_list": str,
+    "simulator_fixture": str,
+    "description": str,
+}
+ITEM_KEYS = {
+    "instance_id": str,
+    "source_instance_id": str,
+    "source_tenant_id": str,
+    "target_instance_id": str,
+    "target_tenant_name": str,
+    "target_tenant_primary_zone": str,
+    "description": str,
+    "restore_time": str,
+    "restore_mode": str,
+    "restore_object_type": str,
+    "restore_objects": list,
+    "from_remote": bool,
+    "cpu": int,
+    "memory": int,
+    "unit_num": int,
+    "rto": "duration",
+}
+REQUIRED_ITEM_KEYS = (
+    "source_instance_id",
+    "source_tenant_id",
+    "target_instance_id",
+    "target_tenant_name",
+    "target_tenant_primary_zone",
+    "cpu",
+    "memory",
+    "unit_num",
+)
+ITEM_DEFAULTS: dict[str, Any] = {
+    "restore_time": LATEST,
+    "restore_mode": RestoreMode.FROM_BACKUP_SET.value,
+    "restore_object_type": RestoreObjectType.TENANT.value,
+    "restore_objects": [],
+    "from_remote": False,
+    "description": "ob-async drill {drill} {date}",
+}
+
+
+@attrs.frozen
+class PlanProblem:
+    file: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        place = self.file + (f":{self.line}" if self.line else "")
+        return (
+            f"{place}: {self.field}: {self.message}" if self.field else f"{place}: {self.message}"
+        )
+
+
+class PlanError(InvalidInputError):
+    """The plan is invalid; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[PlanProblem]) -> None:
+        self.problems = problems
+        shown = "\n".join(f"  {problem}" for problem in problems[:MAX_PROBLEMS_SHOWN])
+        more = len(problems) - MAX_PROBLEMS_SHOWN
+        if more > 0:
+            shown += f"\n  ... and {more} more"
+        super().__init__(f"the plan has {len(problems)} problem(s):\n{shown}")
+
+
+@attrs.frozen(kw_only=True)
+class PlanItem:
+    """One restore of a plan, with templates rendered."""
+
+    index: int
+    key: str
+    line: int | None
+    instance_id: str
+    source_instance_id: str
+    source_tenant_id: str
+    target_instance_id: str
+    target_tenant_name: str
+    target_tenant_primary_zone: str
+    description: str
+    restore_time: datetime | None
+    """None means "latest": resolved through the restorable windows at run time."""
+    restore_mode: RestoreMode
+    restore_object_type: RestoreObjectType
+    restore_objects: tuple[Any, ...]
+    from_remote: bool
+    resource: TenantResource
+    rto_seconds: float | None
+
+    def request(self, restore_time: datetime | None = None) -> RestoreRequest:
+        moment = restore_time or self.restore_time
+        if moment is None:
+            raise InvalidInputError("restore_time 'latest' was not resolved", where=self.key)
+        return RestoreRequest(
+            source_instance_id=self.source_instance_id,
+            source_tenant_id=self.source_tenant_id,
+            target_instance_id=self.target_instance_id,
+            target_tenant_name=self.target_tenant_name,
+            target_tenant_primary_zone=self.target_tenant_primary_zone,
+            restore_time=moment,
+            tenant_resource=self.resource,
+            target_tenant_description=self.description,
+            from_remote=self.from_remote,
+            restore_object_type=self.restore_object_type,
+            restore_objects=self.restore_objects,
+            restore_mode=self.restore_mode,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RunContext:
+    """What templates may refer to, fixed when a run starts (and kept on resume)."""
+
+    run_id: str
+    started_at: datetime
+
+    @classmethod
+    def new(cls, now: datetime | None = None) -> RunContext:
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        return cls(
+            run_id=moment.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6], started_at=moment
+        )
+
+    def request_id(self, item_key: str) -> str:
+        """The requestId of an item in this run: the same on every resume."""
+        return str(uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{self.run_id}/{item_key}"))
+
+
+@attrs.frozen(kw_only=True)
+class DrillPlan:
+    path: Path
+    name: str
+    digest: str
+    """SHA-256 of the plan file (and its restore list): a resume must use the same plan."""
+    rto_seconds: float | None
+    timeout_seconds: float
+    concurrency: int
+    restoring_per_instance: int
+    rate: float | None
+    burst: int
+    cleanup: bool
+    poll_initial: float | None
+    poll_max: float | None
+    simulator_fixture: Path | None
+    item_count: int
+    _defaults: Mapping[str, Any]
+    _inline: tuple[tuple[int | None, Mapping[str, Any]], ...]
+    _restore_list: Path | None
+
+    def items(self, context: RunContext) -> Iterator[PlanItem]:
+        """Every restore, rendered for ``context``, read lazily (already validated)."""
+        for index, (line, raw, source) in enumerate(self._raw_items(), start=1):
+            item, problems = _build_item(
+                raw, self._defaults, _ItemPlace(index, line, source), self, context
+            )
+            if item is None:
+                raise PlanError(problems)
+            yield item
+
+    def _raw_items(self) -> Iterator[tuple[int | None, Mapping[str, Any], str]]:
+        for line, raw in self._inline:
+            yield line, raw, str(self.path)
+        if self._restore_list is not None:
+            yield from _read_restore_list(self._restore_list)
+
+
+def parse_duration(value: object) -> float:
+    """Seconds from a number or a string like ``"90s"``, ``"15m"``, ``"1h30m"``."""
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration, got {value!r}")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    elif isinstance(value, str):
+        match = _DURATION.match(value)
+        if not value.strip() or match is None or not any(match.groups()):
+            raise ValueError(f'unreadable duration {value!r}; write e.g. 900, "15m" or "1h30m"')
+        hours, minutes, secs = (float(group) if group else 0.0 for group in match.groups())
+        seconds = hours * 3600 + minutes * 60 + secs
+    else:
+        raise ValueError(f"expected a duration, got {type(value).__name__}")
+    if seconds <= 0:
+        raise ValueError(f"must be positive, got {value!r}")
+    return seconds
+
+
+def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
+    """Read and validate a plan; raise :class:`PlanError` naming every problem."""
+    file = Path(path)
+    raw_bytes, document, lines = _read_toml(file)
+    reader = _PlanChecker(str(file), lines)
+    reader.check_sections(document)
+    drill = reader.table(document, "drill")
+    defaults = reader.table(document, "defaults")
+    settings = reader.check_keys(drill, DRILL_KEYS, "drill", lambda key: lines.key("drill", key))
+    reader.check_keys(defaults, ITEM_KEYS, "defaults", lambda key: lines.key("defaults", key))
+    reader.check_settings(settings)
+    restores = document.get("restore", [])
+    if not isinstance(restores, list) or not all(isinstance(r, dict) for r in restores):
+        reader.add(None, "restore", "must be [[restore]] tables")
+        restores = []
+    restore_list = _beside(file, settings.get("restore_list"))
+    fixture = _beside(file, settings.get("simulator_fixture"))
+    if fixture is not None and not fixture.is_file():
+        reader.add(
+            lines.key("drill", "simulator_fixture"),
+            "drill.simulator_fixture",
+            f"no such file: {fixture}",
+        )
+    if not restores and restore_list is None:
+        reader.add(
+            None,
+            "restore",
+            "the plan has no restores: add [[restore]] tables or [drill] restore_list",
+        )
+    plan = DrillPlan(
+        path=file,
+        name=settings.get("name") or file.stem,
+        digest="",
+        rto_seconds=settings.get("rto"),
+        timeout_seconds=settings.get("timeout") or 90 * 60.0,
+        concurrency=settings.get("concurrency") or 16,
+        restoring_per_instance=settings.get("restoring_per_instance") or 64,
+        rate=settings.get("rate"),
+        burst=settings.get("burst") or 1,
+        cleanup=bool(settings.get("cleanup", False)),
+        poll_initial=settings.get("poll_initial"),
+        poll_max=settings.get("poll_max"),
+        simulator_fixture=fixture,
+        item_count=0,
+        defaults=defaults,
+        inline=tuple((lines.array_table("restore", i), r) for i, r in enumerate(restores)),
+        restore_list=restore_list,
+    )
+    digest = hashlib.sha256(raw_bytes)
+    count = reader.check_items(plan, defaults, digest, now)
+    if reader.problems:
+        raise PlanError(reader.problems)
+    return attrs.evolve(plan, digest=digest.hexdigest(), item_count=count)
+
+
+def _read_toml(file: Path) -> tuple[bytes, dict[str, Any], _LineFinder]:
+    name = str(file)
+    try:
+        size = file.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise PlanError(
+                [
+                    PlanProblem(
+                        name,
+                        None,
+                        None,
+                        f"is {size} bytes, over the {MAX_PLAN_BYTES} byte limit; "
+                        "put long lists of restores in a restore_list file",
+                    )
+                ]
+            )
+        raw_bytes = file.read_bytes()
+    except OSError as error:
+        raise PlanError([PlanProblem(name, None, None, f"cannot read: {error.strerror}")]) from None
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise PlanError(
+            [PlanProblem(name, None, None, f"is not UTF-8 text (byte {error.start})")]
+        ) from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        line = getattr(error, "lineno", None)
+        raise PlanError([PlanProblem(name, line, None, f"is not valid TOML: {error}")]) from None
+    return raw_bytes, document, _LineFinder(text)
+
+
+def _beside(plan_file: Path, relative: object) -> Path | None:
+    return (plan_file.parent / relative).resolve() if isinstance(relative, str) else None
+
+
+class _PlanChecker:
+    """Collects the problems of one plan."""
+
+    def __init__(self, file: str, lines: _LineFinder) -> None:
+        self.file = file
+        self.lines = lines
+        self.problems: list[PlanProblem] = []
+
+    def add(
+        self, line: int | None, field: str | None, message: str, file: str | None = None
+    ) -> None:
+        self.problems.append(PlanProblem(file or self.file, line, field, message))
+
+    def check_sections(self, document: Mapping[str, Any]) -> None:
+        for key in document:
+            if key not in ("drill", "defaults", "restore"):
+                self.add(
+                    self.lines.top_level(key),
+                    key,
+                    "unknown section; expected [drill], [defaults] or [[restore]]",
+                )
+
+    def table(self, document: Mapping[str, Any], key: str) -> dict[str, Any]:
+        value = document.get(key, {})
+        if not isinstance(value, dict):
+            self.add(self.lines.top_level(key), key, "must be a table")
+            return {}
+        return value
+
+    def check_keys(
+        self,
+        table: Mapping[str, Any],
+        schema: Mapping[str, Any],
+        section: str,
+        locate: Callable[[str], int | None],
+        file: str | None = None,
+    ) -> dict[str, Any]:
+        """Type-check a table against ``schema``; return its converted values."""
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            expected = schema.get(key)
+            if expected is None:
+                hint = _closest(key, schema)
+                self.add(
+                    locate(key),
+                    f"{section}.{key}",
+                    "unknown key" + (f"; did you mean {hint!r}?" if hint else ""),
+                    file,
+                )
+                continue
+            try:
+                values[key] = _convert(value, expected)
+            except ValueError as error:
+                self.add(locate(key), f"{section}.{key}", str(error), file)
+        return values
+
+    def check_settings(self, settings: Mapping[str, Any]) -> None:
+        for key in ("concurrency", "restoring_per_instance", "burst"):
+            value = settings.get(key)
+            if value is not None and value < 1:
+                self.add(
+                    self.lines.key("drill", key), f"drill.{key}", f"must be at least 1, got {value}"
+                )
+        rate = settings.get("rate")
+        if rate is not None and rate <= 0:
+            self.add(self.lines.key("drill", "rate"), "drill.rate", f"must be positive, got {rate}")
+
+    def check_items(
+        self,
+        plan: DrillPlan,
+        defaults: Mapping[str, Any],
+        digest: Any,
+        now: datetime | None,
+    ) -> int:
+        """One streaming pass over every item: render, validate, find duplicate targets."""
+        context = RunContext.new(now)
+        seen_targets: dict[tuple[str, str], str] = {}
+        count = 0
+        try:
+            for index, (line, raw, source) in enumerate(plan._raw_items(), start=1):
+                count += 1
+                if source != self.file:
+                    digest.update(json.dumps(raw, sort_keys=True).encode())
+                self.check_keys(
+                    raw,
+                    ITEM_KEYS,
+                    f"restore[{index}]",
+                    self._item_locator(source, index - 1, line),
+                    source,
+                )
+                item, problems = _build_item(
+                    raw, defaults, _ItemPlace(index, line, source), plan, context, now=now
+                )
+                self.problems.extend(problems)
+                if item is None:
+                    continue
+                target = (item.target_instance_id, item.target_tenant_name)
+                if target in seen_targets:
+                    self.add(
+                        line,
+                        f"restore[{index}].target_tenant_name",
+                        f"duplicate target {item.target_tenant_name!r} in "
+                        f"{item.target_instance_id} (also {seen_targets[target]})",
+                        source,
+                    )
+                else:
+                    seen_targets[target] = f"restore[{index}]"
+        except PlanError as error:
+            self.problems.extend(error.problems)
+        return count
+
+    def _item_locator(
+        self, source: str, position: int, line: int | None
+    ) -> Callable[[str], int | None]:
+        if source != self.file:
+            return lambda key: line
+        return lambda key: self.lines.key_in_array("restore", position, key)
+
+
+def _read_restore_list(path: Path) -> Iterator[tuple[int | None, Mapping[str, Any], str]]:
+    name = str(path)
+    try:
+        handle = path.open("rb")
+    except OSError as error:
+        raise PlanError([PlanProblem(name, None, None, f"cannot read: {error.strerror}")]) from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip() or line.lstrip().startswith(b"#"):
+                continue
+            try:
+                raw = json.loads(line)
+            except ValueError as error:
+                raise PlanError(
+                    [PlanProblem(name, number, None, f"is not a JSON object: {error}")]
+                ) from None
+            if not isinstance(raw, dict):
+                raise PlanError(
+                    [
+                        PlanProblem(
+                            name, number, None, f"expected a JSON object, got {type(raw).__name__}"
+                        )
+                    ]
+                )
+            yield number, raw, name
+
+
+def _convert(value: object, expected: object) -> Any:
+    if expected == "duration":
+        return parse_duration(value)
+    if expected is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ValueError(f"expected a number, got {_kind(value)}")
+    if expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ValueError(f"expected an integer, got {_kind(value)}")
+    if expected is bool:
+        if isinstance(value, bool):
+            return value
+        raise ValueError(f"expected true or false, got {_kind(value)}")
+    if expected is str:
+        if isinstance(value, str):
+            return value
+        raise ValueError(f"expected a string, got {_kind(value)}")
+    if expected is list:
+        if isinstance(value, list):
+            return value
+        raise ValueError(f"expected an array, got {_kind(value)}")
+    raise AssertionError(expected)
+
+
+def _kind(value: object) -> str:
+    return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _closest(key: str, schema: Mapping[str, Any]) -> str | None:
+    matches = difflib.get_close_matches(key, list(schema), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+@attrs.frozen
+class _ItemPlace:
+    index: int
+    line: int | None
+    file: str
+
+
+def _build_item(
+    raw: Mapping[str, Any],
+    defaults: Mapping[str, Any],
+    place: _ItemPlace,
+    plan: DrillPlan,
+    context: RunContext,
+    *,
+    now: datetime | None = None,
+) -> tuple[PlanItem | None, list[PlanProblem]]:
+    """Render and validate one restore; problems of key names and types are the
+    key check's to report, so an item with those simply yields None here."""
+    problems: list[PlanProblem] = []
+
+    def problem(field: str, message: str) -> None:
+        problems.append(
+            PlanProblem(place.file, place.line, f"restore[{place.index}].{field}", message)
+        )
+
+    merged: dict[str, Any] = {**ITEM_DEFAULTS, **defaults, **raw}
+    for key in REQUIRED_ITEM_KEYS:
+        if key not in merged:
+            problem(key, "missing (set it in the restore or in [defaults])")
+    typed = _typed_item(merged)
+    if problems or typed is None:
+        return None, problems
+    fields = {
+        "drill": plan.name,
+        "date": context.started_at.strftime("%Y%m%d"),
+        "time": context.started_at.strftime("%H%M%S"),
+        "run": context.run_id,
+        "index": str(place.index),
+        "source_instance_id": typed["source_instance_id"],
+        "source_tenant_id": typed["source_tenant_id"],
+        "target_instance_id": typed["target_instance_id"],
+    }
+    for key in ("target_tenant_name", "description", "target_instance_id", "instance_id"):
+        if key in typed:
+            try:
+                typed[key] = _render(typed[key], fields)
+            except ValueError as error:
+                problem(key, str(error))
+    restore_time = _restore_time(typed["restore_time"], now, problem)
+    for key, enum_type in (
+        ("restore_mode", RestoreMode),
+        ("restore_object_type", RestoreObjectType),
+    ):
+        try:
+            typed[key] = enum_type(typed[key])
+        except ValueError:
+            allowed = ", ".join(member.value for member in enum_type)
+            problem(key, f"unknown value {typed[key]!r}; expected one of {allowed}")
+    try:
+        resource = TenantResource(
+            cpu=typed["cpu"], memory=typed["memory"], unit_num=typed["unit_num"]
+        )
+    except InvalidInputError as error:
+        problem(error.where or "resource", error.reason)
+    for key in _NON_EMPTY:
+        if not typed[key].strip():
+            problem(key, "must not be empty")
+    if problems:
+        return None, problems
+    target_instance = typed["target_instance_id"]
+    name = typed["target_tenant_name"]
+    item = PlanItem(
+        index=place.index,
+        key=f"{target_instance}/{name}",
+        line=place.line,
+        instance_id=typed.get("instance_id") or target_instance,
+        source_instance_id=typed["source_instance_id"],
+        source_tenant_id=typed["source_tenant_id"],
+        target_instance_id=target_instance,
+        target_tenant_name=name,
+        target_tenant_primary_zone=typed["target_tenant_primary_zone"],
+        description=typed["description"],
+        restore_time=restore_time,
+        restore_mode=typed["restore_mode"],
+        restore_object_type=typed["restore_object_type"],
+        restore_objects=tuple(typed["restore_objects"]),
+        from_remote=typed["from_remote"],
+        resource=resource,
+        rto_seconds=typed.get("rto", plan.rto_seconds),
+    )
+    return item, []
+
+
+_NON_EMPTY = (
+    "source_instance_id",
+    "source_tenant_id",
+    "target_instance_id",
+    "target_tenant_name",
+    "target_tenant_primary_zone",
+)
+
+
+def _typed_item(merged: Mapping[str, Any]) -> dict[str, Any] | None:
+    typed: dict[str, Any] = {}
+    for key, value in merged.items():
+        expected = ITEM_KEYS.get(key)
+        if expected is None:
+            continue
+        try:
+            typed[key] = _convert(value, expected)
+        except ValueError:
+            return None
+    return typed
+
+
+def _restore_time(
+    text: str, now: datetime | None, problem: Callable[[str, str], None]
+) -> datetime | None:
+    if text.strip().lower() == LATEST:
+        return None
+    try:
+        moment = parse_aware_time(text)
+    except ValueError as error:
+        problem("restore_time", f'{error} (or "latest")')
+        return None
+    if moment > (now or datetime.now(UTC)):
+        problem("restore_time", f"{text} is in the future")
+    return moment
+
+
+def _render(template: str, fields: Mapping[str, str]) -> str:
+    try:
+        names = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        raise ValueError(f"bad template {template!r}: {error}") from None
+    unknown = names - _TEMPLATE_FIELDS
+    if unknown:
+        allowed = ", ".join("{" + name + "}" for name in sorted(_TEMPLATE_FIELDS))
+        raise ValueError(
+            f"unknown template field(s) {', '.join(sorted(unknown))} in {template!r}; "
+            f"known: {allowed}"
+        )
+    return template.format_map(fields)
+
+
+class _LineFinder:
+    """Finds the line of a TOML section or key (tomllib keeps no positions)."""
+
+    def __init__(self, text: str) -> None:
+        self.lines = text.splitlines()
+        self._headers: list[tuple[int, str, bool]] = []
+        header = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
+        for number, line in enumerate(self.lines, start=1):
+            match = header.match(line)
+            if match:
+                self._headers.append((number, match.group(2).strip(), match.group(1) == "[["))
+
+    def top_level(self, key: str) -> int | None:
+        for number, name, _ in self._headers:
+            if name == key:
+                return number
+        return self._key_between(key, 0, self._headers[0][0] if self._headers else None)
+
+    def section(self, name: str) -> int | None:
+        return next((number for number, header, _ in self._headers if header == name), None)
+
+    def array_table(self, name: str, position: int) -> int | None:
+        found = [
+            number for number, header, is_array in self._headers if header == name and is_array
+        ]
+        return found[position] if position < len(found) else None
+
+    def key(self, section: str, key: str) -> int | None:
+        start = self.section(section)
+        return self._key_in_section(start, key) if start else None
+
+    def key_in_array(self, name: str, position: int, key: str) -> int | None:
+        start = self.array_table(name, position)
+        return self._key_in_section(start, key) if start else None
+
+    def _key_in_section(self, start: int, key: str) -> int | None:
+        following = [number for number, _, _ in self._headers if number > start]
+        end = following[0] if following else None
+        return self._key_between(key, start, end)
+
+    def _key_between(self, key: str, start: int, end: int | None) -> int | None:
+        pattern = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        stop = (end - 1) if end else len(self.lines)
+        for number in range(start + 1, stop + 1):
+            if pattern.match(self.lines[number - 1]):
+                return number
+        return None

@@ -1,0 +1,36 @@
+"""A fixed submits-per-second cap with a burst allowance (GCRA).
+
+The Generic Cell Rate Algorithm keeps one number, the theoretical arrival time
+of the next request: a request may go when it is no more than ``burst``
+intervals early. It is a token bucket without the bookkeeping, and it paces
+concurrent callers fairly because each reserves its slot before sleeping.
+"""
+
+from __future__ import annotations
+
+from .clock import SYSTEM_CLOCK, Clock
+from .errors import InvalidInputError
+
+
+class RateCap:
+    """At most ``rate`` acquisitions per second on average, ``burst`` at once."""
+
+    def __init__(self, rate: float, *, burst: int = 1, clock: Clock = SYSTEM_CLOCK) -> None:
+        if rate <= 0:
+            raise InvalidInputError(f"must be positive, got {rate}", where="rate")
+        if burst < 1:
+            raise InvalidInputError(f"must be at least 1, got {burst}", where="burst")
+        self.rate = rate
+        self.burst = burst
+        self._interval = 1.0 / rate
+        self._tolerance = (burst - 1) * self._interval
+        self._clock = clock
+        self._theoretical_arrival = clock.monotonic()
+
+    async def acquire(self) -> None:
+        now = self._clock.monotonic()
+        arrival = max(self._theoretical_arrival, now)
+        allowed_at = arrival - self._tolerance
+        self._theoretical_arrival = arrival + self._interval
+        if allowed_at > now:
+            await self._clock.sleep(allowed_at - now)

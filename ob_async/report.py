@@ -1,0 +1,327 @@
+"""Drill reports: one entry per restore, written as JSON, JUnit XML, and a terminal summary.
+
+A :class:`ReportEntry` is the flat, serialisable record of one item: source,
+target, requestId, attempts, timestamps, recovery seconds against the RTO
+target, clean-up, and the error if any. Entries come from live results
+(:func:`entry_from_result`) or, for items settled by an earlier run of a
+resumed drill, from the journal. :class:`DrillReport` holds the entries and the
+run's facts and renders them:
+
+- JSON (:meth:`DrillReport.to_json`): everything, for machines;
+- JUnit XML (:meth:`DrillReport.to_junit`): one test case per restore, failed
+  unless ONLINE within its RTO target, as Jenkins and GitLab read it;
+- a terminal summary with recovery-time percentiles (:meth:`DrillReport.summary_lines`).
+
+No credential is ever part of a report.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import xml.etree.ElementTree as ET
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .batch import GOOD_STATES, ItemResult, ItemState
+
+REPORT_VERSION = 1
+
+
+@attrs.frozen(kw_only=True)
+class ReportEntry:
+    key: str
+    index: int | None
+    source_instance_id: str
+    source_tenant_id: str
+    target_instance_id: str
+    target_tenant_name: str
+    state: str
+    request_id: str | None = None
+    restore_time: str | None = None
+    tenant_id: str | None = None
+    submission: str | None = None
+    attempts: tuple[dict[str, Any], ...] = ()
+    submitted_at: str | None = None
+    first_seen_at: str | None = None
+    finished_at: str | None = None
+    recovery_seconds: float | None = None
+    rto_seconds: float | None = None
+    met_rto: bool | None = None
+    last_status: str | None = None
+    cleanup: dict[str, Any] | None = None
+    error: str | None = None
+    resumed: bool = False
+    """Settled by an earlier run of this drill (read back from the journal)."""
+
+    @property
+    def ok(self) -> bool:
+        return self.state in GOOD_STATES and self.met_rto is not False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "index": self.index,
+            "source": {"instanceId": self.source_instance_id, "tenantId": self.source_tenant_id},
+            "target": {
+                "instanceId": self.target_instance_id,
+                "tenantName": self.target_tenant_name,
+                "tenantId": self.tenant_id,
+            },
+            "requestId": self.request_id,
+            "restoreTime": self.restore_time,
+            "state": self.state,
+            "ok": self.ok,
+            "submission": self.submission,
+            "attempts": list(self.attempts),
+            "submittedAt": self.submitted_at,
+            "firstSeenAt": self.first_seen_at,
+            "finishedAt": self.finished_at,
+            "recoverySeconds": self.recovery_seconds,
+            "rtoSeconds": self.rto_seconds,
+            "metRto": self.met_rto,
+            "lastStatus": self.last_status,
+            "cleanup": self.cleanup,
+            "error": self.error,
+            "resumed": self.resumed,
+        }
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def entry_from_result(result: ItemResult, *, index: int | None = None) -> ReportEntry:
+    """The report entry of a live batch result."""
+    item = result.item
+    request = item.request
+    submission = result.submission
+    restore = result.restore
+    attempts: tuple[dict[str, Any], ...] = ()
+    if submission is not None:
+        attempts = tuple(
+            {
+                "number": attempt.number,
+                "startedAt": _iso(attempt.started_at),
+                "finishedAt": _iso(attempt.finished_at),
+                "result": attempt.result,
+                "status": attempt.status,
+                "ambiguous": attempt.ambiguous,
+                "lookedUp": attempt.looked_up,
+                "waitAfter": attempt.wait_after,
+                "error": attempt.error,
+            }
+            for attempt in submission.attempts
+        )
+    cleanup = None
+    if result.cleanup is not None:
+        cleanup = {
+            "tenantId": result.cleanup.tenant_id,
+            "deleted": result.cleanup.deleted,
+            "at": _iso(result.cleanup.at),
+            "error": result.cleanup.error,
+        }
+    return ReportEntry(
+        key=item.key,
+        index=index,
+        source_instance_id=request.source_instance_id,
+        source_tenant_id=request.source_tenant_id,
+        target_instance_id=request.target_instance_id,
+        target_tenant_name=request.target_tenant_name,
+        state=result.state.value,
+        request_id=submission.request_id if submission else item.request_id,
+        restore_time=request.restore_time.isoformat(),
+        tenant_id=(restore.tenant_id if restore else None)
+        or (submission.tenant_id if submission else None),
+        submission=submission.outcome.value if submission else None,
+        attempts=attempts,
+        submitted_at=_iso(submission.first_attempt_at) if submission else None,
+        first_seen_at=_iso(restore.first_seen_at) if restore else None,
+        finished_at=_iso(restore.finished_at) if restore else None,
+        recovery_seconds=result.recovery_seconds,
+        rto_seconds=item.rto_seconds,
+        met_rto=result.met_rto,
+        last_status=restore.last_status if restore else None,
+        cleanup=cleanup,
+        error=result.error,
+    )
+
+
+@attrs.define(kw_only=True)
+class DrillReport:
+    drill: str
+    run_id: str
+    plan: str
+    endpoint: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    dry_run: bool = False
+    interrupted: bool = False
+    entries: list[ReportEntry] = attrs.field(factory=list)
+    notes: list[str] = attrs.field(factory=list)
+
+    def add(self, entry: ReportEntry) -> None:
+        self.entries.append(entry)
+
+    @property
+    def counts(self) -> Counter[str]:
+        return Counter(entry.state for entry in self.entries)
+
+    @property
+    def failures(self) -> int:
+        return sum(1 for entry in self.entries if not entry.ok)
+
+    @property
+    def rto_misses(self) -> int:
+        return sum(1 for entry in self.entries if entry.met_rto is False)
+
+    def recovery_percentiles(self) -> dict[str, float | None]:
+        values = sorted(
+            entry.recovery_seconds for entry in self.entries if entry.recovery_seconds is not None
+        )
+
+        def nearest_rank(fraction: float) -> float | None:
+            if not values:
+                return None
+            return values[max(1, math.ceil(fraction * len(values))) - 1]
+
+        return {
+            "p50": nearest_rank(0.50),
+            "p90": nearest_rank(0.90),
+            "p99": nearest_rank(0.99),
+            "max": values[-1] if values else None,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": REPORT_VERSION,
+            "drill": self.drill,
+            "runId": self.run_id,
+            "plan": self.plan,
+            "endpoint": self.endpoint,
+            "startedAt": _iso(self.started_at),
+            "finishedAt": _iso(self.finished_at),
+            "dryRun": self.dry_run,
+            "interrupted": self.interrupted,
+            "summary": {
+                "items": len(self.entries),
+                "ok": len(self.entries) - self.failures,
+                "failed": self.failures,
+                "rtoMissed": self.rto_misses,
+                "byState": dict(sorted(self.counts.items())),
+                "recoverySeconds": self.recovery_percentiles(),
+            },
+            "notes": self.notes,
+            "items": [entry.to_json() for entry in self.entries],
+        }
+
+    def to_junit(self) -> bytes:
+        suite = ET.Element(
+            "testsuite",
+            {
+                "name": f"ob-restore drill {self.drill}",
+                "tests": str(len(self.entries)),
+                "failures": str(self.failures),
+                "errors": "0",
+                "skipped": "0",
+                "timestamp": self.started_at.replace(tzinfo=None).isoformat(timespec="seconds"),
+                "time": f"{self._elapsed():.3f}",
+            },
+        )
+        properties = ET.SubElement(suite, "properties")
+        for name, value in (
+            ("runId", self.run_id),
+            ("plan", self.plan),
+            ("endpoint", self.endpoint),
+        ):
+            ET.SubElement(properties, "property", {"name": name, "value": value})
+        for entry in self.entries:
+            case = ET.SubElement(
+                suite,
+                "testcase",
+                {
+                    "classname": f"restore.{entry.target_instance_id}",
+                    "name": entry.target_tenant_name,
+                    "time": f"{entry.recovery_seconds or 0.0:.3f}",
+                },
+            )
+            if not entry.ok:
+                message = _failure_message(entry)
+                failure = ET.SubElement(case, "failure", {"message": message, "type": entry.state})
+                failure.text = json.dumps(entry.to_json(), indent=2)
+            ET.SubElement(case, "system-out").text = (
+                f"source {entry.source_instance_id}/{entry.source_tenant_id}; "
+                f"requestId {entry.request_id}; state {entry.state}; "
+                f"recovery {entry.recovery_seconds}s; rto {entry.rto_seconds}s"
+            )
+        root = ET.Element("testsuites")
+        root.append(suite)
+        ET.indent(root)
+        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+
+    def _elapsed(self) -> float:
+        if self.finished_at is None:
+            return 0.0
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def summary_lines(self) -> list[str]:
+        counts = self.counts
+        percentiles = self.recovery_percentiles()
+        head = "DRY RUN " if self.dry_run else ""
+        lines = [
+            f"{head}drill {self.drill} (run {self.run_id}): {len(self.entries)} restore(s), "
+            f"{len(self.entries) - self.failures} ok, {self.failures} failed"
+            + (", INTERRUPTED" if self.interrupted else ""),
+            "  states: " + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())),
+        ]
+        if percentiles["max"] is not None:
+            lines.append(
+                "  recovery time: "
+                + ", ".join(f"{name} {_seconds(value)}" for name, value in percentiles.items())
+            )
+        if self.rto_misses:
+            lines.append(f"  RTO missed by {self.rto_misses} restore(s)")
+        for entry in [e for e in self.entries if not e.ok][:20]:
+            lines.append(f"  FAILED {entry.key}: {_failure_message(entry)}")
+        if self.failures > 20:
+            lines.append(f"  ... and {self.failures - 20} more failures (see the JSON report)")
+        lines.extend(f"  note: {note}" for note in self.notes)
+        return lines
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}s"
+
+
+def _failure_message(entry: ReportEntry) -> str:
+    if entry.state == ItemState.ONLINE.value and entry.met_rto is False:
+        return (
+            f"ONLINE after {entry.recovery_seconds:.1f}s, over the RTO target of "
+            f"{entry.rto_seconds:.0f}s"
+        )
+    return f"{entry.state}: {entry.error or 'no further detail'}"
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` via a temporary file and a rename: a crash never leaves half a file."""
+    directory = path.parent if str(path.parent) else Path(".")
+    with tempfile.NamedTemporaryFile(dir=directory, delete=False, prefix=f".{path.name}.") as temp:
+        temp.write(data)
+        temp.flush()
+        os.fsync(temp.fileno())
+    os.replace(temp.name, path)
+
+
+def write_reports(report: DrillReport, *, json_path: Path | None, junit_path: Path | None) -> None:
+    if json_path is not None:
+        write_atomically(
+            json_path, json.dumps(report.to_json(), indent=2, ensure_ascii=False).encode() + b"\n"
+        )
+    if junit_path is not None:
+        write_atomically(junit_path, report.to_junit())
