@@ -114,6 +114,7 @@ def entry_from_result(result: ItemResult, *, index: int | None = None) -> Report
                 "status": attempt.status,
                 "ambiguous": attempt.ambiguous,
                 "lookedUp": attempt.looked_up,
+                "sent": attempt.sent,
                 "waitAfter": attempt.wait_after,
                 "error": attempt.error,
             }

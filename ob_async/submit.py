@@ -104,6 +104,8 @@ class Attempt:
     """The server may have acted on this attempt."""
     looked_up: bool = False
     """This attempt began with a lookup of the target tenant."""
+    sent: bool = False
+    """This attempt sent the restore request (a lookup may settle it before)."""
     wait_after: float | None = None
     """Seconds waited before the next attempt."""
 
@@ -253,6 +255,7 @@ class Submitter:
                 record.looked_up = True
                 if await self._settle_by_lookup(submission, record):
                     return
+            record.sent = True
             try:
                 await self.api.create_restore_task(
                     submission.instance_id, submission.request, request_id=submission.request_id
