@@ -8,7 +8,6 @@ from collections import Counter
 from datetime import UTC, datetime
 
 import aiohttp
-import pytest
 
 from ob_async import (
     Backoff,
