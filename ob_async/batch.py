@@ -109,11 +109,12 @@ class ItemResult:
 
     @property
     def met_rto(self) -> bool | None:
-        """None without an RTO target; else whether it came ONLINE within it."""
-        if self.item.rto_seconds is None:
-            return None
+        """Whether it came ONLINE within its RTO target; None without a target or
+        when it never came ONLINE (that failure is its state's, not the RTO's)."""
         seconds = self.recovery_seconds
-        return seconds is not None and seconds <= self.item.rto_seconds
+        if self.item.rto_seconds is None or seconds is None:
+            return None
+        return seconds <= self.item.rto_seconds
 
     @property
     def ok(self) -> bool:
@@ -188,7 +189,7 @@ class BatchSummary:
     def add(self, result: ItemResult) -> None:
         self.finished += 1
         self.by_state[result.state.value] += 1
-        if result.met_rto is False and result.state is ItemState.ONLINE:
+        if result.met_rto is False:
             self.rto_missed += 1
         if result.recovery_seconds is not None:
             self.recovery_seconds.append(result.recovery_seconds)

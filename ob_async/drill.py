@@ -44,13 +44,12 @@ from .journal import ItemJournal, Journal, JournalState, read_journal
 from .models import RestorableTenant, TenantSummary
 from .plan import DrillPlan, PlanItem, RunContext
 from .poll import PollConfig
-from .report import DrillReport, ReportEntry, entry_from_result
+from .report import PLANNED, DrillReport, ReportEntry, entry_from_result
 from .submit import RestoreSubmission
 
 logger = logging.getLogger("ob_async.drill")
 
 PREFLIGHT_FAILED = "preflight_failed"
-PLANNED = "planned"
 FINAL_JOURNAL_EVENTS = ("online", "failed", "submitted_only")
 
 
@@ -69,7 +68,7 @@ class _SilentEvents:
 @attrs.frozen(kw_only=True)
 class DrillOptions:
     journal_path: Path | None
-    """None only for a dry run (which writes no journal)."""
+    """None: ``./drill-<run id>.jsonl`` (a dry run writes none)."""
     resume: bool = False
     dry_run: bool = False
     cleanup: bool | None = None
@@ -88,14 +87,15 @@ class DrillRunner:
         *,
         events: DrillEvents | None = None,
     ) -> None:
-        if not options.dry_run and options.journal_path is None:
-            raise InvalidInputError("a drill needs a journal file", where="--journal")
+        if options.resume and options.journal_path is None:
+            raise InvalidInputError("a resume needs the journal of the run", where="--journal")
         self.client = client
         self.plan = plan
         self.options = options
         self.events: DrillEvents = events or _SilentEvents()
         self.cleanup = plan.cleanup if options.cleanup is None else options.cleanup
         self.journal: Journal | None = None
+        self.journal_path: Path | None = None
         self.batch: BatchRunner | None = None
         self.report: DrillReport | None = None
         self._previous: JournalState | None = None
@@ -133,8 +133,8 @@ class DrillRunner:
             "start", drill=self.plan.name, run=context.run_id, items=self.plan.item_count
         )
         if not self.options.dry_run:
-            assert self.options.journal_path is not None
-            self.journal = Journal(self.options.journal_path, clock=self.client.clock)
+            self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
+            self.journal = Journal(self.journal_path, clock=self.client.clock)
             await self.journal.open(
                 {
                     "runId": context.run_id,
@@ -153,11 +153,11 @@ class DrillRunner:
             else:
                 await self._run_batch(context, report)
         finally:
-            report.interrupted = self._stop_requested and len(report.entries) < self.plan.item_count
+            report.interrupted = self._stop_requested and report.item_count < self.plan.item_count
             report.finished_at = self.client.clock.now()
             if self.journal is not None:
                 await self.journal.close()
-        self.events.emit("finish", failed=report.failures, items=len(report.entries))
+        self.events.emit("finish", failed=report.failures, items=report.item_count)
         return report
 
     def _context(self) -> RunContext:

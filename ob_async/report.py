@@ -23,13 +23,18 @@ import os
 import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import attrs
 
 from .batch import GOOD_STATES, ItemResult, ItemState
+
+PLANNED = "planned"
+"""The state of every item of a dry run that passed its pre-flight checks."""
+OK_STATES = frozenset({*GOOD_STATES, PLANNED})
 
 REPORT_VERSION = 1
 
@@ -62,7 +67,7 @@ class ReportEntry:
 
     @property
     def ok(self) -> bool:
-        return self.state in GOOD_STATES and self.met_rto is not False
+        return self.state in OK_STATES and self.met_rto is not False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -154,8 +159,19 @@ def entry_from_result(result: ItemResult, *, index: int | None = None) -> Report
     )
 
 
+_FAILURES_KEPT = 20
+_SAMPLE_KEPT = 50
+
+
 @attrs.define(kw_only=True)
 class DrillReport:
+    """The run's facts and aggregates in memory; the entries themselves spooled to disk.
+
+    A drill of 100,000 items keeps only counters, the recovery times, the first
+    failures and a small sample in memory; every entry is appended to a
+    temporary JSON-lines spool from which the report files are streamed.
+    """
+
     drill: str
     run_id: str
     plan: str
@@ -164,28 +180,45 @@ class DrillReport:
     finished_at: datetime | None = None
     dry_run: bool = False
     interrupted: bool = False
-    entries: list[ReportEntry] = attrs.field(factory=list)
     notes: list[str] = attrs.field(factory=list)
+    counts: Counter[str] = attrs.field(factory=Counter)
+    failures: int = 0
+    rto_misses: int = 0
+    item_count: int = 0
+    recovery: list[float] = attrs.field(factory=list)
+    first_failures: list[ReportEntry] = attrs.field(factory=list)
+    sample: list[ReportEntry] = attrs.field(factory=list)
+    # Closed by close(); a drill's report lives as long as the command.
+    _spool: Any = attrs.field(factory=lambda: tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
 
     def add(self, entry: ReportEntry) -> None:
-        self.entries.append(entry)
+        self.item_count += 1
+        self.counts[entry.state] += 1
+        if not entry.ok:
+            self.failures += 1
+            if len(self.first_failures) < _FAILURES_KEPT:
+                self.first_failures.append(entry)
+        if entry.met_rto is False:
+            self.rto_misses += 1
+        if entry.recovery_seconds is not None:
+            self.recovery.append(entry.recovery_seconds)
+        if len(self.sample) < _SAMPLE_KEPT:
+            self.sample.append(entry)
+        self._spool.seek(0, os.SEEK_END)
+        self._spool.write(json.dumps(entry.to_json(), ensure_ascii=False).encode() + b"\n")
 
-    @property
-    def counts(self) -> Counter[str]:
-        return Counter(entry.state for entry in self.entries)
+    def entries(self) -> Iterator[dict[str, Any]]:
+        """Every entry as its JSON object, in the order added (read back from the spool)."""
+        self._spool.flush()
+        self._spool.seek(0)
+        for line in self._spool:
+            yield json.loads(line)
 
-    @property
-    def failures(self) -> int:
-        return sum(1 for entry in self.entries if not entry.ok)
-
-    @property
-    def rto_misses(self) -> int:
-        return sum(1 for entry in self.entries if entry.met_rto is False)
+    def close(self) -> None:
+        self._spool.close()
 
     def recovery_percentiles(self) -> dict[str, float | None]:
-        values = sorted(
-            entry.recovery_seconds for entry in self.entries if entry.recovery_seconds is not None
-        )
+        values = sorted(self.recovery)
 
         def nearest_rank(fraction: float) -> float | None:
             if not values:
@@ -199,7 +232,7 @@ class DrillReport:
             "max": values[-1] if values else None,
         }
 
-    def to_json(self) -> dict[str, Any]:
+    def header(self) -> dict[str, Any]:
         return {
             "version": REPORT_VERSION,
             "drill": self.drill,
@@ -211,23 +244,36 @@ class DrillReport:
             "dryRun": self.dry_run,
             "interrupted": self.interrupted,
             "summary": {
-                "items": len(self.entries),
-                "ok": len(self.entries) - self.failures,
+                "items": self.item_count,
+                "ok": self.item_count - self.failures,
                 "failed": self.failures,
                 "rtoMissed": self.rto_misses,
                 "byState": dict(sorted(self.counts.items())),
                 "recoverySeconds": self.recovery_percentiles(),
             },
             "notes": self.notes,
-            "items": [entry.to_json() for entry in self.entries],
         }
 
-    def to_junit(self) -> bytes:
+    def to_json(self) -> dict[str, Any]:
+        """The whole report as one object (for small reports and tests)."""
+        return {**self.header(), "items": list(self.entries())}
+
+    def write_json(self, out: IO[bytes]) -> None:
+        """Stream the JSON report: the header, then the items one by one."""
+        head = json.dumps(self.header(), indent=2, ensure_ascii=False)
+        out.write(head[: head.rfind("}")].rstrip().encode() + b',\n  "items": [')
+        for number, item in enumerate(self.entries()):
+            out.write((",\n    " if number else "\n    ").encode())
+            out.write(json.dumps(item, ensure_ascii=False).encode())
+        out.write(b"\n  ]\n}\n")
+
+    def write_junit(self, out: IO[bytes]) -> None:
+        """Stream the JUnit XML: one test case per restore, failed unless ONLINE within its RTO."""
         suite = ET.Element(
             "testsuite",
             {
                 "name": f"ob-restore drill {self.drill}",
-                "tests": str(len(self.entries)),
+                "tests": str(self.item_count),
                 "failures": str(self.failures),
                 "errors": "0",
                 "skipped": "0",
@@ -242,29 +288,12 @@ class DrillReport:
             ("endpoint", self.endpoint),
         ):
             ET.SubElement(properties, "property", {"name": name, "value": value})
-        for entry in self.entries:
-            case = ET.SubElement(
-                suite,
-                "testcase",
-                {
-                    "classname": f"restore.{entry.target_instance_id}",
-                    "name": entry.target_tenant_name,
-                    "time": f"{entry.recovery_seconds or 0.0:.3f}",
-                },
-            )
-            if not entry.ok:
-                message = _failure_message(entry)
-                failure = ET.SubElement(case, "failure", {"message": message, "type": entry.state})
-                failure.text = json.dumps(entry.to_json(), indent=2)
-            ET.SubElement(case, "system-out").text = (
-                f"source {entry.source_instance_id}/{entry.source_tenant_id}; "
-                f"requestId {entry.request_id}; state {entry.state}; "
-                f"recovery {entry.recovery_seconds}s; rto {entry.rto_seconds}s"
-            )
-        root = ET.Element("testsuites")
-        root.append(suite)
-        ET.indent(root)
-        return bytes(ET.tostring(root, encoding="utf-8", xml_declaration=True))
+        opening = ET.tostring(suite, encoding="unicode")
+        out.write(b'<?xml version="1.0" encoding="utf-8"?>\n<testsuites>\n')
+        out.write(opening.removesuffix("</testsuite>").encode() + b"\n")
+        for item in self.entries():
+            out.write(ET.tostring(_testcase(item), encoding="utf-8") + b"\n")
+        out.write(b"</testsuite>\n</testsuites>\n")
 
     def _elapsed(self) -> float:
         if self.finished_at is None:
@@ -272,14 +301,13 @@ class DrillReport:
         return (self.finished_at - self.started_at).total_seconds()
 
     def summary_lines(self) -> list[str]:
-        counts = self.counts
         percentiles = self.recovery_percentiles()
         head = "DRY RUN " if self.dry_run else ""
         lines = [
-            f"{head}drill {self.drill} (run {self.run_id}): {len(self.entries)} restore(s), "
-            f"{len(self.entries) - self.failures} ok, {self.failures} failed"
+            f"{head}drill {self.drill} (run {self.run_id}): {self.item_count} restore(s), "
+            f"{self.item_count - self.failures} ok, {self.failures} failed"
             + (", INTERRUPTED" if self.interrupted else ""),
-            "  states: " + ", ".join(f"{state} {n}" for state, n in sorted(counts.items())),
+            "  states: " + ", ".join(f"{state} {n}" for state, n in sorted(self.counts.items())),
         ]
         if percentiles["max"] is not None:
             lines.append(
@@ -288,12 +316,47 @@ class DrillReport:
             )
         if self.rto_misses:
             lines.append(f"  RTO missed by {self.rto_misses} restore(s)")
-        for entry in [e for e in self.entries if not e.ok][:20]:
-            lines.append(f"  FAILED {entry.key}: {_failure_message(entry)}")
-        if self.failures > 20:
-            lines.append(f"  ... and {self.failures - 20} more failures (see the JSON report)")
+        lines.extend(f"  FAILED {e.key}: {_failure_message(e)}" for e in self.first_failures)
+        if self.failures > len(self.first_failures):
+            lines.append(
+                f"  ... and {self.failures - len(self.first_failures)} more failures "
+                "(see the JSON report)"
+            )
         lines.extend(f"  note: {note}" for note in self.notes)
         return lines
+
+
+def _testcase(item: Mapping[str, Any]) -> ET.Element:
+    target = item["target"]
+    recovery = item.get("recoverySeconds")
+    case = ET.Element(
+        "testcase",
+        {
+            "classname": f"restore.{target['instanceId']}",
+            "name": str(target["tenantName"]),
+            "time": f"{recovery or 0.0:.3f}",
+        },
+    )
+    if not item.get("ok"):
+        failure = ET.SubElement(
+            case, "failure", {"message": _failure_text(item), "type": str(item.get("state"))}
+        )
+        failure.text = json.dumps(item, indent=2, ensure_ascii=False)
+    source = item["source"]
+    ET.SubElement(case, "system-out").text = (
+        f"source {source['instanceId']}/{source['tenantId']}; requestId {item.get('requestId')}; "
+        f"state {item.get('state')}; recovery {recovery}s; rto {item.get('rtoSeconds')}s"
+    )
+    return case
+
+
+def _failure_text(item: Mapping[str, Any]) -> str:
+    if item.get("state") == ItemState.ONLINE.value and item.get("metRto") is False:
+        return (
+            f"ONLINE after {item['recoverySeconds']:.1f}s, over the RTO target of "
+            f"{item['rtoSeconds']:.0f}s"
+        )
+    return f"{item.get('state')}: {item.get('error') or 'no further detail'}"
 
 
 def _seconds(value: float | None) -> str:
@@ -301,19 +364,14 @@ def _seconds(value: float | None) -> str:
 
 
 def _failure_message(entry: ReportEntry) -> str:
-    if entry.state == ItemState.ONLINE.value and entry.met_rto is False:
-        return (
-            f"ONLINE after {entry.recovery_seconds:.1f}s, over the RTO target of "
-            f"{entry.rto_seconds:.0f}s"
-        )
-    return f"{entry.state}: {entry.error or 'no further detail'}"
+    return _failure_text(entry.to_json())
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` via a temporary file and a rename: a crash never leaves half a file."""
+def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
+    """Write a file via a temporary file and a rename: a crash never leaves half a file."""
     directory = path.parent if str(path.parent) else Path(".")
     with tempfile.NamedTemporaryFile(dir=directory, delete=False, prefix=f".{path.name}.") as temp:
-        temp.write(data)
+        write(temp)
         temp.flush()
         os.fsync(temp.fileno())
     os.replace(temp.name, path)
@@ -321,8 +379,6 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def write_reports(report: DrillReport, *, json_path: Path | None, junit_path: Path | None) -> None:
     if json_path is not None:
-        write_atomically(
-            json_path, json.dumps(report.to_json(), indent=2, ensure_ascii=False).encode() + b"\n"
-        )
+        write_atomically(json_path, report.write_json)
     if junit_path is not None:
-        write_atomically(junit_path, report.to_junit())
+        write_atomically(junit_path, report.write_junit)

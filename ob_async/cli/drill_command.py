@@ -1,0 +1,194 @@
+"""``ob-restore drill PLAN.toml``: run a disaster-recovery drill and report on it.
+
+Exit codes: 0 every restore met its target; 1 some failed or missed their RTO;
+2 bad input or configuration (nothing was sent); 130 interrupted (reports are
+still written). The first Ctrl-C (SIGINT, or SIGTERM) stops submitting and
+lets what is in flight finish; a second one stops at once. Either way every
+item is in the reports and the journal, and ``--resume`` continues the run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from ..drill import DrillOptions, DrillRunner
+from ..errors import InvalidInputError
+from ..plan import DrillPlan, load_plan
+from ..poll import PollConfig
+from ..report import DrillReport, write_reports
+from . import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from .args import configure_logging, positive_float, positive_int
+from .connection import add_connection_arguments, open_connection
+from .progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
+
+logger = logging.getLogger("ob_async.cli")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "drill",
+        help="run a restore drill from a plan",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("plan", type=Path, metavar="PLAN.toml", help="the drill plan")
+    add_connection_arguments(parser)
+    run = parser.add_argument_group("the run")
+    run.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE",
+        help="the journal (JSON lines, fsynced); default ./drill-<run id>.jsonl",
+    )
+    run.add_argument("--resume", action="store_true", help="continue the run recorded in --journal")
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="validate, run the read-only pre-flight checks, and print what would run",
+    )
+    run.add_argument(
+        "--cleanup",
+        action="store_true",
+        default=None,
+        help="delete each restored tenant once seen ONLINE (only the drill's own)",
+    )
+    run.add_argument("--concurrency", type=positive_int, metavar="N", help="submits in flight")
+    run.add_argument("--rate", type=positive_float, metavar="R", help="submits per second, at most")
+    output = parser.add_argument_group("output")
+    output.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report")
+    output.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
+    output.add_argument("--json", action="store_true", help="machine-readable events on stdout")
+    noise = output.add_mutually_exclusive_group()
+    noise.add_argument("-v", "--verbose", action="count", default=0, help="more detail")
+    noise.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    parser.set_defaults(handler=run_drill)
+
+
+def run_drill(args: argparse.Namespace) -> int:
+    configure_logging(args.verbose, args.quiet)
+    if args.resume and args.journal is None:
+        print(
+            "ob-restore drill: --resume needs --journal FILE (the run to continue)", file=sys.stderr
+        )
+        return EXIT_BAD_INPUT
+    try:
+        plan = load_plan(args.plan)
+    except InvalidInputError as error:
+        print(f"ob-restore drill: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return asyncio.run(_drill(args, plan))
+    except InvalidInputError as error:
+        print(f"ob-restore drill: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
+    poll = None
+    if plan.poll_initial or plan.poll_max:
+        initial = plan.poll_initial or 5.0
+        poll = PollConfig(
+            initial_interval=initial, max_interval=max(initial, plan.poll_max or 30.0)
+        )
+    sink = _sink(args)
+    async with open_connection(args, fixture=plan.simulator_fixture, poll=poll) as connection:
+        runner = DrillRunner(
+            connection.client,
+            plan,
+            DrillOptions(
+                journal_path=args.journal,
+                resume=args.resume,
+                dry_run=args.dry_run,
+                cleanup=args.cleanup,
+                concurrency=args.concurrency,
+                rate=args.rate,
+                endpoint_label=connection.label,
+            ),
+            events=sink,
+        )
+        interrupts = _install_interrupts(runner, sink)
+        try:
+            with sink:
+                report = await runner.run()
+        finally:
+            _remove_interrupts()
+        if runner.journal_path is not None and not args.json:
+            print(f"journal: {runner.journal_path}", file=sys.stderr)
+    try:
+        write_reports(report, json_path=args.report_json, junit_path=args.junit)
+        _print_summary(report, args)
+    finally:
+        report.close()
+    if interrupts.count and report.interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_OK if report.failures == 0 else EXIT_FAILED
+
+
+Sink = LiveProgress | LineProgress | JsonEvents | QuietProgress
+
+
+def _sink(args: argparse.Namespace) -> Sink:
+    if args.json:
+        return JsonEvents()
+    if args.quiet:
+        return QuietProgress()
+    if sys.stderr.isatty():
+        return LiveProgress()
+    return LineProgress(verbose=args.verbose > 0 or args.dry_run)
+
+
+class _Interrupts:
+    count = 0
+
+
+def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
+    interrupts = _Interrupts()
+    loop = asyncio.get_running_loop()
+
+    def on_signal() -> None:
+        interrupts.count += 1
+        if interrupts.count == 1:
+            sink.note(
+                "stopping: no new restores; waiting for those in flight (Ctrl-C again to stop now)"
+            )
+            runner.stop()
+        else:
+            sink.note("stopping now; recording what is known")
+            runner.abort()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, on_signal)
+    return interrupts
+
+
+def _remove_interrupts() -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.remove_signal_handler(signum)
+
+
+def _print_summary(report: DrillReport, args: argparse.Namespace) -> None:
+    if args.json:
+        JsonEvents().emit("summary", **report.to_json()["summary"], interrupted=report.interrupted)
+        return
+    for line in report.summary_lines():
+        print(line)
+    if args.dry_run:
+        for entry in report.sample:
+            when = entry.restore_time or "?"
+            print(
+                f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} @ {when} "
+                f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
+                + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
+            )
+        if report.item_count > len(report.sample):
+            print(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
