@@ -70,8 +70,11 @@ HASHES: Mapping[str, Callable[[bytes], Any]] = {
 """The hash behind each algorithm name (a ``-sess`` variant uses its base's)."""
 
 _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+# One parameter with its trailing separator; group 1 is all of it, so that the lengths of
+# the matches add up to the whole header exactly when nothing else is in it.
 _PARAM = re.compile(
-    rf'\s*({_TCHARS})\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^\s,"]+))\s*(?:,|$)', re.DOTALL
+    rf'([ \t]*({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s,"]+))[ \t]*(?:,|$))',
+    re.DOTALL,
 )
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _NC = re.compile(r"[0-9a-fA-F]{8}")
@@ -161,24 +164,19 @@ def parse_authorization(header: str) -> tuple[str, dict[str, str]]:
 
 def _parse(header: str) -> tuple[str, dict[str, str]]:
     scheme, _, rest = header.strip().partition(" ")
-    rest = rest.strip()
+    return scheme, _parse_params(rest.strip())
+
+
+def _parse_params(rest: str) -> dict[str, str]:
+    found = _PARAM.findall(rest)
+    if not found or sum(len(item[0]) for item in found) != len(rest):
+        raise _Malformed("the Authorization header is not a comma-separated list of name=value")
     params: dict[str, str] = {}
-    position, end = 0, len(rest)
-    while position < end:
-        match = _PARAM.match(rest, position)
-        if match is None:
-            snippet = rest[position : position + 24]
-            raise _Malformed(f"the Authorization header does not parse near {snippet!r}")
-        key = match.group(1).lower()
-        if key in params:
-            raise _Malformed(f"the Authorization header gives {key!r} twice")
-        quoted = match.group(2)
-        if quoted is None:
-            params[key] = match.group(3)
-        else:
-            params[key] = _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted
-        position = match.end()
-    return scheme, params
+    for _, key, quoted, token in found:
+        params[key.lower()] = _ESCAPE.sub(r"\1", quoted) if "\\" in quoted else quoted or token
+    if len(params) != len(found):
+        raise _Malformed("the Authorization header gives a parameter twice")
+    return params
 
 
 class DigestVerifier:
@@ -195,7 +193,8 @@ class DigestVerifier:
         nonce_ttl: float,
         clock: Clock,
         max_nonces: int = 100_000,
-        key: bytes | None = None,
+        opaque: str | None = None,
+        nonce_factory: Callable[[float], str] | None = None,
     ) -> None:
         self.realm = realm
         self.algorithms = tuple(algorithms)
@@ -205,9 +204,11 @@ class DigestVerifier:
         self.userhash = userhash
         self.nonce_ttl = nonce_ttl
         self.max_nonces = max_nonces
-        self.opaque = os.urandom(16).hex()
+        self.opaque = opaque if opaque is not None else os.urandom(16).hex()
         self._clock = clock
-        self._key = key if key is not None else os.urandom(32)
+        self._key = os.urandom(32)
+        # Tests replay published vectors by fixing the nonce; normally it is an HMAC-tagged one.
+        self._nonce_factory = nonce_factory or self._new_nonce
         self._nonces: dict[str, _NonceState] = {}
         # Upper-cased name → (name, base hash, is a -sess variant).
         self._algorithm_info = {
@@ -236,7 +237,7 @@ class DigestVerifier:
         """Issue a nonce; one ``WWW-Authenticate`` value per offered algorithm."""
         now = self._clock.time()
         self._prune(now)
-        nonce = self._new_nonce(now)
+        nonce = self._nonce_factory(now)
         self._nonces[nonce] = _NonceState(now)
         tail = (", stale=true" if stale else "") + (", userhash=true" if self.userhash else "")
         return [
@@ -286,8 +287,11 @@ class DigestVerifier:
             return rejection.result
 
     def _verify(self, method: str, target: str, header: str, body: bytes) -> AuthResult:
-        scheme, params = _parse(header)
-        base, sess, qop = self._check_offer(scheme, params, target)
+        scheme, _, rest = header.strip().partition(" ")
+        if scheme.lower() != "digest":
+            raise _Reject(_bad(f"the Authorization scheme must be Digest, not {scheme[:16]!r}"))
+        params = _parse_params(rest.strip())
+        base, sess, qop = self._check_offer(params, target)
         nonce = params["nonce"]
         state = self._nonces.get(nonce)
         issued = state.issued if state is not None else self._issue_time(nonce)
@@ -308,12 +312,8 @@ class DigestVerifier:
             )
         return AuthResult(AuthOutcome.OK, user=user)
 
-    def _check_offer(
-        self, scheme: str, params: Mapping[str, str], target: str
-    ) -> tuple[str, bool, str | None]:
+    def _check_offer(self, params: Mapping[str, str], target: str) -> tuple[str, bool, str | None]:
         """``(base hash, is -sess, qop)`` once the header answers what was offered."""
-        if scheme.lower() != "digest":
-            raise _Reject(_bad(f"the Authorization scheme must be Digest, not {scheme[:16]!r}"))
         _require(params, "realm", "nonce", "uri", "response")
         if "username" not in params and "username*" not in params:
             raise _Malformed("the Authorization header has no 'username'")

@@ -43,7 +43,7 @@ from .errors import ErrorCode, Refusal
 RESTORE_MODES = ("from_backup_set", "from_time_point")
 RESTORE_OBJECT_TYPES = ("tenant", "cluster", "database", "table")
 
-_RESTORE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_RESTORE_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z")
 
 # The seed's "Required: Yes" fields, in the seed's order.
 REQUIRED_FIELDS = (
@@ -288,8 +288,10 @@ def _parse_restore_time(text: str) -> float | str:
             f"{text!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ "
             "(e.g. 2026-01-13T05:58:34Z)"
         )
+    year, month, day, hour, minute, second = map(int, match.groups())
     try:
-        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        # datetime() checks the ranges; strptime would too, at several times the cost.
+        moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
     except ValueError as error:
         return f"{text!r} is not a real date and time: {error}"
     return moment.timestamp()
