@@ -42,6 +42,7 @@ _MAX_PORT = 65535
 # out again continues its count instead of repeating an nc it already saw.
 _REMEMBERED_NONCES = 1024
 _REMEMBERED_REALMS = 64
+_FIRST_NC = 1
 
 
 @attrs.frozen
@@ -330,7 +331,7 @@ class DigestAuth:
             return current
         count = self._counters.get(challenge.nonce)
         if count is None:
-            count = itertools.count(1)
+            count = itertools.count(_FIRST_NC)
             self._counters[challenge.nonce] = count
             if len(self._counters) > _REMEMBERED_NONCES:
                 self._counters.popitem(last=False)
