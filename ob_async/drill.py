@@ -102,6 +102,11 @@ class DrillRunner:
         self._windows: dict[str, dict[str, RestorableTenant]] = {}
         self._names: dict[str, set[str]] = {}
         self._stop_requested = False
+        # A journal that does not exist recorded nothing, so nothing was sent (the
+        # journal is written ahead of every request): such a resume starts afresh.
+        self._resuming = bool(
+            options.resume and options.journal_path is not None and options.journal_path.exists()
+        )
 
     # --- control ------------------------------------------------------------------
 
@@ -121,6 +126,12 @@ class DrillRunner:
 
     async def run(self) -> DrillReport:
         context = self._context()
+        if self.options.resume and not self._resuming:
+            self.events.emit(
+                "note",
+                message=f"journal {self.options.journal_path} not found: nothing was recorded, "
+                "so nothing was sent; starting the run afresh",
+            )
         report = self.report = DrillReport(
             drill=self.plan.name,
             run_id=context.run_id,
@@ -144,7 +155,7 @@ class DrillRunner:
                     "drill": self.plan.name,
                     "items": self.plan.item_count,
                 },
-                resume=self.options.resume,
+                resume=self._resuming,
             )
         try:
             if self.options.dry_run:
@@ -153,7 +164,9 @@ class DrillRunner:
             else:
                 await self._run_batch(context, report)
         finally:
-            report.interrupted = self._stop_requested and report.item_count < self.plan.item_count
+            report.interrupted = self._stop_requested and (
+                report.item_count < self.plan.item_count or report.counts["interrupted"] > 0
+            )
             report.finished_at = self.client.clock.now()
             if self.journal is not None:
                 await self.journal.close()
@@ -161,7 +174,7 @@ class DrillRunner:
         return report
 
     def _context(self) -> RunContext:
-        if not self.options.resume:
+        if not self._resuming:
             return RunContext.new(self.client.clock.now())
         assert self.options.journal_path is not None
         previous = self._previous = read_journal(self.options.journal_path)

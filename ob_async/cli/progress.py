@@ -106,6 +106,9 @@ class LiveProgress:
         self.live.update(self._render())
 
     def emit(self, event: str, **fields: Any) -> None:
+        if event == "note":
+            self.console.print(Text(str(fields.get("message")), style="yellow"))
+            return
         self.tally.update(event, fields)
         if event == "item" and fields.get("state") in FAILED_STATES:
             self.console.print(
@@ -157,6 +160,9 @@ class LineProgress:
         print(message, file=self.stream, flush=True)
 
     def emit(self, event: str, **fields: Any) -> None:
+        if event == "note":
+            self.note(str(fields.get("message")))
+            return
         self.tally.update(event, fields)
         if event == "item" and (self.verbose or fields.get("state") in FAILED_STATES):
             detail = f": {fields['error']}" if fields.get("error") else ""

@@ -1,0 +1,149 @@
+"""Run `ob-restore simulator` and `ob-restore drill` as real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+from requests.auth import HTTPDigestAuth
+
+ACCESS_KEY_ID = "drill-test-ak"
+SECRET = "Drill-Test-Secret-7f3a9c"  # recognisable: tests assert it never leaks
+PROJECT = "project-e2e"
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        OB_ACCESS_KEY_ID=ACCESS_KEY_ID,
+        OB_ACCESS_KEY_SECRET=SECRET,
+        OB_PROJECT_ID=PROJECT,
+        PYTHONUNBUFFERED="1",
+    )
+    env.pop("OB_ENDPOINT", None)
+    env.update(extra)
+    return env
+
+
+class SimulatorProcess:
+    def __init__(self, process: subprocess.Popen[str], url: str) -> None:
+        self.process = process
+        self.url = url
+
+    def stats(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_simulator/stats", timeout=10) as response:
+            return json.loads(response.read())  # type: ignore[no-any-return]
+
+    def tenant_names(self, instance_id: str) -> list[str]:
+        """The tenants the server holds, listed with an independent client (requests)."""
+        names: list[str] = []
+        page = 1
+        while True:
+            response = requests.get(
+                f"{self.url}/api/v2/instances/{instance_id}/tenants",
+                params={"requestId": f"truth-{page}", "pageNumber": page, "pageSize": 100},
+                headers={"X-Ob-Project-Id": PROJECT},
+                auth=HTTPDigestAuth(ACCESS_KEY_ID, SECRET),
+                timeout=10,
+            )
+            response.raise_for_status()
+            data = response.json()["data"]
+            names.extend(tenant["tenantName"] for tenant in data["dataList"])
+            if len(names) >= data["total"] or not data["dataList"]:
+                return names
+            page += 1
+
+
+@contextmanager
+def simulator(*flags: str) -> Iterator[SimulatorProcess]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ob_async", "simulator", "--port", "0", *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=cli_env(),
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"(http://127\.0\.0\.1:\d+)", first)
+        assert match, f"simulator did not start: {first!r}"
+        yield SimulatorProcess(process, match.group(1))
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def drill_command(plan: Path, sim: SimulatorProcess, *args: str) -> list[str]:
+    return [sys.executable, "-m", "ob_async", "drill", str(plan), "--endpoint", sim.url, *args]
+
+
+def run_drill(
+    plan: Path, sim: SimulatorProcess, *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        drill_command(plan, sim, *args),
+        capture_output=True,
+        text=True,
+        env=cli_env(),
+        timeout=timeout,
+        check=False,
+    )
+
+
+def write_plan(
+    path: Path,
+    restores: int,
+    *,
+    drill: str = "",
+    defaults: str = "",
+    source: str = "ob-prod-sh",
+    restore_time: str = "latest",
+) -> Path:
+    """A plan of ``restores`` restores of the simulator's default world into ob-dr-east."""
+    tenants = [f"tsh{n:03d}" for n in range(1, 13)]
+    body = textwrap.dedent(
+        f"""
+        [drill]
+        name = "e2e"
+        poll_initial = "0.2s"
+        poll_max = "0.5s"
+        {drill}
+
+        [defaults]
+        target_instance_id = "ob-dr-east"
+        target_tenant_primary_zone = "cn-shanghai-e"
+        target_tenant_name = "e2e_{{index}}_{{source_tenant_id}}"
+        restore_time = "{restore_time}"
+        cpu = 1
+        memory = 2
+        unit_num = 1
+        {defaults}
+        """
+    )
+    for index in range(restores):
+        body += (
+            f'\n[[restore]]\nsource_instance_id = "{source}"\n'
+            f'source_tenant_id = "{tenants[index % len(tenants)]}"\n'
+        )
+    path.write_text(body)
+    return path
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
