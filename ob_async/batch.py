@@ -356,7 +356,7 @@ class BatchRunner:
                 intake_held = False
                 await self.observer.submitted(item, submission)
                 if not submission.submitted or not self.wait:
-                    result = _result_of(item, submission, None, None)
+                    result = result_of(item, submission, None, None)
                 else:
                     restore = await self.client.wait_until_online(
                         submission.target_instance_id,
@@ -367,7 +367,7 @@ class BatchRunner:
                         on_seen=lambda tenant: self.observer.seen(item, tenant),
                     )
                     cleanup = await self._cleanup(restore) if self.cleanup else None
-                    result = _result_of(item, submission, restore, cleanup)
+                    result = result_of(item, submission, restore, cleanup)
         except asyncio.CancelledError:
             result = ItemResult(
                 item=item,
@@ -420,7 +420,7 @@ class BatchRunner:
         return Cleanup(tenant_id=restore.tenant_id, deleted=True, at=self.client.clock.now())
 
 
-def _result_of(
+def result_of(
     item: RestoreItem,
     submission: RestoreSubmission,
     restore: RestoreOutcome | None,

@@ -19,9 +19,9 @@ EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 
-from . import drill_command, simulator_command  # noqa: E402 - subcommand modules import the exit codes above
+from . import drill_command, simulator_command, submit_command  # noqa: E402 - subcommand modules import the exit codes above
 
-_SUBCOMMANDS: tuple[Any, ...] = (drill_command, simulator_command)
+_SUBCOMMANDS: tuple[Any, ...] = (drill_command, submit_command, simulator_command)
 
 
 def build_parser() -> argparse.ArgumentParser:
