@@ -46,5 +46,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return EXIT_BAD_INPUT
-    exit_code: int = handler(args)
+    try:
+        exit_code: int = handler(args)
+    except KeyboardInterrupt:
+        # Ctrl-C before a command installed its own handling (e.g. while starting up).
+        print("ob-restore: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return exit_code

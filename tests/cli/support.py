@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,3 +148,15 @@ def write_plan(
 
 def read_report(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def wait_for_journal(journal: Path, event: str, *, count: int = 1, timeout: float = 30.0) -> None:
+    """Block until the drill's journal holds ``count`` ``event`` lines (it is running)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if journal.exists():
+            lines = journal.read_text().splitlines()
+            if sum(1 for line in lines if f'"event":"{event}"' in line) >= count:
+                return
+        time.sleep(0.05)
+    raise AssertionError(f"the drill never journaled {count} {event!r} event(s)")

@@ -19,6 +19,7 @@ from tests.cli.support import (
     read_report,
     run_drill,
     simulator,
+    wait_for_journal,
     write_plan,
 )
 
@@ -148,7 +149,7 @@ def test_sigint_once_lets_in_flight_finish_and_writes_reports(tmp_path: Path) ->
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(1.5)
+        wait_for_journal(journal, "online")
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
         created = [n for n in sim.tenant_names("ob-dr-east") if n.startswith("e2e_")]
@@ -164,16 +165,16 @@ def test_sigint_once_lets_in_flight_finish_and_writes_reports(tmp_path: Path) ->
 
 def test_sigint_twice_stops_at_once_still_recording_in_flight(tmp_path: Path) -> None:
     plan = write_plan(tmp_path / "plan.toml", 12, drill="concurrency = 4")
-    report_path = tmp_path / "r.json"
+    report_path, journal = tmp_path / "r.json", tmp_path / "j.jsonl"
     with simulator("--restore-seconds", "30", "--seed", "8") as sim:
         process = subprocess.Popen(
-            drill_command(plan, sim, "--report-json", str(report_path)),
+            drill_command(plan, sim, "--report-json", str(report_path), "--journal", str(journal)),
             env=cli_env(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(1.5)
+        wait_for_journal(journal, "submitted", count=4)
         process.send_signal(signal.SIGINT)
         time.sleep(0.3)
         process.send_signal(signal.SIGINT)
