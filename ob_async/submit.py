@@ -52,10 +52,17 @@ logger = logging.getLogger("ob_async.submit")
 MARKER_PREFIX = "ob-async:"
 
 DEFAULT_NAME_CONFLICT_CODES = frozenset(
-    {"TenantNameAlreadyExists", "TenantNameExists", "DuplicateTenantName", "NameConflict"}
+    {
+        "TenantNameConflict",
+        "TenantNameAlreadyExists",
+        "TenantNameExists",
+        "DuplicateTenantName",
+        "NameConflict",
+    }
 )
 """errorCodes read as "that tenant name is taken". The real API's code is not
-documented, so HTTP 409 counts as well, and the set is configurable."""
+documented: the set is configurable, and a 409 without any errorCode counts too
+(a 409 with another code, such as a capacity conflict, does not)."""
 
 
 def submission_marker(request_id: str) -> str:
@@ -179,9 +186,11 @@ class SubmitterConfig:
     (server and client clocks differ)."""
 
     def is_name_conflict(self, error: ObError) -> bool:
-        return isinstance(error, ClientError) and (
-            error.status == 409 or error.error_code in self.name_conflict_codes
-        )
+        if not isinstance(error, ClientError):
+            return False
+        if error.error_code is None:
+            return error.status == 409
+        return error.error_code in self.name_conflict_codes
 
 
 class Submitter:

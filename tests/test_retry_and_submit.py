@@ -338,3 +338,26 @@ async def test_cancel_during_backoff_after_clean_refusal_is_cancelled() -> None:
     with pytest.raises(asyncio.CancelledError):
         await task
     assert submission.outcome is SubmissionOutcome.CANCELLED
+
+
+@pytest.mark.parametrize(
+    ("error", "conflict"),
+    [
+        (ClientError("taken", status=409, error_code="TenantNameConflict"), True),
+        (ClientError("taken", status=409), True),
+        (ClientError("taken", status=400, error_code="TenantNameAlreadyExists"), True),
+        (ClientError("full", status=409, error_code="InsufficientCapacity"), False),
+        (ClientError("bad", status=400, error_code="InvalidParameterValue"), False),
+    ],
+)
+def test_name_conflict_recognition(error: ClientError, conflict: bool) -> None:
+    from ob_async.submit import SubmitterConfig
+
+    assert SubmitterConfig().is_name_conflict(error) is conflict
+
+
+async def test_capacity_refusal_is_a_failure_not_a_conflict() -> None:
+    _, api, submitter = setup()
+    api.script((ClientError("no room", status=409, error_code="InsufficientCapacity"), False))
+    submission = await submit(submitter)
+    assert submission.outcome is SubmissionOutcome.FAILED
