@@ -41,7 +41,10 @@ _MAX_PORT = 65535
 # Counters of this many recent nonces are remembered, so a nonce the server hands
 # out again continues its count instead of repeating an nc it already saw.
 _REMEMBERED_NONCES = 1024
+# Bounds the HA1 cache against a server that invents a new realm per challenge.
 _REMEMBERED_REALMS = 64
+# RFC 7616 §3.4: the first request with a nonce carries nc=00000001. A module
+# constant so that the used-up-counter path can be reached in a test.
 _FIRST_NC = 1
 
 
