@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import tenacity
@@ -37,6 +37,8 @@ from .errors import (
     ThrottledError,
     TransportError,
 )
+
+T = TypeVar("T")
 
 RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 # A 503 or 429 says the server did not take the work on; a 500 or a gateway failure
@@ -104,20 +106,26 @@ class Backoff:
 
 
 class RetryQuota:
-    """A client-wide retry budget (botocore's standard-mode token bucket).
+    """A client-wide retry budget (a token bucket, as botocore's standard mode).
 
     Every retry costs ``retry_cost`` tokens (``timeout_cost`` after a timeout);
     a call that succeeds first time refunds ``success_refund``, one that
     succeeds after retries refunds what its last retry cost. With the bucket
     empty, failures are returned to the caller instead of retried.
+
+    The defaults (500 tokens, 2 per retry, 1 back per success) sustain retrying
+    while fewer than about a third of requests fail, as a flaky network or a
+    busy API does; beyond that — an outage — the budget drains within a few
+    hundred requests and retries stop multiplying the load. (botocore charges 5
+    per retry; restore drills meet more transient failures than most callers.)
     """
 
     def __init__(
         self,
         capacity: int = 500,
         *,
-        retry_cost: int = 5,
-        timeout_cost: int = 10,
+        retry_cost: int = 2,
+        timeout_cost: int = 4,
         success_refund: int = 1,
     ) -> None:
         self.capacity = capacity
@@ -197,14 +205,45 @@ class RetryRun:
         self._rng = rng
         self._started = clock.monotonic()
         self._last_cost = 0
-        self.retrying = tenacity.AsyncRetrying(
-            retry=self._should_retry,
-            wait=self._wait,
-            stop=self._stop,
-            sleep=clock.sleep,
-            before_sleep=before_sleep,
-            reraise=True,
-        )
+        self._before_sleep = before_sleep
+        self._retrying: tenacity.AsyncRetrying | None = None
+
+    @property
+    def retrying(self) -> tenacity.AsyncRetrying:
+        """This call's tenacity loop (built on first use, then the same object)."""
+        if self._retrying is None:
+            self._retrying = tenacity.AsyncRetrying(
+                retry=self._should_retry,
+                wait=self._wait,
+                stop=self._stop,
+                sleep=self._clock.sleep,
+                before_sleep=self._before_sleep,
+                reraise=True,
+            )
+        return self._retrying
+
+    async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run ``attempt()`` under the policy, exactly as iterating :attr:`retrying` would.
+
+        The first try runs directly, so a call that succeeds at once costs none of
+        tenacity's per-iteration bookkeeping. If it fails with an ``ObError``, the
+        tenacity loop takes over and its attempt 1 re-raises that same failure, so
+        the retry decision, the quota, the wait, ``before_sleep`` and the attempt
+        numbers are those of the plain loop. Any other exception is not retried
+        (as :meth:`_should_retry` says) and propagates as it would from the loop.
+        """
+        try:
+            return await attempt()
+        except ObError as error:
+            first: ObError | None = error
+        outcome: list[T] = []
+        async for state in self.retrying:
+            with state:
+                if first is not None:
+                    failure, first = first, None
+                    raise failure
+                outcome.append(await attempt())
+        return outcome[-1]
 
     def succeeded(self) -> None:
         if self._quota is not None:

@@ -181,6 +181,8 @@ class SubmitterConfig:
     name_conflict_codes: frozenset[str] = attrs.field(
         default=DEFAULT_NAME_CONFLICT_CODES, converter=frozenset
     )
+    reconcile_rounds: int = 1
+    """Extra runs, each beginning with a lookup, after a run ends ``UNKNOWN``."""
     clock_skew: float = 300.0
     """Seconds a tenant's createTime may precede our first attempt and still be ours
     (server and client clocks differ)."""
@@ -218,9 +220,24 @@ class Submitter:
         policy: RetryPolicy | None = None,
         reconcile_first: bool = False,
     ) -> RestoreSubmission:
-        """Run ``submission`` to a final outcome (never raises an ObError; see ``outcome``)."""
+        """Run ``submission`` to a final outcome (never raises an ObError; see ``outcome``).
+
+        A run that ends ``UNKNOWN`` (out of retries while the tenant may exist) is
+        followed by up to ``config.reconcile_rounds`` more, each starting with a
+        lookup, so that a burst of failures leaves as few unknowns as possible.
+        """
         if reconcile_first:
             submission.may_exist = True
+        await self._run(submission, policy)
+        for _ in range(self.config.reconcile_rounds):
+            if submission.outcome is not SubmissionOutcome.UNKNOWN:
+                break
+            submission.outcome = SubmissionOutcome.PENDING
+            submission.error = None
+            await self._run(submission, policy)
+        return submission
+
+    async def _run(self, submission: RestoreSubmission, policy: RetryPolicy | None) -> None:
         active = policy or self.policy
 
         def note_wait(state: tenacity.RetryCallState) -> None:
@@ -228,10 +245,9 @@ class Submitter:
                 submission.attempts[-1].wait_after = state.next_action.sleep
 
         run = active.start(quota=self.quota, clock=self.clock, before_sleep=note_wait)
+        checker = active.checker
         try:
-            async for attempt in run.retrying:
-                with attempt:
-                    await self._attempt(submission, active.checker)
+            await run.call(lambda: self._attempt(submission, checker))
         except TenantNameConflict as conflict:
             submission.outcome = SubmissionOutcome.CONFLICT
             submission.error = conflict
@@ -252,7 +268,6 @@ class Submitter:
             raise
         else:
             run.succeeded()
-        return submission
 
     async def _attempt(self, submission: RestoreSubmission, checker: RetryChecker) -> None:
         record = Attempt(number=len(submission.attempts) + 1, started_at=self.clock.now())

@@ -22,6 +22,7 @@ from ob_async.submit import (
     RestoreSubmission,
     SubmissionOutcome,
     Submitter,
+    SubmitterConfig,
     submission_marker,
 )
 from tests.support.fakes import FakeClock, ScriptedApi
@@ -60,6 +61,7 @@ def setup(
     *,
     policy: RetryPolicy | None = None,
     quota: RetryQuota | None = None,
+    reconcile_rounds: int = 0,
 ) -> tuple[FakeClock, ScriptedApi, Submitter]:
     clock = FakeClock()
     api = ScriptedApi(clock)
@@ -67,6 +69,7 @@ def setup(
         api,  # type: ignore[arg-type]
         policy=policy or RetryPolicy(backoff=Backoff(base=1.0, cap=8.0)),
         quota=quota,
+        config=SubmitterConfig(reconcile_rounds=reconcile_rounds),
         clock=clock,
     )
     return clock, api, submitter
@@ -182,7 +185,7 @@ async def test_deadline_stops_new_attempts() -> None:
 
 
 async def test_shared_budget_limits_retries_across_calls_and_refills_on_success() -> None:
-    quota = RetryQuota(capacity=10, retry_cost=5, success_refund=1)
+    quota = RetryQuota(capacity=10, retry_cost=5, timeout_cost=10, success_refund=1)
     _, api, submitter = setup(quota=quota)
     api.script(*[(server_error(503), False)] * 10)
     first = await submit(submitter, "a")
@@ -290,6 +293,17 @@ async def test_out_of_retries_after_ambiguity_is_unknown_not_failed() -> None:
     assert submission.may_exist
 
 
+async def test_a_reconcile_round_settles_an_unknown() -> None:
+    _, api, submitter = setup(policy=RetryPolicy(max_attempts=2), reconcile_rounds=1)
+    api.script((reset_after_send(), False), (reset_after_send(), True))
+    submission = await submit(submitter)
+    # The second reset had created the tenant: the extra round's lookup adopts it.
+    assert submission.outcome is SubmissionOutcome.ADOPTED
+    assert len(submission.attempts) == 3
+    assert submission.attempts[2].looked_up
+    assert api.post_request_ids == ["rid-drill-1"] * 2
+
+
 def test_marker_is_in_the_sent_description_once() -> None:
     submission = RestoreSubmission.new("ob-dr", request(description="Test"), request_id="r1")
     description = submission.request.target_tenant_description
@@ -351,8 +365,6 @@ async def test_cancel_during_backoff_after_clean_refusal_is_cancelled() -> None:
     ],
 )
 def test_name_conflict_recognition(error: ClientError, conflict: bool) -> None:
-    from ob_async.submit import SubmitterConfig
-
     assert SubmitterConfig().is_name_conflict(error) is conflict
 
 
