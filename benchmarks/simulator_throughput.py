@@ -116,7 +116,19 @@ def start_simulator(fixture: Path) -> tuple[subprocess.Popen[str], str]:
     return process, match.group(0)
 
 
-async def drive(url: str, seconds: float, concurrency: int) -> tuple[int, int, float]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used (Linux ``/proc``), 0.0 where unknown."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def drive(
+    url: str, seconds: float, concurrency: int, server_pid: int | None = None
+) -> tuple[int, int, float, float]:
+    """Successes, other answers, wall seconds and server CPU seconds of the measurement."""
     body_template = {
         "sourceInstanceId": "bench-src",
         "tenantResource": {"cpu": 1, "memory": 4, "unitNum": 1},
@@ -160,9 +172,11 @@ async def drive(url: str, seconds: float, concurrency: int) -> tuple[int, int, f
         await asyncio.sleep(1.0)
         measuring = True
         started = time.perf_counter()
+        cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
         await asyncio.gather(*tasks)
+        cpu_used = (cpu_seconds(server_pid) - cpu_before) if server_pid else 0.0
         elapsed = time.perf_counter() - started
-    return counts["ok"], counts["other"], elapsed
+    return counts["ok"], counts["other"], elapsed, cpu_used
 
 
 def main() -> int:
@@ -178,7 +192,7 @@ def main() -> int:
     if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {1})
     if args.url:
-        ok, other, elapsed = asyncio.run(drive(args.url, args.seconds, args.concurrency))
+        ok, other, elapsed, _ = asyncio.run(drive(args.url, args.seconds, args.concurrency))
         print(f"throughput: {ok / elapsed:,.0f} requests/s ({other} non-200 answers)")
         return 0 if ok and not other else 1
     with tempfile.TemporaryDirectory() as directory:
@@ -186,13 +200,21 @@ def main() -> int:
         fixture.write_text(FIXTURE, encoding="utf-8")
         process, url = start_simulator(fixture)
         try:
-            ok, other, elapsed = asyncio.run(drive(url, args.seconds, args.concurrency))
+            ok, other, elapsed, cpu = asyncio.run(
+                drive(url, args.seconds, args.concurrency, process.pid)
+            )
         finally:
             process.send_signal(signal.SIGINT)
             process.wait(timeout=10)
     print(f"simulator: {url} (pinned to CPU 0: {bool(shutil.which('taskset'))})")
     print(f"authenticated create-restore requests: {ok} in {elapsed:.1f} s")
     print(f"throughput: {ok / elapsed:,.0f} requests/s ({other} non-200 answers)")
+    if cpu:
+        # Load-independent: what one fully available core sustains, whatever else ran on it.
+        print(
+            f"server CPU: {cpu:.1f} s ({cpu / elapsed:.0%} of one core); "
+            f"{ok / cpu:,.0f} requests per CPU-second"
+        )
     return 0 if ok and not other else 1
 
 

@@ -10,7 +10,7 @@ Every API request goes through :meth:`SimulatorApp.middleware`, in this order:
 5. a restore POST naming a ``targetTenantName`` is recorded in the stats;
 6. the ``rate_limit`` token bucket → 429 ``Throttling`` with ``Retry-After``;
 7. with ``dedupe_request_ids``, a POST whose requestId was answered before gets
-   that first answer again;
+   that first answer again (the last :data:`MAX_REMEMBERED_REPLIES` are kept);
 8. a fault may be drawn (:mod:`.faults`);
 9. the route handler; a :class:`~.errors.Refusal` becomes a failure envelope.
 
@@ -84,6 +84,9 @@ _BAD_GATEWAY_PAGE = (
 )
 _RESET = "reset"
 
+MAX_REMEMBERED_REPLIES = 100_000
+"""With ``dedupe_request_ids``, how many first answers are kept (the oldest are dropped)."""
+
 
 @attrs.define(slots=True)
 class Call:
@@ -99,8 +102,11 @@ class Call:
 CALL = web.RequestKey("ob_async.simulator.call", Call)
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def _dumps(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODER.encode(value).encode()
 
 
 class SimulatorApp:
@@ -285,10 +291,17 @@ class SimulatorApp:
         except Refusal as refusal:
             response = self.failure(refusal, request_id)
         if dedupe and isinstance(response, web.Response) and isinstance(response.body, bytes):
-            self._replies[request_id] = (response.status, response.body)
+            self._remember_reply(request_id, response.status, response.body)
         if fault is None:
             return response
         return await _late_fault(request, fault, response)
+
+    def _remember_reply(self, request_id: str, status: int, body: bytes) -> None:
+        replies = self._replies
+        replies[request_id] = (status, body)
+        if len(replies) > MAX_REMEMBERED_REPLIES:
+            # Oldest first: dicts keep insertion order.
+            del replies[next(iter(replies))]
 
     def _take_token(self) -> None:
         if self._bucket is None:
@@ -336,11 +349,12 @@ class SimulatorApp:
         call = request[CALL]
         if self.config.require_request_id and not call.request_id_given:
             raise Refusal(ErrorCode.MISSING_PARAMETER, "requestId: the query parameter is required")
-        if request.content_type != "application/json":
+        # The media type alone, without aiohttp's full parse of the header's parameters.
+        media_type = request.headers.get(hdrs.CONTENT_TYPE, "").partition(";")[0].strip()
+        if media_type.lower() != "application/json":
             raise Refusal(
                 ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-                f"Content-Type: the body must be sent as application/json, "
-                f"not {request.content_type!r}",
+                f"Content-Type: the body must be sent as application/json, not {media_type!r}",
             )
         decoded = call.decoded
         if isinstance(decoded, Refusal):
@@ -419,7 +433,7 @@ class SimulatorApp:
         name = query.get("tenantName")
         if name:
             needle = name.casefold()
-            tenants = [tenant for tenant in tenants if needle in tenant.tenant_name.casefold()]
+            tenants = [tenant for tenant in tenants if needle in tenant.folded_name]
         offset = (page_number - 1) * page_size
         page = [tenant.summary() for tenant in tenants[offset : offset + page_size]]
         return self.success(call, {"dataList": page, "total": len(tenants)}, total=len(tenants))

@@ -73,7 +73,8 @@ _TCHARS = r"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
 # One parameter with its trailing separator; group 1 is all of it, so that the lengths of
 # the matches add up to the whole header exactly when nothing else is in it.
 _PARAM = re.compile(
-    rf'([ \t]*({_TCHARS})[ \t]*=[ \t]*(?:"([^"\\]*(?:\\.[^"\\]*)*)"|([^\s,"]+))[ \t]*(?:,|$))',
+    rf'([ \t]*+({_TCHARS})[ \t]*+=[ \t]*+(?:"([^"\\]*+(?:\\.[^"\\]*+)*+)"|([^\s,"]++))'
+    r"[ \t]*+(?:,|$))",
     re.DOTALL,
 )
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -151,25 +152,9 @@ def quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def parse_authorization(header: str) -> tuple[str, dict[str, str]]:
-    """``(scheme, params)`` of an ``Authorization`` value; parameter names lowercased.
-
-    Raises ``ValueError`` naming the problem when the header does not parse.
-    """
-    try:
-        return _parse(header)
-    except _Malformed as error:
-        raise ValueError(str(error)) from None
-
-
-def _parse(header: str) -> tuple[str, dict[str, str]]:
-    scheme, _, rest = header.strip().partition(" ")
-    return scheme, _parse_params(rest.strip())
-
-
 def _parse_params(rest: str) -> dict[str, str]:
     found = _PARAM.findall(rest)
-    if not found or sum(len(item[0]) for item in found) != len(rest):
+    if not found or sum([len(item[0]) for item in found]) != len(rest):
         raise _Malformed("the Authorization header is not a comma-separated list of name=value")
     params: dict[str, str] = {}
     for _, key, quoted, token in found:
@@ -226,6 +211,7 @@ class DigestVerifier:
             base: {hash_hex(base, f"{user}:{realm}"): user for user in users} for base in bases
         }
         self._users = frozenset(users)
+        self._accepted = {user: AuthResult(AuthOutcome.OK, user=user) for user in users}
         self._qop_param = f", qop={quote(', '.join(self.qops))}" if self.qops else ""
 
     @property
@@ -310,7 +296,7 @@ class DigestVerifier:
                 user=user,
                 message=f"nonce count {params['nc']} was already used with this nonce",
             )
-        return AuthResult(AuthOutcome.OK, user=user)
+        return self._accepted[user]
 
     def _check_offer(self, params: Mapping[str, str], target: str) -> tuple[str, bool, str | None]:
         """``(base hash, is -sess, qop)`` once the header answers what was offered."""

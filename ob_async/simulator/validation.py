@@ -59,15 +59,21 @@ REQUIRED_FIELDS = (
     "targetTenantDescription",
     "targetTenantPrimaryZone",
 )
-_IDENTIFIERS = (
+_IDENTIFIERS = frozenset(
+    {
+        "sourceInstanceId",
+        "sourceTenantId",
+        "targetInstanceId",
+        "targetTenantName",
+        "targetTenantPrimaryZone",
+    }
+)
+_TEXT_FIELDS = (
     "sourceInstanceId",
     "sourceTenantId",
     "targetInstanceId",
     "targetTenantName",
     "targetTenantPrimaryZone",
-)
-_TEXT_FIELDS = (
-    *_IDENTIFIERS,
     "restoreTime",
     "restoreObjectType",
     "restoreMode",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import heapq
 import random
-import string
 import time
 from typing import Any
 
@@ -33,7 +32,6 @@ from .errors import ErrorCode, Refusal
 from .fixture import BackupSetSpec, InstanceSpec, TenantSpec, WindowSpec
 from .validation import RestoreOrder
 
-_ID_ALPHABET = string.ascii_lowercase + string.digits
 _GMT_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 
@@ -70,6 +68,12 @@ class Tenant:
     ready_at: float | None = None
     final_status: str | None = None
     deleted: bool = False
+    # The tenant-name filter is a case-insensitive substring match over possibly
+    # thousands of tenants per list call: fold each name once, not on every call.
+    folded_name: str = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.folded_name = self.tenant_name.casefold()
 
     @property
     def cpu_total(self) -> int:
@@ -325,11 +329,11 @@ class World:
 
     def _check_path(self, order: RestoreOrder, path_instance_id: str) -> None:
         rule = self._config.path_instance
-        allowed = {
-            "target": (order.target_instance_id,),
-            "source": (order.source_instance_id,),
-            "either": (order.target_instance_id, order.source_instance_id),
-        }[rule]
+        allowed = (
+            (order.target_instance_id,) if rule == "target"
+            else (order.source_instance_id,) if rule == "source"
+            else (order.target_instance_id, order.source_instance_id)
+        )  # fmt: skip
         if path_instance_id not in allowed:
             fields = {
                 "target": "targetInstanceId",
@@ -372,7 +376,7 @@ class World:
 
     def _new_tenant_id(self) -> str:
         while True:
-            candidate = "t" + "".join(self._rng.choices(_ID_ALPHABET, k=12))
+            candidate = f"t{self._rng.getrandbits(48):012x}"
             if candidate not in self._tenant_ids:
                 self._tenant_ids.add(candidate)
                 return candidate
