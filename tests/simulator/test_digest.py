@@ -462,3 +462,12 @@ def test_expired_and_excess_nonces_are_forgotten() -> None:
     clock.advance(11)
     verifier.challenges()
     assert verifier.live_nonces == 1
+
+
+async def test_both_qops_offered_either_is_accepted(session: aiohttp.ClientSession) -> None:
+    async with Simulator(qop="auth,auth-int", digest_algorithms="SHA-512-256") as sim:
+        challenge = (await raw_call(session, sim, "GET", LIST)).challenges[0]
+        assert challenge["qop"] == "auth, auth-int"
+        for qop in ("auth", "auth-int"):
+            api = ApiClient(session, sim, qop=qop)
+            assert (await api.call("GET", LIST)).status == 200, qop

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import make_mocked_request
 
-from ob_async.simulator import ManualClock, Simulator
+from ob_async.simulator import ManualClock, Simulator, SimulatorConfig
 from ob_async.simulator.fixture import parse_fixture
 from ob_async.simulator.world import wire_time
 
@@ -328,3 +328,14 @@ async def test_stats_page_matches_and_is_loopback_only(
 def test_ground_truth_of_an_unknown_instance_is_an_error() -> None:
     with pytest.raises(KeyError, match="ob-nowhere"):
         Simulator().tenants("ob-nowhere")
+
+
+async def test_options_override_a_config(session: aiohttp.ClientSession) -> None:
+    base = SimulatorConfig(restore_seconds=5, digest_algorithms="MD5")
+    async with Simulator(base, digest_algorithms="SHA-256", failure_rate=0.5) as sim:
+        assert sim.config.restore_seconds == (5.0, 5.0)
+        assert sim.config.digest_algorithms == ("SHA-256",)
+        assert sim.config.failure_rate == 0.5
+        assert sim.url == f"http://127.0.0.1:{sim.port}"
+        challenge = await raw_call(session, sim, "GET", "/api/v2/instances/obxxx/tenants")
+        assert [c["algorithm"] for c in challenge.challenges] == ["SHA-256"]
