@@ -165,7 +165,7 @@ class SimulatorApp:
         return web.Response(body=_dumps(envelope), content_type="application/json")
 
     def failure(self, refusal: Refusal, request_id: str) -> web.Response:
-        self.stats.refusals[refusal.code] += 1
+        self.stats.refusals[refusal.code.value] += 1
         body = _dumps(
             {
                 "success": False,
@@ -280,7 +280,7 @@ class SimulatorApp:
 
         fault = self.injector.pick(route)
         if fault is not None:
-            self.stats.faults[fault.kind] += 1
+            self.stats.faults[fault.kind.value] += 1
             early = self._early_fault(request, fault.kind)
             if early is not None:
                 return early

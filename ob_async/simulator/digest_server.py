@@ -52,7 +52,7 @@ import attrs
 
 from .clock import Clock
 
-NC_WINDOW = 1024
+NC_WINDOW = 4096
 _NC_MASK = (1 << NC_WINDOW) - 1
 _NONCE_TAG_BYTES = 16
 _NONCE_HEX_LENGTH = 2 * (16 + _NONCE_TAG_BYTES)
@@ -128,17 +128,22 @@ class _NonceState:
         self.max_nc = 0
         self.seen = 0
 
-    def record(self, nc: int) -> bool:
-        """Record a nonce count; False if it was seen before (or is too old to tell)."""
+    def record(self, nc: int) -> str | None:
+        """Record a nonce count: None if new, else why it is refused."""
         if nc > self.max_nc:
             self.seen = ((self.seen << (nc - self.max_nc)) | 1) & _NC_MASK
             self.max_nc = nc
-            return True
+            return None
         back = self.max_nc - nc
-        if back >= NC_WINDOW or (self.seen >> back) & 1:
-            return False
+        if back >= NC_WINDOW:
+            return (
+                f"is {back} below the highest count seen with this nonce, "
+                f"too far back to tell from a replay (window {NC_WINDOW})"
+            )
+        if (self.seen >> back) & 1:
+            return "was already used with this nonce"
         self.seen |= 1 << back
-        return True
+        return None
 
 
 def hash_hex(base_algorithm: str, text: str | bytes) -> str:
@@ -290,12 +295,12 @@ class DigestVerifier:
             raise _Reject(_bad("invalid credentials"))
         if state is None or self._clock.time() - issued > self.nonce_ttl:
             return AuthResult(AuthOutcome.STALE, user=user, message="the nonce has expired")
-        if qop is not None and not state.record(int(params["nc"], 16)):
-            return AuthResult(
-                AuthOutcome.REPLAY,
-                user=user,
-                message=f"nonce count {params['nc']} was already used with this nonce",
-            )
+        if qop is not None:
+            refused = state.record(int(params["nc"], 16))
+            if refused is not None:
+                return AuthResult(
+                    AuthOutcome.REPLAY, user=user, message=f"nonce count {params['nc']} {refused}"
+                )
         return self._accepted[user]
 
     def _check_offer(self, params: Mapping[str, str], target: str) -> tuple[str, bool, str | None]:

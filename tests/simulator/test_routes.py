@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from typing import Any
 from unittest import mock
@@ -339,3 +340,10 @@ async def test_options_override_a_config(session: aiohttp.ClientSession) -> None
         assert sim.url == f"http://127.0.0.1:{sim.port}"
         challenge = await raw_call(session, sim, "GET", "/api/v2/instances/obxxx/tenants")
         assert [c["algorithm"] for c in challenge.challenges] == ["SHA-256"]
+
+
+async def test_stats_is_plain_json_data(api: ApiClient, sim: Simulator) -> None:
+    await api.call("GET", "/api/v2/instances/ob-nowhere/tenants")
+    stats = sim.stats()
+    assert json.loads(json.dumps(stats)) == stats
+    assert all(type(key) is str for key in stats["refusals"])
