@@ -39,8 +39,12 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks (see benchmarks/README): not yet written."""
-    session.error("not yet: the benchmark suite lands with the benchmarks issue")
+    """The full benchmark run (about 15 minutes); writes benchmarks/RESULTS.md and results.png.
+
+    `nox -s bench -- --quick` for a short run that writes nothing.
+    """
+    session.install("-e", ".[test,bench]")
+    session.run("python", "-m", "benchmarks", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -63,14 +63,28 @@ def camel_case(name: str) -> str:
     return _CAMEL_BOUNDARY.sub(lambda match: match.group(1).upper(), name)
 
 
+# format_time's recent answers. Aware datetimes are equal exactly when they are the
+# same instant, which has one wire form, so a hit is always right; a naive datetime
+# never equals an aware one, so it never hits and is refused below.
+_FORMATTED: dict[datetime, str] = {}
+_FORMATTED_MAX = 1024
+
+
 def format_time(moment: datetime) -> str:
     """A timezone-aware datetime in the wire form ``2026-01-13T05:58:34Z``.
 
     Sub-second precision has no place on the wire and is dropped.
     """
+    text = _FORMATTED.get(moment)
+    if text is not None:
+        return text
     if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
         raise InvalidInputError("naive datetime cannot be sent; make it timezone-aware")
-    return moment.astimezone(UTC).strftime(WIRE_TIME_FORMAT)
+    text = moment.astimezone(UTC).strftime(WIRE_TIME_FORMAT)
+    if len(_FORMATTED) >= _FORMATTED_MAX:
+        _FORMATTED.clear()
+    _FORMATTED[moment] = text
+    return text
 
 
 def parse_time(text: str) -> datetime:
@@ -255,9 +269,13 @@ def to_wire(obj: object) -> Any:
     return converter.unstructure(obj)
 
 
+# What json.dumps(..., separators=(",", ":"), ensure_ascii=False) builds on every call.
+_WIRE_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def to_json_bytes(obj: object) -> bytes:
     """A model as the compact JSON bytes that go on the wire."""
-    return json.dumps(to_wire(obj), separators=(",", ":"), ensure_ascii=False).encode()
+    return _WIRE_ENCODER.encode(converter.unstructure(obj)).encode()
 
 
 def from_json(cls: type[T], payload: str | bytes) -> T:

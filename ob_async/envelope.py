@@ -125,13 +125,13 @@ def failure_error(
 def _decode(
     status: int, body: bytes, *, headers: Mapping[str, str], request_id: str
 ) -> dict[str, Any]:
-    retry_after = parse_retry_after(headers.get("Retry-After"))
-    if not body.strip():
+    # Retry-After is read only on the way to an error: a good answer never needs it.
+    if not body or body.isspace():
         raise ProtocolError(
             f"HTTP {status} with an empty body where an API envelope was expected",
             status=status,
             request_id=request_id,
-            retry_after=retry_after,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
         )
     try:
         document = json.loads(body)
@@ -140,14 +140,14 @@ def _decode(
             f"HTTP {status} response is not JSON ({_describe_non_json(body, headers)})",
             status=status,
             request_id=request_id,
-            retry_after=retry_after,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
         ) from None
     if not isinstance(document, dict):
         raise ProtocolError(
             f"HTTP {status} response is JSON but not an object ({type(document).__name__})",
             status=status,
             request_id=request_id,
-            retry_after=retry_after,
+            retry_after=parse_retry_after(headers.get("Retry-After")),
         )
     return document
 

@@ -279,7 +279,10 @@ class Session:
 
     def url(self, path: str, params: Mapping[str, str] | None, request_id: str) -> str:
         """The encoded URL of a call; ``requestId`` is always the first query parameter."""
-        query = urlencode({"requestId": request_id, **(params or {})}, quote_via=quote)
+        if not params:
+            # What urlencode gives for the one parameter, without building a dict.
+            return f"{self._base}{path}?requestId={quote(request_id, safe='')}"
+        query = urlencode({"requestId": request_id, **params}, quote_via=quote)
         return f"{self._base}{path}?{query}"
 
     async def _authenticated(
@@ -290,6 +293,9 @@ class Session:
         authorization = next(flow)
         while True:
             response = await self._send(method, url, body, authorization, request_id)
+            if response.status != 401:
+                # The flow ends at any answer but a 401 (DigestAuth.flow): done.
+                return response
             try:
                 authorization = flow.send(
                     DigestResponse(
@@ -315,7 +321,7 @@ class Session:
         if authorization is not None:
             headers = {**headers, "Authorization": authorization}
         limiter = self.limiter
-        if limiter is not None:
+        if limiter is not None and not limiter.admit():
             await limiter.acquire()
         try:
             async with http.request(
@@ -391,9 +397,18 @@ class Session:
         )
 
 
+_JSON_TYPE_CACHE: dict[str, bool] = {}
+
+
 def _is_json_type(content_type: str) -> bool:
+    known = _JSON_TYPE_CACHE.get(content_type)
+    if known is not None:
+        return known
     media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type in _JSON_CONTENT_TYPES or media_type.endswith("+json")
+    answer = media_type in _JSON_CONTENT_TYPES or media_type.endswith("+json")
+    if len(_JSON_TYPE_CACHE) < 64:
+        _JSON_TYPE_CACHE[content_type] = answer
+    return answer
 
 
 def _describe(error: BaseException) -> str:

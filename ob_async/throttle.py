@@ -62,6 +62,16 @@ class AdaptiveRateLimiter:
             self._sent_this_second = 0
         self._sent_this_second += 1
 
+    def admit(self) -> bool:
+        """Count a send that needs no wait and return True; False when :meth:`acquire` must run.
+
+        The synchronous fast path of ``acquire``: unthrottled, the two are the same.
+        """
+        if self.rate is not None:
+            return False
+        self._count_send(self._clock.monotonic())
+        return True
+
     async def acquire(self) -> None:
         """Wait for this request's turn under the current rate (no wait when unthrottled)."""
         now = self._clock.monotonic()

@@ -1,0 +1,268 @@
+"""``python -m benchmarks [--quick]``: every benchmark of issue #6 in one invocation.
+
+Order of work:
+
+1. Servers, each in its own process pinned to CPU 0 (this process pins itself
+   to CPU 1): the simulator (``ob-restore simulator``) once per digest
+   algorithm, and its throughput with the raw aiohttp client. At 2,000
+   authenticated requests/s or more the client rounds use it; below that they
+   use the benchmarks' own minimal digest server (``benchmarks/minimal_server.py``),
+   and the output says which.
+2. Interleaved rounds: in every round, for MD5 then SHA-256, each client in a
+   rotated order does a warm-up and a measured window of ``--requests`` calls
+   with 64 in flight. Ratios are taken between clients of the same round.
+3. Cold bursts of 64 and 256 concurrent first calls per client, against the
+   simulator (its strict digest verifier counts 401s and refused nc re-uses).
+4. Polling: coalesced waits versus a per-tenant describe loop.
+5. Scale: a many-restore drill and a huge dry run, each in a child process.
+6. The tables on stdout; with an output folder, ``RESULTS.md`` and ``results.png``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from .clients import VARIANTS
+from .common import (
+    ServerProcess,
+    ServerStats,
+    fixture_text,
+    pin_client,
+    start_minimal_server,
+    start_simulator,
+)
+from .polling import run_polling
+from .report import render_markdown, write_chart
+from .scale import run_scale
+from .throughput import cold_burst, measure
+
+ALGORITHMS = ("MD5", "SHA-256")
+SIMULATOR_GOAL_RPS = 2000.0
+
+FULL = {
+    "rounds": 7,
+    "requests": 5000,
+    "warmup": 500,
+    "bursts": "64,256",
+    "polling_waits": 1000,
+    "polling_instances": 10,
+    "polling_restore_seconds": "5-60",
+    "polling_initial": 2.0,
+    "polling_max": 15.0,
+    "drill_items": 10_000,
+    "dry_run_items": 100_000,
+    "throughput_requests": 4000,
+}
+QUICK = {
+    "rounds": 2,
+    "requests": 400,
+    "warmup": 100,
+    "bursts": "64,256",
+    "polling_waits": 200,
+    "polling_instances": 10,
+    "polling_restore_seconds": "1-4",
+    "polling_initial": 0.5,
+    "polling_max": 2.0,
+    "drill_items": 300,
+    "dry_run_items": 3000,
+    "throughput_requests": 600,
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="a short run (smoke testing)")
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        help="write RESULTS.md and results.png here (default: benchmarks/ for a full run, "
+        "nowhere for --quick)",
+    )
+    parser.add_argument(
+        "--server",
+        choices=("auto", "simulator", "minimal"),
+        default="auto",
+        help="server of the client rounds (auto: the simulator if it serves >= 2,000 req/s)",
+    )
+    parser.add_argument("--concurrency", type=int, default=64)
+    for name, default in FULL.items():
+        kind = type(default)
+        parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None)
+    parser.add_argument("--skip-polling", action="store_true")
+    parser.add_argument("--skip-scale", action="store_true")
+    args = parser.parse_args(argv)
+    defaults = QUICK if args.quick else FULL
+    for name, value in defaults.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    if args.output_dir is None and not args.quick:
+        args.output_dir = Path(__file__).resolve().parent
+    args.burst_sizes = [int(size) for size in str(args.bursts).split(",") if size.strip()]
+    return args
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+async def _throughput(url: str, stats: ServerStats, requests: int, concurrency: int) -> float:
+    """The simulator's authenticated restore POSTs per second (median of three windows)."""
+    figures = []
+    for _ in range(3):
+        result = await measure(
+            "raw-aiohttp",
+            url,
+            stats,
+            requests=requests,
+            concurrency=concurrency,
+            warmup=min(300, requests),
+        )
+        figures.append(result["rps"])
+    return statistics.median(figures)
+
+
+async def _rounds(
+    args: argparse.Namespace, servers: dict[str, tuple[str, ServerStats]]
+) -> list[dict[str, Any]]:
+    results = []
+    for number in range(args.rounds):
+        for algorithm in ALGORITHMS:
+            url, stats = servers[algorithm]
+            shift = number % len(VARIANTS)
+            order = VARIANTS[shift:] + VARIANTS[:shift]
+            for variant in order:
+                result = await measure(
+                    variant,
+                    url,
+                    stats,
+                    requests=args.requests,
+                    concurrency=args.concurrency,
+                    warmup=args.warmup,
+                )
+                result.update(round=number + 1, algorithm=algorithm)
+                results.append(result)
+                _say(
+                    f"  round {number + 1}/{args.rounds} {algorithm:7} {variant:19} "
+                    f"{result['cpu_us']:7.0f} us/req  {result['rps']:6.0f} req/s  "
+                    f"401s {result['challenges']}  failed {result['failed']}"
+                )
+    return results
+
+
+async def _bursts(
+    args: argparse.Namespace, simulators: dict[str, tuple[str, ServerStats]]
+) -> list[dict[str, Any]]:
+    results = []
+    for algorithm in ALGORITHMS:
+        url, stats = simulators[algorithm]
+        for size in args.burst_sizes:
+            for variant in VARIANTS:
+                result = await cold_burst(variant, url, stats, size=size)
+                result["algorithm"] = algorithm
+                results.append(result)
+                _say(
+                    f"  cold burst {algorithm:7} {size:4} {variant:19} "
+                    f"401s {result['challenges']:4}  nc re-uses {result['nc_reuses']:4}  "
+                    f"failed {result['failed']}"
+                )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = "python -m benchmarks" + (" " + shlex.join(argv) if argv else "")
+    if argv is None:
+        command = "python -m benchmarks " + shlex.join(sys.argv[1:])
+    pinned = pin_client()
+    started = time.time()
+    data: dict[str, Any] = {
+        "command": command.strip(),
+        "quick": args.quick,
+        "pinned": pinned,
+        "started": started,
+        "sizes": {name: getattr(args, name) for name in FULL},
+        "concurrency": args.concurrency,
+    }
+    with tempfile.TemporaryDirectory(prefix="ob-async-bench-") as scratch:
+        workdir = Path(scratch)
+        fixture = workdir / "bench-fixture.toml"
+        fixture.write_text(fixture_text(), encoding="utf-8")
+        processes: list[ServerProcess] = []
+        try:
+            simulators: dict[str, tuple[str, ServerStats]] = {}
+            for algorithm in ALGORITHMS:
+                process = start_simulator(fixture, algorithms=algorithm)
+                processes.append(process)
+                simulators[algorithm] = (process.url, ServerStats(process.url, "simulator"))
+            _say("simulator throughput (raw aiohttp client, SHA-256) ...")
+            url, stats = simulators["SHA-256"]
+            rps = asyncio.run(_throughput(url, stats, args.throughput_requests, args.concurrency))
+            data["simulator_rps"] = rps
+            use_simulator = args.server == "simulator" or (
+                args.server == "auto" and rps >= SIMULATOR_GOAL_RPS
+            )
+            if use_simulator:
+                servers = simulators
+                data["server"] = "the simulator (ob-restore simulator)"
+            else:
+                servers = {}
+                for algorithm in ALGORITHMS:
+                    process = start_minimal_server(algorithm)
+                    processes.append(process)
+                    servers[algorithm] = (process.url, ServerStats(process.url, "minimal"))
+                data["server"] = (
+                    "the benchmarks' minimal digest server (benchmarks/minimal_server.py)"
+                )
+            _say(
+                f"simulator: {rps:,.0f} req/s; client rounds against {data['server']}; "
+                f"pinned: {pinned}"
+            )
+            _say(f"steady state: {args.rounds} rounds x {args.requests} requests ...")
+            data["rounds"] = asyncio.run(_rounds(args, servers))
+            _say("cold bursts (against the simulator) ...")
+            data["bursts"] = asyncio.run(_bursts(args, simulators))
+        finally:
+            for process in processes:
+                process.stop()
+        if not args.skip_polling:
+            _say(
+                f"polling: {args.polling_waits} waits over {args.polling_instances} instances, "
+                f"restores {args.polling_restore_seconds} s ..."
+            )
+            data["polling"] = run_polling(
+                workdir,
+                waits=args.polling_waits,
+                instances=args.polling_instances,
+                restore_seconds=args.polling_restore_seconds,
+                initial_interval=args.polling_initial,
+                max_interval=args.polling_max,
+            )
+        if not args.skip_scale:
+            _say(
+                f"scale: a {args.drill_items}-restore drill and a "
+                f"{args.dry_run_items}-item dry run ..."
+            )
+            data["scale"] = run_scale(
+                workdir, drill_items=args.drill_items, dry_run_items=args.dry_run_items
+            )
+    data["elapsed"] = time.time() - started
+    markdown = render_markdown(data)
+    print(markdown)
+    if args.output_dir is not None:
+        args.output_dir.mkdir(parents=True, exist_ok=True)
+        chart = args.output_dir / "results.png"
+        drawn = write_chart(data, chart)
+        (args.output_dir / "RESULTS.md").write_text(markdown, encoding="utf-8")
+        _say(f"wrote {args.output_dir / 'RESULTS.md'}")
+        _say(f"wrote {chart}" if drawn else "no chart: matplotlib is not installed")
+    return 0

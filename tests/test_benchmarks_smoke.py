@@ -1,0 +1,57 @@
+"""The benchmark harness still runs end to end (tiny sizes; no timing is asserted)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TINY = [
+    "--quick",
+    "--server=minimal",
+    "--rounds=1",
+    "--requests=40",
+    "--warmup=10",
+    "--bursts=4",
+    "--throughput-requests=40",
+    "--polling-waits=6",
+    "--polling-instances=2",
+    "--polling-restore-seconds=0.2-0.5",
+    "--polling-initial=0.2",
+    "--polling-max=0.4",
+    "--drill-items=6",
+    "--dry-run-items=30",
+]
+
+
+def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks", *TINY, f"--output-dir={tmp_path}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
+    for heading in (
+        "## Goals",
+        "## Steady state, digest MD5",
+        "## Steady state, digest SHA-256",
+        "## Cold bursts",
+        "## Polling",
+        "## Scale",
+    ):
+        assert heading in results, heading
+    for row in ("| raw-aiohttp |", "| aiohttp-middleware |", "| ob-async-create |"):
+        assert row in results, row
+    assert "| ob-async-submit | MD5 | 4 |" in results
+    assert "| drill | 6 | 0 |" in results
+    assert "| --dry-run | 30 | 0 |" in results
+    assert "ob-async coalesced" in results
+    assert "minimal digest server" in results
