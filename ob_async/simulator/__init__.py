@@ -14,7 +14,8 @@ Modules, one job each:
 - :mod:`.digest_server`: RFC 7616 digest verification, independent of the client;
 - :mod:`.faults`: the fault SPEC and the seeded choice of faults;
 - :mod:`.ratelimit`: the ``rate_limit`` token bucket;
-- :mod:`.app`: routes, envelopes and the middleware that ties it together;
+- :mod:`.routes`: the API routes by name (stats keys and fault scopes);
+- :mod:`.app`: handlers, envelopes and the middleware that ties it together;
 - :mod:`.errors`: the table of ``errorCode`` values;
 - :mod:`.stats`: the counters behind ``/_simulator/stats``;
 - :mod:`.clock`: the injectable clock.
