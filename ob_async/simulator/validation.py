@@ -31,6 +31,7 @@ type-checked only (its effect is not documented).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from datetime import UTC, datetime
@@ -286,8 +287,12 @@ def _check_resources(data: dict[str, Any], present: bool, problems: _Collector) 
     return resources
 
 
+@functools.lru_cache(maxsize=4096)
 def _parse_restore_time(text: str) -> float | str:
-    """Seconds since the epoch, or the reason the text is refused."""
+    """Seconds since the epoch, or the reason the text is refused.
+
+    Cached: a drill sends the same few restore times thousands of times.
+    """
     match = _RESTORE_TIME.fullmatch(text)
     if match is None:
         return (
