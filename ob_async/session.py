@@ -25,8 +25,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+import os
 import time
-import uuid
 from collections.abc import Mapping
 from types import TracebackType
 from typing import Any
@@ -123,8 +123,16 @@ def _is_loopback(host: str) -> bool:
 
 
 def new_request_id() -> str:
-    """A fresh requestId (UUID4), as the API's examples use."""
-    return str(uuid.uuid4())
+    """A fresh requestId (UUID4), as the API's examples use.
+
+    The same value ``str(uuid.uuid4())`` gives (122 random bits, version 4, RFC 4122
+    variant, lower-case 8-4-4-4-12 hex), without building a ``UUID`` object.
+    """
+    raw = bytearray(os.urandom(16))
+    raw[6] = (raw[6] & 0x0F) | 0x40
+    raw[8] = (raw[8] & 0x3F) | 0x80
+    text = raw.hex()
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 class Session:
