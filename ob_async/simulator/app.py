@@ -74,7 +74,7 @@ logger = logging.getLogger("ob_async.simulator")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
-_WIRE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_WIRE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _DIGITS = re.compile(r"[0-9]{1,9}")
 _LINGER_RESET = struct.pack("ii", 1, 0)
 _BAD_GATEWAY_PAGE = (

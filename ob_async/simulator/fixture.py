@@ -66,9 +66,9 @@ T = TypeVar("T")
 
 DEFAULT_FIXTURE_RESOURCE = "default_fixture.toml"
 
-_ABSOLUTE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
-_RELATIVE_TIME = re.compile(r"now(?:([+-])((?:\d+[smhd])+))?")
-_RELATIVE_PART = re.compile(r"(\d+)([smhd])")
+_ABSOLUTE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_RELATIVE_TIME = re.compile(r"now(?:([+-])((?:[0-9]+[smhd])+))?")
+_RELATIVE_PART = re.compile(r"([0-9]+)([smhd])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 

@@ -131,6 +131,7 @@ async def test_values_out_of_their_domain(
         "2026-01-13T05:58:34",
         "2026-13-13T05:58:34Z",
         "2026-02-30T05:58:34Z",
+        "\uff12\uff10\uff12\uff16-01-13T05:58:34Z",  # full-width digits
         "yesterday",
     ],
 )
@@ -241,3 +242,9 @@ async def test_no_refusal_created_anything(api: ApiClient, sim: Simulator) -> No
     stats = sim.stats()
     assert stats["restoresAccepted"] == 0
     assert sum(stats["refusals"].values()) == 4 + stats["challengesIssued"]
+
+
+async def test_messages_do_not_echo_huge_values(api: ApiClient) -> None:
+    reply = await api.restore(seed_body(targetTenantName="x-" * 20000, restoreMode="m" * 50000))
+    assert_refused(reply, 400, "InvalidParameterValue", "targetTenantName", "restoreMode")
+    assert len(reply.json["errorMessage"]) < 600
