@@ -144,3 +144,8 @@ class Refusal(Exception):
         self.status = HTTP_STATUS[code]
         # Pairs, not a mapping: a 401 carries one WWW-Authenticate header per algorithm.
         self.headers = tuple(headers)
+
+
+def clip(text: str, limit: int = 64) -> str:
+    """Client text quoted in a message, cut short: a message must not echo a whole body."""
+    return text if len(text) <= limit else text[:limit] + "..."

@@ -39,7 +39,7 @@ from typing import Any
 
 import attrs
 
-from .errors import ErrorCode, Refusal
+from .errors import ErrorCode, Refusal, clip
 
 RESTORE_MODES = ("from_backup_set", "from_time_point")
 RESTORE_OBJECT_TYPES = ("tenant", "cluster", "database", "table")
@@ -120,7 +120,7 @@ def _describe(value: object) -> str:
     }.get(type(value), type(value).__name__)
     if isinstance(value, dict | list):
         return kind
-    return f"{kind} {_clip(json.dumps(value))}"
+    return f"{kind} {clip(json.dumps(value))}"
 
 
 class _Collector:
@@ -232,7 +232,7 @@ def _check_values(
         problems.add(
             ErrorCode.INVALID_PARAMETER_VALUE,
             "targetTenantName",
-            f"{_clip(name)!r} does not match the tenant name pattern {name_pattern.pattern}",
+            f"{clip(name)!r} does not match the tenant name pattern {name_pattern.pattern}",
         )
     for key, allowed in (
         ("restoreMode", RESTORE_MODES),
@@ -242,7 +242,7 @@ def _check_values(
             problems.add(
                 ErrorCode.INVALID_PARAMETER_VALUE,
                 key,
-                f"unknown value {_clip(texts[key])!r}; expected one of {', '.join(allowed)}",
+                f"unknown value {clip(texts[key])!r}; expected one of {', '.join(allowed)}",
             )
 
 
@@ -291,7 +291,7 @@ def _parse_restore_time(text: str) -> float | str:
     """Seconds since the epoch, or the reason the text is refused."""
     if not _RESTORE_TIME.fullmatch(text):
         return (
-            f"{_clip(text)!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ "
+            f"{clip(text)!r} is not a UTC time of the form YYYY-MM-DDTHH:MM:SSZ "
             "(e.g. 2026-01-13T05:58:34Z)"
         )
     return _utc_seconds(text)
@@ -317,8 +317,3 @@ def _utc_seconds(text: str) -> float | str:
     except ValueError as error:
         return f"{text!r} is not a real date and time: {error}"
     return moment.timestamp()
-
-
-def _clip(text: str, limit: int = 64) -> str:
-    """Client text quoted in a message, cut short: a message must not echo a whole body."""
-    return text if len(text) <= limit else text[:limit] + "..."

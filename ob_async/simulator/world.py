@@ -28,7 +28,7 @@ import attrs
 
 from ..codec import WIRE_TIME_FORMAT
 from .config import SimulatorConfig
-from .errors import ErrorCode, Refusal
+from .errors import ErrorCode, Refusal, clip
 from .fixture import BackupSetSpec, InstanceSpec, TenantSpec, WindowSpec
 from .validation import RestoreOrder
 
@@ -294,14 +294,14 @@ class World:
         if source is None:
             raise Refusal(
                 ErrorCode.SOURCE_INSTANCE_NOT_FOUND,
-                f"sourceInstanceId: no instance {order.source_instance_id!r}",
+                f"sourceInstanceId: no instance {clip(order.source_instance_id)!r}",
             )
         source_tenant = source.tenants.get(order.source_tenant_id)
         if source_tenant is None:
             raise Refusal(
                 ErrorCode.SOURCE_TENANT_NOT_FOUND,
-                f"sourceTenantId: no tenant {order.source_tenant_id!r} "
-                f"in instance {order.source_instance_id!r}",
+                f"sourceTenantId: no tenant {clip(order.source_tenant_id)!r} "
+                f"in instance {clip(order.source_instance_id)!r}",
             )
         now = self._clock.time()
         self._check_window(order, source_tenant, now)
@@ -309,13 +309,13 @@ class World:
         if target is None:
             raise Refusal(
                 ErrorCode.TARGET_INSTANCE_NOT_FOUND,
-                f"targetInstanceId: no instance {order.target_instance_id!r}",
+                f"targetInstanceId: no instance {clip(order.target_instance_id)!r}",
             )
         if order.target_tenant_primary_zone not in target.zones:
             raise Refusal(
                 ErrorCode.INVALID_PRIMARY_ZONE,
-                f"targetTenantPrimaryZone: {order.target_tenant_primary_zone!r} is not a zone "
-                f"of instance {target.instance_id!r} (zones: {', '.join(target.zones)})",
+                f"targetTenantPrimaryZone: {clip(order.target_tenant_primary_zone)!r} is not a "
+                f"zone of instance {target.instance_id!r} (zones: {', '.join(target.zones)})",
             )
         existing = target.by_name.get(order.target_tenant_name)
         if existing is not None:
@@ -342,8 +342,8 @@ class World:
             }[rule]
             raise Refusal(
                 ErrorCode.INSTANCE_ID_MISMATCH,
-                f"instanceId: the path names instance {path_instance_id!r}, "
-                f"which is not the body's {fields} ({' / '.join(map(repr, allowed))})",
+                f"instanceId: the path names instance {clip(path_instance_id)!r}, "
+                f"which is not the body's {fields} ({' / '.join(repr(clip(i)) for i in allowed)})",
             )
 
     @staticmethod
