@@ -179,13 +179,21 @@ class OpenApi:
         fetch: Callable[[int], Awaitable[Page[T]]], page_size: int
     ) -> AsyncIterator[Page[T]]:
         # The server's total is a hint, not a promise: stop at the first short or
-        # empty page too, and give up on a server that never stops sending full pages.
+        # empty page too, and give up on a server that never stops sending full pages,
+        # or that sends the same full page again (it ignores pageNumber).
         number = 1
         seen = 0
+        previous: tuple[T, ...] = ()
         while True:
             if number > MAX_PAGES:
                 raise ProtocolError(f"the server kept sending full pages past page {MAX_PAGES}")
             page = await fetch(number)
+            if page.data_list and page.data_list == previous:
+                raise ProtocolError(
+                    f"the server answered page {number} with the items of page {number - 1}; "
+                    "it ignores pageNumber"
+                )
+            previous = page.data_list
             yield page
             seen += len(page.data_list)
             if (

@@ -21,10 +21,11 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_args, get_origin
 
 import attrs
 import cattrs
+from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import InvalidInputError
@@ -168,13 +169,35 @@ def _build_converter() -> cattrs.Converter:
 
     def structure_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
         origin = getattr(cls, "__origin__", cls)
-        return make_dict_structure_fn(cls, converter, **renamed(origin))
+        structure = make_dict_structure_fn(cls, converter, **renamed(origin))
+
+        def structure_object(value: object, type_: Any) -> Any:
+            # cattrs would take a string for an object whose fields are all optional.
+            return structure(_require_object(value), type_)
+
+        return structure_object
 
     def unstructure_factory(cls: type[Any]) -> Callable[[Any], Any]:
         origin = getattr(cls, "__origin__", cls)
         return make_dict_unstructure_fn(cls, converter, **renamed(origin))
 
+    def array_factory(cls: type[Any]) -> Callable[[Any, Any], Any]:
+        structure = (
+            list_structure_factory(cls, converter)
+            if get_origin(cls) is list
+            else homogenous_tuple_structure_factory(cls, converter)
+        )
+
+        def structure_array(value: object, type_: Any) -> Any:
+            # Not any iterable: a string or an object would become its characters or keys.
+            if not isinstance(value, list | tuple):
+                raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+            return structure(value, type_)
+
+        return structure_array
+
     converter.register_structure_hook_factory(_is_attrs_class, structure_factory)
+    converter.register_structure_hook_factory(_is_array_type, array_factory)
     converter.register_unstructure_hook_factory(_is_attrs_class, unstructure_factory)
 
     structure_resource = make_dict_structure_fn(
@@ -204,6 +227,15 @@ def _build_converter() -> cattrs.Converter:
 
     converter.register_structure_hook(RestoreRequest, structure_restore_request)
     return converter
+
+
+def _is_array_type(cls: Any) -> bool:
+    """``list[X]`` or ``tuple[X, ...]``: what a JSON array is structured into."""
+    origin = get_origin(cls)
+    if origin is list:
+        return True
+    arguments = get_args(cls)
+    return origin is tuple and len(arguments) == 2 and arguments[1] is Ellipsis
 
 
 def _is_attrs_class(cls: Any) -> bool:

@@ -172,10 +172,21 @@ def _envelope(document: Mapping[str, Any], request_id: str) -> Envelope:
         data=document.get("data"),
         request_id=_optional_text(document.get("requestId")) or request_id,
         server=_optional_text(document.get("server")),
-        cost=float(cost) if isinstance(cost, int | float) and not isinstance(cost, bool) else None,
+        cost=_finite_number(cost),
         total_count=total if isinstance(total, int) and not isinstance(total, bool) else None,
         extra=extra if isinstance(extra, dict) else None,
     )
+
+
+def _finite_number(value: object) -> float | None:
+    """A JSON number as a finite float; None for anything else (10**400 does not fit a float)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _optional_text(value: object) -> str | None:

@@ -23,6 +23,7 @@ the AccessKey secret is read only by the digest engine.
 from __future__ import annotations
 
 import asyncio
+import copy
 import ipaddress
 import logging
 import os
@@ -41,7 +42,13 @@ from ._version import __version__
 from .credentials import Credentials
 from .digest import DigestAuth, DigestResponse
 from .envelope import open_envelope
-from .errors import InvalidInputError, ProtocolError, TransportError
+from .errors import (
+    AuthenticationError,
+    ChallengeError,
+    InvalidInputError,
+    ProtocolError,
+    TransportError,
+)
 from .models import Envelope
 from .throttle import AdaptiveRateLimiter
 
@@ -166,6 +173,8 @@ class Session:
         self.limiter = limiter
         self._handshake_lock = asyncio.Lock()
         self._warm = False
+        self._handshake_failures = 0
+        self._handshake_error: AuthenticationError | ChallengeError | None = None
         self._http: aiohttp.ClientSession | None = None
         common = {
             "X-Ob-Project-Id": project_id,
@@ -214,6 +223,12 @@ class Session:
             auto_decompress=True,
             raise_for_status=False,
         )
+        # aiohttp silently resends a GET or DELETE once when a reused connection drops.
+        # The resend repeats the digest answer's (nonce, nc), which the server refuses as
+        # a replay (taken for refused credentials when it answered a fresh challenge), and
+        # it hides that the first copy may have reached the server. There is no public
+        # switch; this attribute is the one aiohttp's own tests use.
+        self._http._retry_connection = False
 
     async def close(self) -> None:
         if self._http is not None:
@@ -259,14 +274,16 @@ class Session:
         if debug:
             started = time.perf_counter()
             logger.debug("requestId=%s %s %s", request_id, method, path)
-        if self._warm:
-            response = await self._authenticated(method, url, body, request_id)
-        else:
-            # Single flight: until one call has completed the handshake, calls go one at
-            # a time, so the waiting ones reuse its challenge instead of each taking a 401.
-            async with self._handshake_lock:
+        try:
+            if self._warm:
                 response = await self._authenticated(method, url, body, request_id)
-                self._warm = True
+            else:
+                response = await self._handshake(method, url, body, request_id)
+        except (AuthenticationError, ChallengeError) as error:
+            # Raised by the digest engine, which knows nothing of requestIds.
+            if error.request_id is None:
+                error.request_id = request_id
+            raise
         if debug:
             logger.debug(
                 "requestId=%s HTTP %d in %.1f ms (%d bytes)",
@@ -284,6 +301,26 @@ class Session:
                 request_id=request_id,
             )
         return response
+
+    async def _handshake(
+        self, method: str, url: str, body: bytes | None, request_id: str
+    ) -> RawResponse:
+        # Single flight: until one call has completed the handshake, calls go one at
+        # a time, so the waiting ones reuse its challenge instead of each taking a 401.
+        # A handshake the server made fail (a challenge we cannot answer, stale=true
+        # forever) fails the calls that queued behind it too, without a request each.
+        failures = self._handshake_failures
+        async with self._handshake_lock:
+            if self._handshake_failures != failures and self._handshake_error is not None:
+                raise _shared_failure(self._handshake_error, request_id)
+            try:
+                response = await self._authenticated(method, url, body, request_id)
+            except (AuthenticationError, ChallengeError) as error:
+                self._handshake_failures += 1
+                self._handshake_error = error
+                raise
+            self._warm = True
+            return response
 
     def url(self, path: str, params: Mapping[str, str] | None, request_id: str) -> str:
         """The encoded URL of a call; ``requestId`` is always the first query parameter."""
@@ -371,10 +408,12 @@ class Session:
     async def _read_body(self, response: aiohttp.ClientResponse, request_id: str) -> bytes:
         limit = self.config.max_response_bytes
         declared = response.content_length
-        if declared is not None and declared <= limit:
-            return await response.read()
-        if declared is not None:
+        if declared is not None and declared > limit:
             raise self._too_large(response.status, f"declares {declared} bytes", request_id)
+        # A compressed body's declared length says nothing of what it inflates to (a
+        # 50 KB gzip can hold 50 MB): only an identity body may be read in one go.
+        if declared is not None and "Content-Encoding" not in response.headers:
+            return await response.read()
         received = bytearray()
         async for chunk in response.content.iter_chunked(64 * 1024):
             received += chunk
@@ -417,6 +456,15 @@ def _is_json_type(content_type: str) -> bool:
     if len(_JSON_TYPE_CACHE) < 64:
         _JSON_TYPE_CACHE[content_type] = answer
     return answer
+
+
+def _shared_failure(
+    error: AuthenticationError | ChallengeError, request_id: str
+) -> AuthenticationError | ChallengeError:
+    """The failure of the handshake a call queued behind, as this call's own error."""
+    shared = copy.copy(error)
+    shared.request_id = request_id
+    return shared
 
 
 def _describe(error: BaseException) -> str:
