@@ -226,6 +226,30 @@ def _build_converter() -> cattrs.Converter:
         return structure_request(data, RestoreRequest)
 
     converter.register_structure_hook(RestoreRequest, structure_restore_request)
+
+    unstructure_resource = converter.get_unstructure_hook(TenantResource)
+    unstructure = converter.unstructure
+
+    def unstructure_restore_request(request: RestoreRequest) -> dict[str, Any]:
+        # The generated hook's result (same keys, same order), written out: every
+        # submission unstructures one, and the fields' types are fixed by the model's
+        # validators (the enums are members, the objects any JSON-ready values).
+        return {
+            "sourceInstanceId": request.source_instance_id,
+            "sourceTenantId": request.source_tenant_id,
+            "targetInstanceId": request.target_instance_id,
+            "targetTenantName": request.target_tenant_name,
+            "targetTenantPrimaryZone": request.target_tenant_primary_zone,
+            "restoreTime": format_time(request.restore_time),
+            "tenantResource": unstructure_resource(request.tenant_resource),
+            "targetTenantDescription": request.target_tenant_description,
+            "fromRemote": request.from_remote,
+            "restoreObjectType": request.restore_object_type.value,
+            "restoreObjects": [unstructure(item) for item in request.restore_objects],
+            "restoreMode": request.restore_mode.value,
+        }
+
+    converter.register_unstructure_hook(RestoreRequest, unstructure_restore_request)
     return converter
 
 
