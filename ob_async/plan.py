@@ -26,12 +26,14 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import math
 import re
+import stat
 import string
 import tomllib
 import uuid
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +51,7 @@ MAX_PROBLEMS_SHOWN = 200
 _DURATION = re.compile(
     r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$"
 )
+_SECONDS = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
 _REQUEST_ID_NAMESPACE = uuid.UUID("5b0c2d1e-7f3a-4c9b-9e41-0b1a5e7d3c60")
 _TEMPLATE_FIELDS = frozenset(
     {
@@ -235,11 +238,13 @@ class DrillPlan:
                 raise PlanError(problems)
             yield item
 
-    def _raw_items(self) -> Iterator[tuple[int | None, Mapping[str, Any], str]]:
+    def _raw_items(
+        self, problems: list[PlanProblem] | None = None
+    ) -> Iterator[tuple[int | None, Mapping[str, Any], str]]:
         for line, raw in self._inline:
             yield line, raw, str(self.path)
         if self._restore_list is not None:
-            yield from _read_restore_list(self._restore_list)
+            yield from _read_restore_list(self._restore_list, problems)
 
 
 def parse_duration(value: object) -> float:
@@ -248,6 +253,8 @@ def parse_duration(value: object) -> float:
         raise ValueError(f"expected a duration, got {value!r}")
     if isinstance(value, int | float):
         seconds = float(value)
+    elif isinstance(value, str) and _SECONDS.match(value):
+        seconds = float(value)  # "900": seconds, as the message below says
     elif isinstance(value, str):
         match = _DURATION.match(value)
         if not value.strip() or match is None or not any(match.groups()):
@@ -256,8 +263,8 @@ def parse_duration(value: object) -> float:
         seconds = hours * 3600 + minutes * 60 + secs
     else:
         raise ValueError(f"expected a duration, got {type(value).__name__}")
-    if seconds <= 0:
-        raise ValueError(f"must be positive, got {value!r}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ValueError(f"must be a positive, finite duration, got {value!r}")
     return seconds
 
 
@@ -273,8 +280,9 @@ def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
     reader.check_keys(defaults, ITEM_KEYS, "defaults", lambda key: lines.key("defaults", key))
     reader.check_settings(settings)
     restores = document.get("restore", [])
-    if not isinstance(restores, list) or not all(isinstance(r, dict) for r in restores):
-        reader.add(None, "restore", "must be [[restore]] tables")
+    misshapen = not isinstance(restores, list) or not all(isinstance(r, dict) for r in restores)
+    if misshapen:
+        reader.add(lines.top_level("restore"), "restore", "must be [[restore]] tables")
         restores = []
     restore_list = _beside(file, settings.get("restore_list"))
     fixture = _beside(file, settings.get("simulator_fixture"))
@@ -282,9 +290,9 @@ def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
         reader.add(
             lines.key("drill", "simulator_fixture"),
             "drill.simulator_fixture",
-            f"no such file: {fixture}",
+            f"not a file: {fixture}" if fixture.exists() else f"no such file: {fixture}",
         )
-    if not restores and restore_list is None:
+    if not restores and restore_list is None and not misshapen:
         reader.add(
             None,
             "restore",
@@ -311,15 +319,21 @@ def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
     )
     digest = hashlib.sha256(raw_bytes)
     count = reader.check_items(plan, defaults, digest, now)
-    if reader.problems:
-        raise PlanError(reader.problems)
+    if reader.problems:  # in reading order: the plan's lines, then the restore list's
+        raise PlanError(
+            sorted(reader.problems, key=lambda p: (p.file != str(file), p.file, p.line or 0))
+        )
     return attrs.evolve(plan, digest=digest.hexdigest(), item_count=count)
 
 
 def _read_toml(file: Path) -> tuple[bytes, dict[str, Any], _LineFinder]:
     name = str(file)
     try:
-        size = file.stat().st_size
+        info = file.stat()
+        if not stat.S_ISREG(info.st_mode):
+            kind = "a directory" if stat.S_ISDIR(info.st_mode) else "not a regular file"
+            raise PlanError([PlanProblem(name, None, None, f"cannot read: is {kind}")])
+        size = info.st_size
         if size > MAX_PLAN_BYTES:
             raise PlanError(
                 [
@@ -338,19 +352,33 @@ def _read_toml(file: Path) -> tuple[bytes, dict[str, Any], _LineFinder]:
     try:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as error:
+        hint = "; it looks like UTF-16: save it as UTF-8" if _looks_utf16(raw_bytes) else ""
         raise PlanError(
-            [PlanProblem(name, None, None, f"is not UTF-8 text (byte {error.start})")]
+            [PlanProblem(name, None, None, f"is not UTF-8 text (byte {error.start}){hint}")]
         ) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         line = getattr(error, "lineno", None)
+        if line is None:  # before Python 3.14 the line is only in the message
+            found = _TOML_ERROR_LINE.search(str(error))
+            line = int(found.group(1)) if found else None
         raise PlanError([PlanProblem(name, line, None, f"is not valid TOML: {error}")]) from None
     return raw_bytes, document, _LineFinder(text)
 
 
+_TOML_ERROR_LINE = re.compile(r"\(at line (\d+), column \d+\)")
+
+
+def _looks_utf16(data: bytes) -> bool:
+    return data[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
 def _beside(plan_file: Path, relative: object) -> Path | None:
     return (plan_file.parent / relative).resolve() if isinstance(relative, str) else None
+
+
+_SECTIONS = {"drill": "[drill]", "defaults": "[defaults]", "restore": "[[restore]]"}
 
 
 class _PlanChecker:
@@ -368,11 +396,14 @@ class _PlanChecker:
 
     def check_sections(self, document: Mapping[str, Any]) -> None:
         for key in document:
-            if key not in ("drill", "defaults", "restore"):
+            if key not in _SECTIONS:
+                hint = _closest(key, _SECTIONS)
                 self.add(
                     self.lines.top_level(key),
                     key,
-                    "unknown section; expected [drill], [defaults] or [[restore]]",
+                    f"unknown section; did you mean {_SECTIONS[hint]}?"
+                    if hint
+                    else "unknown section; expected [drill], [defaults] or [[restore]]",
                 )
 
     def table(self, document: Mapping[str, Any], key: str) -> dict[str, Any]:
@@ -430,23 +461,29 @@ class _PlanChecker:
         """One streaming pass over every item: render, validate, find duplicate targets."""
         context = RunContext.new(now)
         seen_targets: dict[tuple[str, str], str] = {}
+        reported: set[PlanProblem] = set()
         count = 0
         try:
-            for index, (line, raw, source) in enumerate(plan._raw_items(), start=1):
+            for index, (line, raw, source) in enumerate(plan._raw_items(self.problems), start=1):
                 count += 1
                 if source != self.file:
                     digest.update(json.dumps(raw, sort_keys=True).encode())
-                self.check_keys(
-                    raw,
-                    ITEM_KEYS,
-                    f"restore[{index}]",
-                    self._item_locator(source, index - 1, line),
-                    source,
-                )
+                locate = self._item_locator(source, index - 1, line)
+                self.check_keys(raw, ITEM_KEYS, f"restore[{index}]", locate, source)
+                place = _ItemPlace(index, line, source)
                 item, problems = _build_item(
-                    raw, defaults, _ItemPlace(index, line, source), plan, context, now=now
+                    raw,
+                    defaults,
+                    place,
+                    plan,
+                    context,
+                    now=now,
+                    where=self._item_where(raw, defaults, place, locate),
                 )
-                self.problems.extend(problems)
+                for problem in problems:
+                    if problem not in reported:  # a [defaults] value is reported once
+                        reported.add(problem)
+                        self.problems.append(problem)
                 if item is None:
                     continue
                 target = (item.target_instance_id, item.target_tenant_name)
@@ -464,6 +501,23 @@ class _PlanChecker:
             self.problems.extend(error.problems)
         return count
 
+    def _item_where(
+        self,
+        raw: Mapping[str, Any],
+        defaults: Mapping[str, Any],
+        place: _ItemPlace,
+        locate: Callable[[str], int | None],
+    ) -> _Where:
+        """A problem with a key's value is placed where the value is written: in the
+        restore, or in [defaults] when the restore inherits it."""
+
+        def where(key: str) -> tuple[str, int | None, str]:
+            if key in defaults and key not in raw:
+                return self.file, self.lines.key("defaults", key), f"defaults.{key}"
+            return place.file, locate(key) or place.line, f"restore[{place.index}].{key}"
+
+        return where
+
     def _item_locator(
         self, source: str, position: int, line: int | None
     ) -> Callable[[str], int | None]:
@@ -472,9 +526,24 @@ class _PlanChecker:
         return lambda key: self.lines.key_in_array("restore", position, key)
 
 
-def _read_restore_list(path: Path) -> Iterator[tuple[int | None, Mapping[str, Any], str]]:
+def _read_restore_list(
+    path: Path, problems: list[PlanProblem] | None = None
+) -> Iterator[tuple[int | None, Mapping[str, Any], str]]:
+    """The restores of a JSON-lines file. A bad line raises :class:`PlanError`, or,
+    given ``problems`` (validation), is recorded there and the reading goes on."""
     name = str(path)
+
+    def bad_line(number: int, message: str) -> None:
+        problem = PlanProblem(name, number, None, message)
+        if problems is None:
+            raise PlanError([problem])
+        problems.append(problem)
+
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode):  # a FIFO would block the open, a directory fail later
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise PlanError([PlanProblem(name, None, None, f"cannot read: is {kind}")])
         handle = path.open("rb")
     except OSError as error:
         raise PlanError([PlanProblem(name, None, None, f"cannot read: {error.strerror}")]) from None
@@ -485,17 +554,11 @@ def _read_restore_list(path: Path) -> Iterator[tuple[int | None, Mapping[str, An
             try:
                 raw = json.loads(line)
             except ValueError as error:
-                raise PlanError(
-                    [PlanProblem(name, number, None, f"is not a JSON object: {error}")]
-                ) from None
+                bad_line(number, f"is not a JSON object: {error}")
+                continue
             if not isinstance(raw, dict):
-                raise PlanError(
-                    [
-                        PlanProblem(
-                            name, number, None, f"expected a JSON object, got {type(raw).__name__}"
-                        )
-                    ]
-                )
+                bad_line(number, f"expected a JSON object, got {type(raw).__name__}")
+                continue
             yield number, raw, name
 
 
@@ -504,6 +567,8 @@ def _convert(value: object, expected: object) -> Any:
         return parse_duration(value)
     if expected is float:
         if isinstance(value, int | float) and not isinstance(value, bool):
+            if not math.isfinite(value):
+                raise ValueError(f"expected a finite number, got {value!r}")
             return float(value)
         raise ValueError(f"expected a number, got {_kind(value)}")
     if expected is int:
@@ -517,7 +582,9 @@ def _convert(value: object, expected: object) -> Any:
     if expected is str:
         if isinstance(value, str):
             return value
-        raise ValueError(f"expected a string, got {_kind(value)}")
+        # TOML's own date-times are not strings: restore_time is written quoted.
+        hint = '; quote it, with its zone: "2026-01-13T05:58:34Z"' if _is_time(value) else ""
+        raise ValueError(f"expected a string, got {_kind(value)}{hint}")
     if expected is list:
         if isinstance(value, list):
             return value
@@ -526,7 +593,13 @@ def _convert(value: object, expected: object) -> Any:
 
 
 def _kind(value: object) -> str:
+    if _is_time(value):
+        return f"the TOML date-time {value}"
     return f"{type(value).__name__} {value!r}"[:80]
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, date | time)
 
 
 def _closest(key: str, schema: Mapping[str, Any]) -> str | None:
@@ -541,6 +614,10 @@ class _ItemPlace:
     file: str
 
 
+_Where = Callable[[str], tuple[str, int | None, str]]
+"""Where a problem with a key of an item is reported: (file, line, field)."""
+
+
 def _build_item(
     raw: Mapping[str, Any],
     defaults: Mapping[str, Any],
@@ -549,58 +626,43 @@ def _build_item(
     context: RunContext,
     *,
     now: datetime | None = None,
+    where: _Where | None = None,
 ) -> tuple[PlanItem | None, list[PlanProblem]]:
-    """Render and validate one restore; problems of key names and types are the
-    key check's to report, so an item with those simply yields None here."""
+    """Render and validate one restore. Problems of key names and types are the
+    key check's to report: such a key is skipped here, the others still checked."""
     problems: list[PlanProblem] = []
 
     def problem(field: str, message: str) -> None:
-        problems.append(
-            PlanProblem(place.file, place.line, f"restore[{place.index}].{field}", message)
-        )
+        if where is None:
+            file, line, name = place.file, place.line, f"restore[{place.index}].{field}"
+        else:
+            file, line, name = where(field)
+        problems.append(PlanProblem(file, line, name, message))
 
     merged: dict[str, Any] = {**ITEM_DEFAULTS, **defaults, **raw}
     for key in REQUIRED_ITEM_KEYS:
         if key not in merged:
             problem(key, "missing (set it in the restore or in [defaults])")
-    typed = _typed_item(merged)
-    if problems or typed is None:
-        return None, problems
+    typed, mistyped = _typed_item(merged)
     fields = {
         "drill": plan.name,
         "date": context.started_at.strftime("%Y%m%d"),
         "time": context.started_at.strftime("%H%M%S"),
         "run": context.run_id,
         "index": str(place.index),
-        "source_instance_id": typed["source_instance_id"],
-        "source_tenant_id": typed["source_tenant_id"],
-        "target_instance_id": typed["target_instance_id"],
+        "source_instance_id": typed.get("source_instance_id", ""),
+        "source_tenant_id": typed.get("source_tenant_id", ""),
+        "target_instance_id": typed.get("target_instance_id", ""),
     }
-    for key in ("target_tenant_name", "description", "target_instance_id", "instance_id"):
-        if key in typed:
-            try:
-                typed[key] = _render(typed[key], fields)
-            except ValueError as error:
-                problem(key, str(error))
-    restore_time = _restore_time(typed["restore_time"], now, problem)
-    for key, enum_type in (
-        ("restore_mode", RestoreMode),
-        ("restore_object_type", RestoreObjectType),
-    ):
-        try:
-            typed[key] = enum_type(typed[key])
-        except ValueError:
-            allowed = ", ".join(member.value for member in enum_type)
-            problem(key, f"unknown value {typed[key]!r}; expected one of {allowed}")
+    restore_time = _check_values(typed, fields, now, problem)
+    if problems or mistyped:
+        return None, problems
     try:
         resource = TenantResource(
             cpu=typed["cpu"], memory=typed["memory"], unit_num=typed["unit_num"]
         )
     except InvalidInputError as error:
-        problem(error.where or "resource", error.reason)
-    for key in _NON_EMPTY:
-        if not typed[key].strip():
-            problem(key, "must not be empty")
+        problem(error.where or "cpu", error.reason)
     if problems:
         return None, problems
     target_instance = typed["target_instance_id"]
@@ -627,6 +689,41 @@ def _build_item(
     return item, []
 
 
+def _check_values(
+    typed: dict[str, Any],
+    fields: Mapping[str, str],
+    now: datetime | None,
+    problem: Callable[[str, str], None],
+) -> datetime | None:
+    """Check (and render, convert in place) the values of the well-typed keys of an
+    item; return its restore time (None: "latest", or a problem)."""
+    for key in ("target_tenant_name", "description", "target_instance_id", "instance_id"):
+        if key in typed:
+            try:
+                typed[key] = _render(typed[key], fields)
+            except ValueError as error:
+                problem(key, str(error))
+    for key, enum_type in (
+        ("restore_mode", RestoreMode),
+        ("restore_object_type", RestoreObjectType),
+    ):
+        if key in typed:
+            try:
+                typed[key] = enum_type(typed[key])
+            except ValueError:
+                allowed = ", ".join(member.value for member in enum_type)
+                problem(key, f"unknown value {typed[key]!r}; expected one of {allowed}")
+    for key in ("cpu", "memory", "unit_num"):
+        if key in typed and typed[key] < 1:
+            problem(key, f"must be positive, got {typed[key]}")
+    for key in _NON_EMPTY:
+        if key in typed and not typed[key].strip():
+            problem(key, "must not be empty")
+    if "restore_time" not in typed:
+        return None
+    return _restore_time(typed["restore_time"], now, problem)
+
+
 _NON_EMPTY = (
     "source_instance_id",
     "source_tenant_id",
@@ -636,8 +733,10 @@ _NON_EMPTY = (
 )
 
 
-def _typed_item(merged: Mapping[str, Any]) -> dict[str, Any] | None:
+def _typed_item(merged: Mapping[str, Any]) -> tuple[dict[str, Any], set[str]]:
+    """The values of known keys converted to their types, and the keys that would not."""
     typed: dict[str, Any] = {}
+    mistyped: set[str] = set()
     for key, value in merged.items():
         expected = ITEM_KEYS.get(key)
         if expected is None:
@@ -645,8 +744,8 @@ def _typed_item(merged: Mapping[str, Any]) -> dict[str, Any] | None:
         try:
             typed[key] = _convert(value, expected)
         except ValueError:
-            return None
-    return typed
+            mistyped.add(key)
+    return typed, mistyped
 
 
 def _restore_time(

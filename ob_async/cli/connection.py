@@ -22,7 +22,7 @@ from ..client import ObClient
 from ..credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
 from ..errors import InvalidInputError
 from ..poll import PollConfig
-from ..session import ClientConfig
+from ..session import ClientConfig, parse_endpoint
 from ..simulator import Simulator, SimulatorConfig
 
 SIMULATOR_PROJECT = "simulated-project"
@@ -98,6 +98,12 @@ async def open_connection(
                 yield Connection(client, f"embedded simulator at {simulator.url}", True)
         return
     assert endpoint is not None
+    try:  # checked before anything else, and named as the user wrote it
+        parse_endpoint(endpoint, allow_insecure_http=args.insecure_http)
+    except InvalidInputError as error:
+        raise InvalidInputError(
+            error.reason, where="--endpoint" if args.endpoint else "OB_ENDPOINT"
+        ) from None
     project = args.project_id or env.get(ENV_PROJECT_ID)
     if not project:
         raise InvalidInputError(

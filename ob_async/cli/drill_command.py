@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import sys
 from contextlib import suppress
@@ -78,6 +79,11 @@ def run_drill(args: argparse.Namespace) -> int:
             "ob-restore drill: --resume needs --journal FILE (the run to continue)", file=sys.stderr
         )
         return EXIT_BAD_INPUT
+    unwritable = _unwritable_outputs(args)
+    if unwritable:
+        for problem in unwritable:
+            print(f"ob-restore drill: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         plan = load_plan(args.plan)
     except InvalidInputError as error:
@@ -88,6 +94,29 @@ def run_drill(args: argparse.Namespace) -> int:
     except InvalidInputError as error:
         print(f"ob-restore drill: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+
+
+def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
+    """Files the run would write but could not: found now, before anything is sent,
+    rather than after the drill when the reports are written."""
+    problems = []
+    for flag, path in (
+        ("--journal", args.journal),
+        ("--report-json", args.report_json),
+        ("--junit", args.junit),
+    ):
+        if path is None:
+            continue
+        parent = path.parent
+        if path.is_dir():
+            problems.append(f"{flag} {path}: is a directory")
+        elif path.exists() and not path.is_file():
+            problems.append(f"{flag} {path}: is not a regular file")
+        elif not parent.is_dir():
+            problems.append(f"{flag} {path}: no such directory: {parent}")
+        elif not os.access(parent, os.W_OK | os.X_OK):
+            problems.append(f"{flag} {path}: cannot write in {parent}")
+    return problems
 
 
 async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
@@ -122,7 +151,15 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         if runner.journal_path is not None and not args.json:
             print(f"journal: {runner.journal_path}", file=sys.stderr)
     try:
-        write_reports(report, json_path=args.report_json, junit_path=args.junit)
+        try:
+            write_reports(report, json_path=args.report_json, junit_path=args.junit)
+        except OSError as error:
+            print(
+                f"ob-restore drill: cannot write a report: {error.strerror}: {error.filename}",
+                file=sys.stderr,
+            )
+            _print_summary(report, args)
+            return EXIT_FAILED
         _print_summary(report, args)
     finally:
         report.close()

@@ -14,14 +14,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import stat
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 from ..batch import ItemState, RestoreItem, result_of
-from ..codec import from_json, parse_aware_time
+from ..codec import format_time, from_json, parse_aware_time
 from ..errors import InvalidInputError
 from ..models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ..plan import parse_duration
@@ -89,8 +91,12 @@ def run_submit(args: argparse.Namespace) -> int:
     configure_logging(args.verbose, False)
     try:
         request = _request(args)
-        timeout = parse_duration(args.timeout)
-    except (InvalidInputError, ValueError) as error:
+        _check_call(args)
+        try:
+            timeout = parse_duration(args.timeout)
+        except ValueError as error:
+            raise InvalidInputError(str(error), where="--timeout") from None
+    except InvalidInputError as error:
         print(f"ob-restore submit: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
@@ -102,11 +108,30 @@ def run_submit(args: argparse.Namespace) -> int:
         return EXIT_INTERRUPTED
 
 
+def _check_call(args: argparse.Namespace) -> None:
+    for flag, value in (("--instance-id", args.instance_id), ("--request-id", args.request_id)):
+        if value is not None and not value.strip():
+            raise InvalidInputError("must not be empty", where=flag)
+
+
 def _request(args: argparse.Namespace) -> RestoreRequest:
+    request = _request_from_input(args)
+    # A restore point not reached yet cannot be in any restorable window.
+    if request.restore_time > datetime.now(UTC):
+        raise InvalidInputError(
+            f"{format_time(request.restore_time)} is in the future",
+            where="--restore-time"
+            if args.file is None
+            else f"{_body_name(args.file)}: $.restoreTime",
+        )
+    return request
+
+
+def _request_from_input(args: argparse.Namespace) -> RestoreRequest:
     given = [flag for field, flag in _FLAG_FIELDS if getattr(args, field) is not None]
-    if args.file and given:
+    if args.file is not None and given:
         raise InvalidInputError(f"give --file or the flags, not both ({', '.join(given)})")
-    if args.file:
+    if args.file is not None:
         return _read_body(args.file)
     missing = [flag for field, flag in _FLAG_FIELDS if getattr(args, field) is None]
     if missing:
@@ -115,27 +140,45 @@ def _request(args: argparse.Namespace) -> RestoreRequest:
         restore_time = parse_aware_time(args.restore_time)
     except ValueError as error:
         raise InvalidInputError(str(error), where="--restore-time") from None
-    return RestoreRequest(
-        source_instance_id=args.source_instance_id,
-        source_tenant_id=args.source_tenant_id,
-        target_instance_id=args.target_instance_id,
-        target_tenant_name=args.target_tenant_name,
-        target_tenant_primary_zone=args.target_tenant_primary_zone,
-        restore_time=restore_time,
-        tenant_resource=TenantResource(cpu=args.cpu, memory=args.memory, unit_num=args.unit_num),
-        target_tenant_description=args.description,
-        from_remote=args.from_remote,
-        restore_object_type=args.restore_object_type,
-        restore_mode=args.restore_mode,
-    )
+    try:
+        return RestoreRequest(
+            source_instance_id=args.source_instance_id,
+            source_tenant_id=args.source_tenant_id,
+            target_instance_id=args.target_instance_id,
+            target_tenant_name=args.target_tenant_name,
+            target_tenant_primary_zone=args.target_tenant_primary_zone,
+            restore_time=restore_time,
+            tenant_resource=TenantResource(
+                cpu=args.cpu, memory=args.memory, unit_num=args.unit_num
+            ),
+            target_tenant_description=args.description,
+            from_remote=args.from_remote,
+            restore_object_type=args.restore_object_type,
+            restore_mode=args.restore_mode,
+        )
+    except InvalidInputError as error:  # named by the flag that gave the value
+        flag = dict(_FLAG_FIELDS).get(error.where or "", error.where)
+        raise InvalidInputError(error.reason, where=flag) from None
+
+
+def _body_name(source: str) -> str:
+    return "standard input" if source == "-" else source
 
 
 def _read_body(source: str) -> RestoreRequest:
-    where = "standard input" if source == "-" else source
+    if not source.strip():
+        raise InvalidInputError(
+            "is empty: give a file name, or - for standard input", where="--file"
+        )
+    where = _body_name(source)
     try:
         if source == "-":
             payload = sys.stdin.buffer.read(MAX_BODY_BYTES + 1)
         else:
+            mode = Path(source).stat().st_mode
+            if not stat.S_ISREG(mode):  # a FIFO would block the open
+                kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+                raise InvalidInputError(f"cannot read: is {kind}", where=where)
             with Path(source).open("rb") as handle:
                 payload = handle.read(MAX_BODY_BYTES + 1)
     except OSError as error:
