@@ -397,27 +397,26 @@ class BatchRunner:
         """Delete a tenant the batch restored, once seen ONLINE (and only then)."""
         if restore.state is not RestoreState.ONLINE or restore.tenant_id is None:
             return None
-        run = (self.policy or self.client.submitter.policy).start(
-            quota=self.client.retry_quota, clock=self.client.clock
-        )
+        instance_id, tenant_id = restore.instance_id, restore.tenant_id
+        tries = 0
+
+        async def delete() -> None:
+            nonlocal tries
+            tries += 1
+            try:
+                await self.client.delete_tenant(instance_id, tenant_id)
+            except ClientError as error:
+                # A retried DELETE whose earlier try went through finds nothing to delete.
+                if error.status != 404 or tries == 1:
+                    raise
+
         try:
-            async for attempt in run.retrying:
-                with attempt:
-                    try:
-                        await self.client.delete_tenant(restore.instance_id, restore.tenant_id)
-                    except ClientError as error:
-                        # A retried DELETE whose first try went through finds nothing.
-                        if error.status != 404 or attempt.retry_state.attempt_number == 1:
-                            raise
+            await self.client.retrying(delete, policy=self.policy)
         except ObError as error:
             return Cleanup(
-                tenant_id=restore.tenant_id,
-                deleted=False,
-                at=self.client.clock.now(),
-                error=str(error),
+                tenant_id=tenant_id, deleted=False, at=self.client.clock.now(), error=str(error)
             )
-        run.succeeded()
-        return Cleanup(tenant_id=restore.tenant_id, deleted=True, at=self.client.clock.now())
+        return Cleanup(tenant_id=tenant_id, deleted=True, at=self.client.clock.now())
 
 
 def result_of(

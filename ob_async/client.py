@@ -12,9 +12,10 @@ adaptive send rate and the watchers.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from types import TracebackType
+from typing import TypeVar
 
 from .api import OpenApi
 from .clock import SYSTEM_CLOCK, Clock
@@ -26,6 +27,8 @@ from .retry import RetryPolicy, RetryQuota
 from .session import ClientConfig, Session
 from .submit import RestoreSubmission, Submitter, SubmitterConfig
 from .throttle import AdaptiveRateLimiter, ThrottleConfig
+
+T = TypeVar("T")
 
 ENV_ENDPOINT = "OB_ENDPOINT"
 DEFAULT_ENDPOINT = "https://api-cloud.oceanbase.com"
@@ -96,6 +99,16 @@ class ObClient(OpenApi):
                 started_at=submission.first_attempt_at,
             )
         return submission
+
+    async def retrying(
+        self, operation: Callable[[], Awaitable[T]], *, policy: RetryPolicy | None = None
+    ) -> T:
+        """Run an idempotent call (a read, a delete) under the client's retry policy
+        and budget: transient failures are retried, refusals are raised at once."""
+        run = (policy or self.submitter.policy).start(quota=self.retry_quota, clock=self.clock)
+        result = await run.call(operation)
+        run.succeeded()
+        return result
 
     async def wait_until_online(
         self,

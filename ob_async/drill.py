@@ -319,16 +319,22 @@ class DrillRunner:
     async def _restorable(self, instance_id: str) -> dict[str, RestorableTenant]:
         cached = self._windows.get(instance_id)
         if cached is None:
-            tenants = await self.client.list_restorable_tenants(instance_id)
+            tenants = await self.client.retrying(
+                lambda: self.client.list_restorable_tenants(instance_id)
+            )
             cached = self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
         return cached
 
     async def _taken(self, instance_id: str) -> set[str]:
         cached = self._names.get(instance_id)
         if cached is None:
-            cached = self._names[instance_id] = {
-                tenant.tenant_name async for tenant in self.client.iter_tenants(instance_id)
-            }
+
+            async def names() -> set[str]:
+                return {
+                    tenant.tenant_name async for tenant in self.client.iter_tenants(instance_id)
+                }
+
+            cached = self._names[instance_id] = await self.client.retrying(names)
         return cached
 
     async def _settled_entry(self, plan_item: PlanItem, known: ItemJournal) -> ReportEntry:
@@ -369,7 +375,9 @@ class DrillRunner:
 
     async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> dict[str, Any]:
         try:
-            await self.client.delete_tenant(plan_item.target_instance_id, tenant_id)
+            await self.client.retrying(
+                lambda: self.client.delete_tenant(plan_item.target_instance_id, tenant_id)
+            )
             event: dict[str, Any] = {"tenantId": tenant_id, "deleted": True}
         except ObError as error:
             event = {"tenantId": tenant_id, "deleted": False, "error": str(error)}
