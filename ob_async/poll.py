@@ -184,7 +184,9 @@ class _InstanceWatcher:
     def add(self, waiter: _Waiter) -> None:
         self.waiters.setdefault(waiter.tenant_name, []).append(waiter)
         self._wakeup.set()
-        if self.task is None:
+        # The loop ends by itself when a sweep settles its last waiter; a waiter that
+        # arrives before the pool notices must start it again, or it would never be polled.
+        if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(
                 self._run(), name=f"ob-async watcher {self.instance_id}"
             )
