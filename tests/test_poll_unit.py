@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from ob_async.models import TenantSummary
 from ob_async.clock import SYSTEM_CLOCK
+from ob_async.models import TenantSummary
 from ob_async.poll import PollConfig, RestoreState, WatcherPool, _InstanceWatcher, _Waiter
 
 
