@@ -19,9 +19,9 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def reliability(session: nox.Session) -> None:
-    """The slow reliability and load tests (`-m slow`)."""
+    """The reliability suite alone: chaos, crash and resume, hostile input, secrets, load."""
     session.install("-e", ".[test]")
-    session.run("python", "-m", "pytest", "-m", "slow", "tests/reliability", *session.posargs)
+    session.run("python", "-m", "pytest", "tests/reliability", *session.posargs)
 
 
 @nox.session(python=PYTHON)

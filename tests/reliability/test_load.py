@@ -1,0 +1,81 @@
+"""Load: 2,000 concurrent restores against a rate-limited simulator.
+
+All must complete, and the client's adaptive throttling must keep the share of
+429 answers below 20% once it has had a few seconds to find the server's rate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime
+
+import pytest
+
+from ob_async import (
+    Backoff,
+    ObClient,
+    RestoreRequest,
+    RetryPolicy,
+    SubmissionOutcome,
+    TenantResource,
+)
+from ob_async.simulator import Simulator
+
+RATE_LIMIT = 150
+RESTORES = 2000
+SETTLE_SECONDS = 4.0
+
+
+def request(index: int) -> RestoreRequest:
+    east = index % 2 == 0
+    return RestoreRequest(
+        source_instance_id="ob-prod-sh",
+        source_tenant_id=f"tsh{index % 12 + 1:03d}",
+        target_instance_id="ob-dr-east" if east else "ob-dr-west",
+        target_tenant_name=f"load_{index:04d}",
+        target_tenant_primary_zone="cn-shanghai-e" if east else "cn-chengdu-a",
+        restore_time=datetime(2026, 1, 13, 5, 58, 34, tzinfo=UTC),
+        tenant_resource=TenantResource(cpu=1, memory=2, unit_num=1),
+    )
+
+
+@pytest.mark.timeout(600)
+async def test_2000_concurrent_restores_under_a_rate_limit() -> None:
+    async with Simulator(rate_limit=RATE_LIMIT, seed=31, restore_seconds=3600) as sim:
+        async with ObClient(
+            sim.url,
+            sim.credentials,
+            "load",
+            retry_policy=RetryPolicy(
+                max_attempts=40, deadline=None, backoff=Backoff(base=0.2, cap=5)
+            ),
+        ) as client:
+            snapshots: list[tuple[float, Counter[str]]] = []
+
+            async def sample() -> None:
+                while True:
+                    snapshots.append((time.monotonic(), Counter(sim.stats()["requestsByStatus"])))
+                    await asyncio.sleep(0.5)
+
+            sampler = asyncio.create_task(sample())
+            started = time.monotonic()
+            submissions = await asyncio.gather(
+                *(
+                    client.submit_restore(r.target_instance_id, r)
+                    for r in map(request, range(RESTORES))
+                )
+            )
+            sampler.cancel()
+            elapsed = time.monotonic() - started
+            final = Counter(sim.stats()["requestsByStatus"])
+    assert Counter(s.outcome for s in submissions) == {SubmissionOutcome.SUBMITTED: RESTORES}
+    settled = next(counts for at, counts in snapshots if at - started >= SETTLE_SECONDS)
+    after = final - settled
+    share = after["429"] / max(1, sum(after.values()))
+    total_share = final["429"] / sum(final.values())
+    print(
+        f"elapsed {elapsed:.1f}s, 429 share after {SETTLE_SECONDS}s {share:.1%}, overall {total_share:.1%}"
+    )
+    assert share < 0.20, (share, after)
