@@ -12,7 +12,7 @@ PYTHON = ["3.11"]
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The whole test suite, as CI runs it (slow reliability tests excluded)."""
+    """The whole test suite, as CI runs it."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", *session.posargs)
 

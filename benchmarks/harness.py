@@ -48,9 +48,9 @@ ALGORITHMS = ("MD5", "SHA-256")
 SIMULATOR_GOAL_RPS = 2000.0
 
 FULL = {
-    "rounds": 7,
-    "requests": 5000,
-    "warmup": 500,
+    "rounds": 12,
+    "requests": 3000,
+    "warmup": 300,
     "bursts": "64,256",
     "polling_waits": 1000,
     "polling_instances": 10,
