@@ -8,9 +8,10 @@ Order of work:
    authenticated requests/s or more the client rounds use it; below that they
    use the benchmarks' own minimal digest server (``benchmarks/minimal_server.py``),
    and the output says which.
-2. Interleaved rounds: in every round, for MD5 then SHA-256, each client in a
-   rotated order does a warm-up and a measured window of ``--requests`` calls
-   with 64 in flight. Ratios are taken between clients of the same round.
+2. Interleaved rounds, for MD5 then SHA-256: every client is opened and warmed
+   up once (handshake, full pool), then each round gives every client, in an
+   order rotated per round, one measured window of ``--requests`` calls with
+   64 in flight. Ratios are taken between clients of the same round.
 3. Cold bursts of 64 and 256 concurrent first calls per client, against the
    simulator (its strict digest verifier counts 401s and refused nc re-uses).
 4. Polling: coalesced waits versus a per-tenant describe loop.
@@ -42,14 +43,14 @@ from .common import (
 from .polling import run_polling
 from .report import render_markdown, write_chart
 from .scale import run_scale
-from .throughput import cold_burst, measure
+from .throughput import cold_burst, measure, open_warm, window
 
 ALGORITHMS = ("MD5", "SHA-256")
 SIMULATOR_GOAL_RPS = 2000.0
 
 FULL = {
-    "rounds": 12,
-    "requests": 3000,
+    "rounds": 25,
+    "requests": 1500,
     "warmup": 300,
     "bursts": "64,256",
     "polling_waits": 1000,
@@ -135,27 +136,34 @@ async def _rounds(
     args: argparse.Namespace, servers: dict[str, tuple[str, ServerStats]]
 ) -> list[dict[str, Any]]:
     results = []
-    for number in range(args.rounds):
-        for algorithm in ALGORITHMS:
-            url, stats = servers[algorithm]
-            shift = number % len(VARIANTS)
-            order = VARIANTS[shift:] + VARIANTS[:shift]
-            for variant in order:
-                result = await measure(
-                    variant,
-                    url,
-                    stats,
-                    requests=args.requests,
-                    concurrency=args.concurrency,
-                    warmup=args.warmup,
-                )
-                result.update(round=number + 1, algorithm=algorithm)
-                results.append(result)
-                _say(
-                    f"  round {number + 1}/{args.rounds} {algorithm:7} {variant:19} "
-                    f"{result['cpu_us']:7.0f} us/req  {result['rps']:6.0f} req/s  "
-                    f"401s {result['challenges']}  failed {result['failed']}"
-                )
+    for algorithm in ALGORITHMS:
+        url, stats = servers[algorithm]
+        # Every client is opened and warmed up once, then the rounds take turns among
+        # them in short windows, so that each round's clients see the same machine.
+        clients = {
+            variant: await open_warm(variant, url, concurrency=args.concurrency, warmup=args.warmup)
+            for variant in VARIANTS
+        }
+        try:
+            for number in range(args.rounds):
+                shift = number % len(VARIANTS)
+                for variant in VARIANTS[shift:] + VARIANTS[:shift]:
+                    result = await window(
+                        clients[variant],
+                        stats,
+                        requests=args.requests,
+                        concurrency=args.concurrency,
+                    )
+                    result.update(round=number + 1, algorithm=algorithm)
+                    results.append(result)
+                    _say(
+                        f"  round {number + 1}/{args.rounds} {algorithm:7} {variant:19} "
+                        f"{result['cpu_us']:7.0f} us/req  {result['rps']:6.0f} req/s  "
+                        f"401s {result['challenges']}  failed {result['failed']}"
+                    )
+        finally:
+            for client in clients.values():
+                await client.close()
     return results
 
 

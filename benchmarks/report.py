@@ -223,9 +223,10 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- Server of the client rounds: {data.get('server', 'n/a')}; the simulator served "
         f"{_fmt(data.get('simulator_rps', float('nan')))} authenticated restore POSTs/s "
         "(raw aiohttp client, SHA-256, median of 3 windows)",
-        f"- Steady state: {sizes['rounds']} interleaved rounds (client order rotated each round), "
-        f"each client {sizes['requests']:,} restore POSTs per round after a "
-        f"{sizes['warmup']}-call warm-up, {data['concurrency']} in flight; client CPU = "
+        f"- Steady state, per digest algorithm: every client opened and warmed up once "
+        f"({sizes['warmup']} calls), then {sizes['rounds']} interleaved rounds (client order "
+        f"rotated each round), each giving every client one window of "
+        f"{sizes['requests']:,} restore POSTs, {data['concurrency']} in flight; client CPU = "
         "process CPU time over the sending window / accepted calls. Medians over rounds, "
         "[min-max] over rounds.",
         "",

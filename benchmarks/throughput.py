@@ -1,10 +1,11 @@
 """Steady-state rounds and cold bursts of the five clients against a server in another process.
 
-Steady state (:func:`measure`): a fresh client, a warm-up (the handshake and a
-full connection pool), then ``requests`` calls with ``concurrency`` in flight.
-Client CPU is ``time.process_time()`` over that sending window, divided by
-the calls the server accepted; wall req/s over the same window; 401s per
-1,000 calls from the server's counters.
+Steady state: :func:`open_warm` opens a client and warms it up (the handshake
+and a full connection pool); each :func:`window` then sends ``requests`` calls
+with ``concurrency`` in flight (:func:`measure` is the two for a fresh client).
+Client CPU is ``time.process_time()`` over the sending window, divided by the
+calls the server accepted; wall req/s over the same window; 401s per 1,000
+calls from the server's counters.
 
 Cold burst (:func:`cold_burst`): a fresh client fires ``size`` concurrent first
 calls; the server's counters say how many 401s it sent and how many
@@ -40,6 +41,29 @@ async def _drive(client: Client, total: int, concurrency: int) -> tuple[int, int
     return ok, failed
 
 
+async def open_warm(variant: str, url: str, *, concurrency: int, warmup: int) -> Client:
+    """A client of ``variant`` past its handshake, with a full connection pool."""
+    client = CLIENTS[variant](url, concurrency)
+    await client.open()
+    await _drive(client, warmup, concurrency)
+    return client
+
+
+async def window(
+    client: Client, stats: ServerStats, *, requests: int, concurrency: int
+) -> dict[str, Any]:
+    """One measured sending window of an open, warm client."""
+    before = await stats.read()
+    gc.collect()
+    cpu_start = time.process_time()
+    wall_start = time.perf_counter()
+    ok, failed = await _drive(client, requests, concurrency)
+    wall = time.perf_counter() - wall_start
+    cpu = time.process_time() - cpu_start
+    after = await stats.read()
+    return _figures(client.name, ok, failed, cpu, wall, before, after)
+
+
 async def measure(
     variant: str,
     url: str,
@@ -49,21 +73,23 @@ async def measure(
     concurrency: int,
     warmup: int,
 ) -> dict[str, Any]:
-    """One steady-state measurement of one client."""
-    client = CLIENTS[variant](url, concurrency)
-    await client.open()
+    """One steady-state measurement of a fresh client (open, warm up, one window, close)."""
+    client = await open_warm(variant, url, concurrency=concurrency, warmup=warmup)
     try:
-        await _drive(client, warmup, concurrency)
-        before = await stats.read()
-        gc.collect()
-        cpu_start = time.process_time()
-        wall_start = time.perf_counter()
-        ok, failed = await _drive(client, requests, concurrency)
-        wall = time.perf_counter() - wall_start
-        cpu = time.process_time() - cpu_start
-        after = await stats.read()
+        return await window(client, stats, requests=requests, concurrency=concurrency)
     finally:
         await client.close()
+
+
+def _figures(
+    variant: str,
+    ok: int,
+    failed: int,
+    cpu: float,
+    wall: float,
+    before: dict[str, int],
+    after: dict[str, int],
+) -> dict[str, Any]:
     calls = ok + failed
     challenges = after["challenges"] - before["challenges"]
     return {
