@@ -30,6 +30,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from .errors import InvalidInputError
 from .models import (
+    RESTORE_REQUIRED_WIRE_FIELDS,
     Page,
     RestoreMode,
     RestoreObjectType,
@@ -42,21 +43,6 @@ T = TypeVar("T")
 WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
-
-# Every key the seed marks "Required: Yes"; a request read from wire JSON must have them.
-_SEED_REQUIRED_KEYS = (
-    "sourceInstanceId",
-    "tenantResource",
-    "fromRemote",
-    "sourceTenantId",
-    "restoreTime",
-    "restoreObjectType",
-    "restoreMode",
-    "targetInstanceId",
-    "targetTenantName",
-    "targetTenantDescription",
-    "targetTenantPrimaryZone",
-)
 
 
 def camel_case(name: str) -> str:
@@ -220,7 +206,7 @@ def _build_converter() -> cattrs.Converter:
 
     def structure_restore_request(value: object, cls: object) -> RestoreRequest:
         data = _require_object(value)
-        missing = [key for key in _SEED_REQUIRED_KEYS if key not in data]
+        missing = [key for key in RESTORE_REQUIRED_WIRE_FIELDS if key not in data]
         if missing:
             raise ValueError(f"missing required field(s): {', '.join(missing)}")
         return structure_request(data, RestoreRequest)

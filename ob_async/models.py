@@ -121,6 +121,21 @@ def _bool(instance: object, attribute: attrs.Attribute[bool], value: object) -> 
 
 # --- request side -------------------------------------------------------------------
 
+RESTORE_REQUIRED_WIRE_FIELDS = (
+    "sourceInstanceId",
+    "tenantResource",
+    "fromRemote",
+    "sourceTenantId",
+    "restoreTime",
+    "restoreObjectType",
+    "restoreMode",
+    "targetInstanceId",
+    "targetTenantName",
+    "targetTenantDescription",
+    "targetTenantPrimaryZone",
+)
+"""The restore body's fields the seed marks "Required: Yes", in the seed's order."""
+
 
 @attrs.frozen(kw_only=True)
 class TenantResource:

@@ -39,6 +39,7 @@ from typing import Any
 
 import attrs
 
+from ..models import RESTORE_REQUIRED_WIRE_FIELDS
 from .errors import ErrorCode, Refusal, clip
 
 RESTORE_MODES = ("from_backup_set", "from_time_point")
@@ -46,20 +47,7 @@ RESTORE_OBJECT_TYPES = ("tenant", "cluster", "database", "table")
 
 _RESTORE_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 
-# The seed's "Required: Yes" fields, in the seed's order.
-REQUIRED_FIELDS = (
-    "sourceInstanceId",
-    "tenantResource",
-    "fromRemote",
-    "sourceTenantId",
-    "restoreTime",
-    "restoreObjectType",
-    "restoreMode",
-    "targetInstanceId",
-    "targetTenantName",
-    "targetTenantDescription",
-    "targetTenantPrimaryZone",
-)
+REQUIRED_FIELDS = RESTORE_REQUIRED_WIRE_FIELDS
 _IDENTIFIERS = frozenset(
     {
         "sourceInstanceId",
