@@ -13,13 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from .._version import __version__
+from . import drill_command, simulator_command, submit_command
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_BAD_INPUT = 2
-EXIT_INTERRUPTED = 130
-
-from . import drill_command, simulator_command, submit_command  # noqa: E402 - subcommand modules import the exit codes above
+__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
 
 _SUBCOMMANDS: tuple[Any, ...] = (drill_command, submit_command, simulator_command)
 

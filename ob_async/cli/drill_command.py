@@ -24,9 +24,9 @@ from ..errors import InvalidInputError
 from ..plan import DrillPlan, load_plan
 from ..poll import PollConfig
 from ..report import DrillReport, write_reports
-from . import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .args import configure_logging, positive_float, positive_int
 from .connection import add_connection_arguments, open_connection
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 
 logger = logging.getLogger("ob_async.cli")

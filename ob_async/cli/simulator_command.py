@@ -25,7 +25,7 @@ from ..simulator import Simulator, SimulatorConfig
 from ..simulator.config import PATH_INSTANCE_CHOICES, to_algorithms, to_qops, to_restore_seconds
 from ..simulator.faults import FaultSpec
 from ..simulator.fixture import load_fixture
-from . import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 T = TypeVar("T")
 

@@ -29,9 +29,9 @@ from ..models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResou
 from ..plan import parse_duration
 from ..report import entry_from_result
 from ..submit import RestoreSubmission
-from . import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .args import configure_logging, positive_int
 from .connection import add_connection_arguments, open_connection
+from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 
 MAX_BODY_BYTES = 1024 * 1024
 
