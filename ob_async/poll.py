@@ -313,7 +313,8 @@ class _InstanceWatcher:
         self._consecutive_errors += 1
         transient = RetryChecker().is_retryable(error)
         logger.warning(
-            "listing tenants of %s failed (%d in a row): %s",
+            "requestId=%s listing tenants of %s failed (%d in a row): %s",
+            getattr(error, "request_id", None),
             self.instance_id,
             self._consecutive_errors,
             error,

@@ -262,7 +262,17 @@ class Submitter:
 
         def note_wait(state: tenacity.RetryCallState) -> None:
             if submission.attempts and state.next_action is not None:
-                submission.attempts[-1].wait_after = state.next_action.sleep
+                last = submission.attempts[-1]
+                last.wait_after = state.next_action.sleep
+                if logger.isEnabledFor(logging.INFO):
+                    logger.info(
+                        "requestId=%s attempt %d failed (%s%s); retrying in %.2fs",
+                        submission.request_id,
+                        last.number,
+                        last.result,
+                        ", may have reached the server" if last.ambiguous else "",
+                        last.wait_after,
+                    )
 
         run = active.start(quota=self.quota, clock=self.clock, before_sleep=note_wait)
         checker = active.checker
