@@ -49,5 +49,19 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """A real drill against the embedded simulator: not yet written."""
-    session.error("not yet: the drill command lands with the drill issue")
+    """A real drill of the example plan against the embedded simulator."""
+    session.install("-e", ".")
+    session.run(
+        "ob-restore",
+        "drill",
+        "examples/weekly-drill.toml",
+        "--simulate",
+        "--cleanup",
+        "--journal",
+        f"{session.create_tmp()}/demo-journal.jsonl",
+        "--report-json",
+        f"{session.create_tmp()}/demo-report.json",
+        "--junit",
+        f"{session.create_tmp()}/demo-junit.xml",
+        *session.posargs,
+    )
