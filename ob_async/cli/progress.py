@@ -88,10 +88,10 @@ class LiveProgress:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.tally = _Tally()
+        self.stopping = ""
         self.live = Live(
             self._render(), console=self.console, refresh_per_second=4, transient=False
         )
-        self.stopping = ""
 
     def __enter__(self) -> LiveProgress:
         self.live.__enter__()
