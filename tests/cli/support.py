@@ -104,6 +104,7 @@ def run_drill(
         env=cli_env(),
         timeout=timeout,
         check=False,
+        cwd=plan.parent,  # a default journal lands beside the plan, not in the repository
     )
 
 

@@ -148,6 +148,7 @@ def test_sigint_once_lets_in_flight_finish_and_writes_reports(tmp_path: Path) ->
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=tmp_path,
         )
         wait_for_journal(journal, "online")
         process.send_signal(signal.SIGINT)
@@ -173,6 +174,7 @@ def test_sigint_twice_stops_at_once_still_recording_in_flight(tmp_path: Path) ->
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            cwd=tmp_path,
         )
         wait_for_journal(journal, "submitted", count=4)
         process.send_signal(signal.SIGINT)
@@ -201,6 +203,7 @@ def test_kill_9_then_resume_creates_nothing_twice(tmp_path: Path, kill_after: fl
             env=cli_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
+            cwd=tmp_path,
         )
         time.sleep(kill_after)
         process.kill()
