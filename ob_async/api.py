@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
-from .codec import format_time, from_wire, structure_page, to_json_bytes
+from .codec import format_time, from_wire, to_json_bytes
 from .errors import InvalidInputError, ProtocolError
 from .models import (
     BackupSet,
@@ -119,7 +119,7 @@ class OpenApi:
             ),
             request_id=request_id,
         )
-        return _page(envelope, TenantSummary, "list_tenants")
+        return _data(envelope, Page[TenantSummary], "list_tenants")
 
     async def iter_tenants(
         self,
@@ -179,7 +179,7 @@ class OpenApi:
             ),
             request_id=request_id,
         )
-        return _page(envelope, BackupSet, "list_backup_sets")
+        return _data(envelope, Page[BackupSet], "list_backup_sets")
 
     @staticmethod
     async def _pages(
@@ -228,15 +228,6 @@ def _check_paging(page_number: int, page_size: int) -> None:
 def _data(envelope: Envelope, cls: type[T], operation: str) -> T:
     try:
         return from_wire(cls, envelope.data)
-    except InvalidInputError as error:
-        raise ProtocolError(
-            f"{operation}: unexpected response data: {error}", request_id=envelope.request_id
-        ) from None
-
-
-def _page(envelope: Envelope, item_type: type[T], operation: str) -> Page[T]:
-    try:
-        return structure_page(item_type, envelope.data)
     except InvalidInputError as error:
         raise ProtocolError(
             f"{operation}: unexpected response data: {error}", request_id=envelope.request_id
