@@ -382,6 +382,16 @@ class BatchRunner:
             result = ItemResult(
                 item=item, state=ItemState.UNKNOWN, submission=submission, error=str(error)
             )
+        except Exception as error:  # a bug must not make a submitted restore vanish
+            logger.exception(
+                "requestId=%s item %s failed unexpectedly", submission.request_id, item.key
+            )
+            result = ItemResult(
+                item=item,
+                state=ItemState.UNKNOWN,
+                submission=submission,
+                error=f"internal error: {error!r}",
+            )
         finally:
             if intake_held:
                 intake.release()

@@ -1,0 +1,125 @@
+"""The batch runner against the simulator: laziness, limits, stopping, accounting."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
+from ob_async.batch import BatchLimits, BatchRunner, FailurePolicy, ItemState, RestoreItem
+from ob_async.models import TenantSummary
+from ob_async.simulator import Simulator
+from ob_async.submit import RestoreSubmission
+
+FAST_POLL = PollConfig(initial_interval=0.1, max_interval=0.2, jitter=0.0)
+
+
+def item(index: int, *, zone: str = "cn-shanghai-e") -> RestoreItem:
+    return RestoreItem(
+        key=f"k{index}",
+        instance_id="ob-dr-east",
+        request=RestoreRequest(
+            source_instance_id="ob-prod-sh",
+            source_tenant_id="tsh001",
+            target_instance_id="ob-dr-east",
+            target_tenant_name=f"batch_{index}",
+            target_tenant_primary_zone=zone,
+            restore_time=datetime(2026, 1, 13, 5, 58, 34, tzinfo=UTC),
+            tenant_resource=TenantResource(cpu=1, memory=2, unit_num=1),
+        ),
+        rto_seconds=60,
+    )
+
+
+async def test_items_are_pulled_lazily_and_parallelism_is_bounded() -> None:
+    pulled = 0
+    in_flight_max = 0
+
+    def items() -> Iterator[RestoreItem]:
+        nonlocal pulled
+        for index in range(40):
+            pulled += 1
+            yield item(index)
+
+    async with (
+        Simulator(seed=1, restore_seconds=0.3) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        runner = BatchRunner(
+            client, limits=BatchLimits(max_submits=4, max_restoring_per_instance=6)
+        )
+        results = []
+        async for result in runner.run(items()):
+            in_flight_max = max(in_flight_max, pulled - len(results))
+            results.append(result)
+    assert len(results) == 40
+    assert all(r.state is ItemState.ONLINE and r.met_rto for r in results)
+    # Never more pulled than finished + submits in flight + restores in progress.
+    assert in_flight_max <= 4 + 6 + 1
+    assert runner.summary.by_state == Counter({"online": 40})
+    assert runner.summary.percentile(0.5) is not None
+
+
+async def test_fail_fast_stops_submitting_and_accounts_for_what_was_started() -> None:
+    async with (
+        Simulator(seed=2, restore_seconds=0.3) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        runner = BatchRunner(
+            client,
+            limits=BatchLimits(max_submits=1),
+            failure_policy=FailurePolicy.FAIL_FAST,
+        )
+        items = [item(0, zone="nowhere"), *(item(i) for i in range(1, 20))]
+        results = [result async for result in runner.run(items)]
+    assert results[0].state is ItemState.SUBMIT_FAILED
+    assert runner.summary.started == len(results) < 20
+
+
+async def test_a_bug_in_an_observer_does_not_lose_the_item() -> None:
+    class BrokenObserver:
+        async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+            return None
+
+        async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+            raise RuntimeError("observer bug")
+
+        def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
+            return None
+
+        async def finished(self, result: object) -> None:
+            return None
+
+    async with (
+        Simulator(seed=3, restore_seconds=0.2) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        runner = BatchRunner(client, observer=BrokenObserver())
+        results = [result async for result in runner.run([item(1), item(2)])]
+    assert {r.key for r in results} == {"k1", "k2"}
+    assert all(r.state is ItemState.UNKNOWN and "observer bug" in (r.error or "") for r in results)
+    assert all(r.submission is not None and r.submission.submitted for r in results)
+
+
+async def test_abort_reports_every_item_in_flight_as_interrupted() -> None:
+    async with (
+        Simulator(seed=4, restore_seconds=60) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        runner = BatchRunner(client, limits=BatchLimits(max_submits=3))
+        results = []
+
+        async def consume() -> None:
+            async for result in runner.run(item(i) for i in range(10)):
+                results.append(result)
+
+        consumer = asyncio.create_task(consume())
+        while len(sim.tenants("ob-dr-east")) < 4:  # the sentinel plus three restores
+            await asyncio.sleep(0.05)
+        runner.abort()
+        await consumer
+    assert {r.state for r in results} == {ItemState.INTERRUPTED}
+    assert len(results) == runner.summary.started >= 3
+    assert all(r.submission is not None and r.submission.submitted for r in results)
