@@ -43,7 +43,6 @@ from .errors import InvalidInputError, ObError
 from .journal import ItemJournal, Journal, JournalState, read_journal
 from .models import RestorableTenant, TenantSummary
 from .plan import DrillPlan, PlanItem, RunContext
-from .poll import PollConfig
 from .report import PLANNED, DrillReport, ReportEntry, entry_from_result
 from .submit import RestoreSubmission
 
@@ -194,12 +193,6 @@ class DrillRunner:
 
     async def _run_batch(self, context: RunContext, report: DrillReport) -> None:
         plan = self.plan
-        poll = None
-        if plan.poll_initial or plan.poll_max:
-            initial = plan.poll_initial or 5.0
-            poll = PollConfig(
-                initial_interval=initial, max_interval=max(initial, plan.poll_max or 30.0)
-            )
         self.batch = BatchRunner(
             self.client,
             limits=BatchLimits(
@@ -209,7 +202,7 @@ class DrillRunner:
                 burst=plan.burst,
             ),
             timeout=plan.timeout_seconds,
-            poll=poll,
+            poll=plan.poll_config(),
             cleanup=self.cleanup,
             observer=_JournalObserver(self),
         )

@@ -42,6 +42,7 @@ import attrs
 from .codec import parse_aware_time
 from .errors import InvalidInputError
 from .models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+from .poll import PollConfig
 
 LATEST = "latest"
 MAX_PLAN_BYTES = 16 * 1024 * 1024
@@ -227,6 +228,15 @@ class DrillPlan:
     _defaults: Mapping[str, Any]
     _inline: tuple[tuple[int | None, Mapping[str, Any]], ...]
     _restore_list: Path | None
+
+    def poll_config(self) -> PollConfig | None:
+        """The plan's poll intervals, or None to keep the client's."""
+        if self.poll_initial is None and self.poll_max is None:
+            return None
+        initial = self.poll_initial or 5.0
+        return PollConfig(
+            initial_interval=initial, max_interval=max(initial, self.poll_max or 30.0)
+        )
 
     def items(self, context: RunContext) -> Iterator[PlanItem]:
         """Every restore, rendered for ``context``, read lazily (already validated)."""

@@ -22,7 +22,6 @@ from typing import Any
 from ..drill import DrillOptions, DrillRunner
 from ..errors import InvalidInputError
 from ..plan import DrillPlan, load_plan
-from ..poll import PollConfig
 from ..report import DrillReport, write_reports
 from .args import configure_logging, positive_float, positive_int
 from .connection import add_connection_arguments, open_connection
@@ -120,13 +119,8 @@ def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
 
 
 async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
-    poll = None
-    if plan.poll_initial or plan.poll_max:
-        initial = plan.poll_initial or 5.0
-        poll = PollConfig(
-            initial_interval=initial, max_interval=max(initial, plan.poll_max or 30.0)
-        )
     sink = _sink(args)
+    poll = plan.poll_config()
     async with open_connection(args, fixture=plan.simulator_fixture, poll=poll) as connection:
         runner = DrillRunner(
             connection.client,
@@ -146,6 +140,18 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         try:
             with sink:
                 report = await runner.run()
+        except Exception as error:
+            # A bug must not cost the record: write what is known, point at the journal.
+            logger.exception("the drill failed unexpectedly")
+            print(
+                f"ob-restore drill: internal error: {error!r}; every restore sent is in the "
+                f"journal {runner.journal_path}: finish the run with --resume",
+                file=sys.stderr,
+            )
+            if runner.report is None:
+                return EXIT_FAILED
+            report = runner.report
+            report.interrupted = True
         finally:
             _remove_interrupts()
         if runner.journal_path is not None and not args.json:
