@@ -7,8 +7,10 @@ control of TCP:
 
 - Unthrottled at first: ``acquire`` returns at once and costs nothing.
 - On a 429 the allowed rate drops to ``decrease_factor`` times the rate actually
-  sent over the last second (at most once per ``decrease_interval``, so one
-  burst of 429s counts as one signal, not fifty).
+  sent over the last second — when 429s make up at least ``throttle_share`` of
+  the answers of the last two seconds (so that a stray 429 among many successes
+  is not taken for congestion), and at most once per ``decrease_interval`` (so
+  one burst of 429s counts as one signal, not fifty).
 - Each success then raises the rate so that it grows by ``increase_per_second``
   (plus ``increase_ratio`` of itself) per second of successes.
 - After ``release_after`` seconds without a 429 the limit is lifted entirely.
@@ -23,12 +25,16 @@ import attrs
 
 from .clock import SYSTEM_CLOCK, Clock
 
+MIN_SAMPLE = 20
+"""Fewer answers than this are judged as if there were this many."""
+
 
 @attrs.frozen(kw_only=True)
 class ThrottleConfig:
     enabled: bool = True
     decrease_factor: float = 0.5
     decrease_interval: float = 1.0
+    throttle_share: float = 0.1
     increase_per_second: float = 1.0
     increase_ratio: float = 0.05
     min_rate: float = 0.5
@@ -51,6 +57,11 @@ class AdaptiveRateLimiter:
         self._second_start = clock.monotonic()
         self._sent_this_second = 0
         self._sent_last_second = 0
+        self._answers_start = self._second_start
+        self._answers = [0, 0]
+        """Answers (all, 429s) of the current second."""
+        self._answers_before = (0, 0)
+        """The same for the second before it."""
         self.throttle_events = 0
         self.decreases = 0
 
@@ -89,15 +100,33 @@ class AdaptiveRateLimiter:
         if not self.config.enabled:
             return
         now = self._clock.monotonic()
+        self._count_answer(now, throttled=status == 429)
         if status == 429:
             self._on_throttle(now)
         elif self.rate is not None and status < 500:
             self._on_success(now)
 
+    def _count_answer(self, now: float, *, throttled: bool) -> None:
+        elapsed = now - self._answers_start
+        if elapsed >= 1.0:
+            self._answers_before = (self._answers[0], self._answers[1]) if elapsed < 2.0 else (0, 0)
+            self._answers_start = now
+            self._answers = [0, 0]
+        self._answers[0] += 1
+        self._answers[1] += throttled
+
+    def _throttled_share(self) -> float:
+        # Over at least MIN_SAMPLE answers, so that the very first answer being a 429
+        # is not yet a 100% share.
+        answers = max(self._answers[0] + self._answers_before[0], MIN_SAMPLE)
+        return (self._answers[1] + self._answers_before[1]) / answers
+
     def _on_throttle(self, now: float) -> None:
         self.throttle_events += 1
         self._last_throttle = now
         if now - self._last_decrease < self.config.decrease_interval:
+            return
+        if self._throttled_share() < self.config.throttle_share:
             return
         self._last_decrease = now
         self.decreases += 1

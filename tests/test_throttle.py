@@ -42,8 +42,9 @@ async def test_429_halves_the_observed_rate_and_paces_sends() -> None:
 async def test_successes_raise_the_rate_and_quiet_lifts_the_limit() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ThrottleConfig(release_after=30.0), clock=clock)
-    await limiter.acquire()
-    limiter.observe(429)
+    for _ in range(3):  # 3 of the first answers: a 15% share of a small sample
+        await limiter.acquire()
+        limiter.observe(429)
     low = limiter.rate
     assert low is not None
     await send(limiter, clock, 50, 200)
@@ -67,3 +68,23 @@ async def test_disabled_never_throttles() -> None:
     limiter = AdaptiveRateLimiter(ThrottleConfig(enabled=False), clock=clock)
     limiter.observe(429)
     assert limiter.rate is None
+
+
+async def test_a_stray_429_among_many_successes_is_not_congestion() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ThrottleConfig(throttle_share=0.1), clock=clock)
+    for second in range(5):
+        clock.elapsed = float(second)
+        for index in range(50):
+            await limiter.acquire()
+            limiter.observe(429 if index == 0 else 200)  # 2% of answers
+    assert limiter.throttle_events == 5
+    assert limiter.decreases == 0
+    assert limiter.rate is None
+    # When 429s become a real share of the answers, the rate comes down.
+    clock.elapsed = 5.0
+    for index in range(20):
+        await limiter.acquire()
+        limiter.observe(429 if index % 3 == 0 else 200)
+    assert limiter.decreases == 1
+    assert limiter.rate is not None

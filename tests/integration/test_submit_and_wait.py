@@ -55,13 +55,7 @@ async def test_200_concurrent_submissions_under_30_percent_faults_create_exactly
     )
     async with Simulator(faults=faults, seed=7, restore_seconds=60) as sim:
         before = len(sim.tenants(TARGET))
-        # Injected 429s are random, not congestion: keep the adaptive throttle out of it.
-        async with client_for(
-            sim,
-            retry_policy=QUICK_RETRIES,
-            retry_quota=RetryQuota(100_000),
-            throttle=ThrottleConfig(enabled=False),
-        ) as client:
+        async with client_for(sim, retry_policy=QUICK_RETRIES) as client:
             submissions = await asyncio.gather(
                 *(client.submit_restore(TARGET, restore(f"chaos_{i:03d}")) for i in range(200))
             )

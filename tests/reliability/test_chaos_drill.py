@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ob_async import Backoff, ObClient, PollConfig, RetryPolicy, ThrottleConfig
+from ob_async import Backoff, ObClient, PollConfig, RetryPolicy
 from ob_async.drill import DrillOptions, DrillRunner
 from ob_async.plan import load_plan
 from ob_async.session import ClientConfig
@@ -82,8 +82,6 @@ async def test_thousand_restore_drill_through_chaos(tmp_path: Path) -> None:
                     backoff=Backoff(base=0.05, cap=0.5, retry_after_cap=0.5),
                 ),
                 poll=PollConfig(initial_interval=0.3, max_interval=0.6),
-                # Injected 429s are random, not congestion; adaptive throttling has its own test.
-                throttle=ThrottleConfig(enabled=False),
             )
             async with client:
                 runner = DrillRunner(
