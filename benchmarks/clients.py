@@ -56,8 +56,10 @@ ALL_VARIANTS = (
     "ob-async-create",
     "ob-async-submit",
 )
-MISSING = () if httpx is not None else ("httpx",)
-"""Clients that cannot run here because their package is not installed."""
+MISSING = (() if httpx is not None else ("httpx",)) + (
+    () if hasattr(aiohttp, "DigestAuthMiddleware") else ("aiohttp-middleware",)
+)
+"""Clients that cannot run here: httpx not installed, or aiohttp older than 3.12."""
 VARIANTS = tuple(variant for variant in ALL_VARIANTS if variant not in MISSING)
 FLOOR = "raw-aiohttp"
 PEERS = ("aiohttp-middleware", "httpx")
