@@ -140,6 +140,8 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         try:
             with sink:
                 report = await runner.run()
+        except InvalidInputError:
+            raise  # bad input or configuration: exit 2, as everywhere
         except Exception as error:
             # A bug must not cost the record: write what is known, point at the journal.
             logger.exception("the drill failed unexpectedly")
