@@ -470,7 +470,10 @@ class _PlanChecker:
     ) -> int:
         """One streaming pass over every item: render, validate, find duplicate targets."""
         context = RunContext.new(now)
-        seen_targets: dict[tuple[str, str], str] = {}
+        # Only the targets' hashes are kept, so that checking 100,000 restores for
+        # duplicates costs a few MB; a hash seen twice is confirmed by a second pass.
+        seen_hashes: set[int] = set()
+        suspects: list[tuple[int, int | None, str, tuple[str, str]]] = []
         reported: set[PlanProblem] = set()
         count = 0
         try:
@@ -497,19 +500,45 @@ class _PlanChecker:
                 if item is None:
                     continue
                 target = (item.target_instance_id, item.target_tenant_name)
-                if target in seen_targets:
-                    self.add(
-                        line,
-                        f"restore[{index}].target_tenant_name",
-                        f"duplicate target {item.target_tenant_name!r} in "
-                        f"{item.target_instance_id} (also {seen_targets[target]})",
-                        source,
-                    )
+                fingerprint = hash(target)
+                if fingerprint in seen_hashes:
+                    suspects.append((index, line, source, target))
                 else:
-                    seen_targets[target] = f"restore[{index}]"
+                    seen_hashes.add(fingerprint)
+            if suspects:
+                self._report_duplicates(plan, defaults, context, now, suspects)
         except PlanError as error:
             self.problems.extend(error.problems)
         return count
+
+    def _report_duplicates(
+        self,
+        plan: DrillPlan,
+        defaults: Mapping[str, Any],
+        context: RunContext,
+        now: datetime | None,
+        suspects: list[tuple[int, int | None, str, tuple[str, str]]],
+    ) -> None:
+        """Find where each suspected duplicate target first appears; report true ones."""
+        wanted = {target for _, _, _, target in suspects}
+        first: dict[tuple[str, str], int] = {}
+        for index, (line, raw, source) in enumerate(plan._raw_items([]), start=1):
+            item, _ = _build_item(
+                raw, defaults, _ItemPlace(index, line, source), plan, context, now=now
+            )
+            if item is not None:
+                target = (item.target_instance_id, item.target_tenant_name)
+                if target in wanted:
+                    first.setdefault(target, index)
+        for index, line, source, target in suspects:
+            if first.get(target, index) < index:  # not merely a hash collision
+                instance_id, name = target
+                self.add(
+                    line,
+                    f"restore[{index}].target_tenant_name",
+                    f"duplicate target {name!r} in {instance_id} (also restore[{first[target]}])",
+                    source,
+                )
 
     def _item_where(
         self,
