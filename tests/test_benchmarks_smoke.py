@@ -48,8 +48,9 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
         "## Scale",
     ):
         assert heading in results, heading
-    for row in ("| raw-aiohttp |", "| aiohttp-middleware |", "| ob-async-create |"):
+    for row in ("| raw-aiohttp |", "| aiohttp-middleware |", "| httpx |", "| ob-async-create |"):
         assert row in results, row
+    assert (tmp_path / "results.png").stat().st_size > 1000  # the chart was drawn
     assert "| ob-async-submit | MD5 | 4 |" in results
     assert "| drill | 6 | 0 |" in results
     assert "| --dry-run | 30 | 0 |" in results
