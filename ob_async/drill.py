@@ -49,7 +49,6 @@ from .submit import RestoreSubmission
 logger = logging.getLogger("ob_async.drill")
 
 PREFLIGHT_FAILED = "preflight_failed"
-FINAL_JOURNAL_EVENTS = ("online", "failed", "submitted_only")
 
 
 class DrillEvents(Protocol):

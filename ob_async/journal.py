@@ -32,8 +32,9 @@ from .errors import InvalidInputError
 
 JOURNAL_VERSION = 1
 
-FINAL_EVENTS = frozenset({"online", "failed", "submitted_only", "interrupted"})
-"""Events after which an item needs nothing more (clean-up aside)."""
+FINAL_EVENTS = frozenset({"online", "failed", "submitted_only"})
+"""Events after which an item needs nothing more (clean-up aside). ``unknown`` and
+``interrupted`` are not final: a resume reconciles those items."""
 
 
 @attrs.define
@@ -63,7 +64,7 @@ class ItemJournal:
     def final(self) -> dict[str, Any] | None:
         """The event that settled the item, if any (a later interruption does not count)."""
         return next(
-            (e for e in reversed(self.events) if e["event"] in FINAL_EVENTS - {"interrupted"}),
+            (e for e in reversed(self.events) if e["event"] in FINAL_EVENTS),
             None,
         )
 
