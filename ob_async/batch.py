@@ -42,6 +42,7 @@ from .poll import PollConfig, RestoreOutcome, RestoreState
 from .ratelimit import RateCap
 from .retry import RetryPolicy
 from .submit import RestoreSubmission, SubmissionOutcome
+from .validate import check_restored
 
 logger = logging.getLogger("ob_async.batch")
 
@@ -75,6 +76,8 @@ class ItemState(enum.StrEnum):
     UNKNOWN = "unknown"
     """The restore may exist; it could not be verified."""
     INTERRUPTED = "interrupted"
+    VALIDATION_FAILED = "validation_failed"
+    """ONLINE, but not the tenant asked for (see :mod:`ob_async.validate`)."""
 
 
 GOOD_STATES = frozenset({ItemState.ONLINE, ItemState.SUBMITTED})
@@ -223,6 +226,7 @@ class BatchRunner:
         poll: PollConfig | None = None,
         policy: RetryPolicy | None = None,
         cleanup: bool = False,
+        validate: bool = True,
         failure_policy: FailurePolicy = FailurePolicy.COLLECT_ALL,
         max_failures: int | None = None,
         observer: BatchObserver | None = None,
@@ -236,6 +240,7 @@ class BatchRunner:
         self.poll = poll
         self.policy = policy
         self.cleanup = cleanup
+        self.validate = validate
         self.failure_policy = failure_policy
         self.max_failures = max_failures
         self.observer: BatchObserver = observer or _NoObserver()
@@ -366,8 +371,10 @@ class BatchRunner:
                         started_at=submission.first_attempt_at,
                         on_seen=lambda tenant: self.observer.seen(item, tenant),
                     )
-                    cleanup = await self._cleanup(restore) if self.cleanup else None
-                    result = result_of(item, submission, restore, cleanup)
+                    problem = await self._validate(item, restore) if self.validate else None
+                    # A tenant that is not what was asked for stays, for inspection.
+                    cleanup = await self._cleanup(restore) if self.cleanup and not problem else None
+                    result = result_of(item, submission, restore, cleanup, problem)
         except asyncio.CancelledError:
             result = ItemResult(
                 item=item,
@@ -403,6 +410,20 @@ class BatchRunner:
         finally:
             results.put_nowait(result)
 
+    async def _validate(self, item: RestoreItem, restore: RestoreOutcome) -> str | None:
+        """Why the tenant restored ONLINE is not the one asked for, or None."""
+        if restore.state is not RestoreState.ONLINE or restore.tenant_id is None:
+            return None
+        instance_id, tenant_id = restore.instance_id, restore.tenant_id
+        try:
+            detail = await self.client.retrying(
+                lambda: self.client.describe_tenant(instance_id, tenant_id), policy=self.policy
+            )
+        except ObError as error:
+            return f"could not read the restored tenant to validate it: {error}"
+        problems = check_restored(item.request, detail)
+        return "restored tenant differs: " + "; ".join(problems) if problems else None
+
     async def _cleanup(self, restore: RestoreOutcome) -> Cleanup | None:
         """Delete a tenant the batch restored, once seen ONLINE (and only then)."""
         if restore.state is not RestoreState.ONLINE or restore.tenant_id is None:
@@ -434,6 +455,7 @@ def result_of(
     submission: RestoreSubmission,
     restore: RestoreOutcome | None,
     cleanup: Cleanup | None,
+    validation_problem: str | None = None,
 ) -> ItemResult:
     error = str(submission.error) if submission.error is not None else None
     if not submission.submitted:
@@ -444,6 +466,15 @@ def result_of(
         return ItemResult(item=item, state=state, submission=submission, error=error)
     if restore is None:
         return ItemResult(item=item, state=ItemState.SUBMITTED, submission=submission)
+    if validation_problem is not None:
+        return ItemResult(
+            item=item,
+            state=ItemState.VALIDATION_FAILED,
+            submission=submission,
+            restore=restore,
+            cleanup=cleanup,
+            error=validation_problem,
+        )
     state = {
         RestoreState.ONLINE: ItemState.ONLINE,
         RestoreState.TIMED_OUT: ItemState.TIMED_OUT,

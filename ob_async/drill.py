@@ -203,6 +203,7 @@ class DrillRunner:
             timeout=plan.timeout_seconds,
             poll=plan.poll_config(),
             cleanup=self.cleanup,
+            validate=plan.validate,
             observer=_JournalObserver(self),
         )
         if self._stop_requested:

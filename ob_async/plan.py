@@ -76,6 +76,7 @@ DRILL_KEYS = {
     "rate": float,
     "burst": int,
     "cleanup": bool,
+    "validate": bool,
     "poll_initial": "duration",
     "poll_max": "duration",
     "restore_list": str,
@@ -221,6 +222,8 @@ class DrillPlan:
     rate: float | None
     burst: int
     cleanup: bool
+    validate: bool
+    """Check each restored tenant's detail against the request (see ob_async.validate)."""
     poll_initial: float | None
     poll_max: float | None
     simulator_fixture: Path | None
@@ -319,6 +322,7 @@ def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
         rate=settings.get("rate"),
         burst=settings.get("burst") or 1,
         cleanup=bool(settings.get("cleanup", False)),
+        validate=bool(settings.get("validate", True)),
         poll_initial=settings.get("poll_initial"),
         poll_max=settings.get("poll_max"),
         simulator_fixture=fixture,

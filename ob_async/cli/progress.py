@@ -31,6 +31,7 @@ FAILED_STATES = frozenset(
         "unknown",
         "interrupted",
         "preflight_failed",
+        "validation_failed",
     }
 )
 

@@ -7,6 +7,8 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
+import attrs
+
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
 from ob_async.batch import BatchLimits, BatchRunner, FailurePolicy, ItemState, RestoreItem
 from ob_async.models import TenantSummary
@@ -123,3 +125,41 @@ async def test_abort_reports_every_item_in_flight_as_interrupted() -> None:
     assert {r.state for r in results} == {ItemState.INTERRUPTED}
     assert len(results) == runner.summary.started >= 3
     assert all(r.submission is not None and r.submission.submitted for r in results)
+
+
+async def test_a_tenant_that_is_not_what_was_asked_for_fails_validation_and_is_kept() -> None:
+    async with (
+        Simulator(seed=5, restore_seconds=0.2) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        real_describe = client.describe_tenant
+
+        async def shrunken(instance_id: str, tenant_id: str, **kwargs: object) -> object:
+            detail = await real_describe(instance_id, tenant_id)
+            assert detail.tenant_resource is not None
+            return attrs.evolve(
+                detail, tenant_resource=attrs.evolve(detail.tenant_resource, cpu=0.5)
+            )
+
+        client.describe_tenant = shrunken  # type: ignore[method-assign,assignment]
+        runner = BatchRunner(client, cleanup=True)
+        [result] = [result async for result in runner.run([item(1)])]
+        kept = [t["tenantName"] for t in sim.tenants("ob-dr-east")]
+    assert result.state is ItemState.VALIDATION_FAILED
+    assert result.error == "restored tenant differs: cpu is 0.5, not 1"
+    assert result.cleanup is None
+    assert "batch_1" in kept  # left for inspection
+
+
+async def test_validated_tenants_are_cleaned_up() -> None:
+    async with (
+        Simulator(seed=6, restore_seconds=0.2) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        runner = BatchRunner(client, cleanup=True)
+        results = [result async for result in runner.run([item(1), item(2)])]
+        left = [t["tenantName"] for t in sim.tenants("ob-dr-east")]
+        describes = sim.stats()["describeCalls"]
+    assert all(r.state is ItemState.ONLINE and r.cleanup and r.cleanup.deleted for r in results)
+    assert not [name for name in left if name.startswith("batch_")]
+    assert describes == 2  # one validation read per restore
