@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import math
 import os
 import signal
 import sys
@@ -25,6 +24,7 @@ from ..simulator import Simulator, SimulatorConfig
 from ..simulator.config import PATH_INSTANCE_CHOICES, to_algorithms, to_qops, to_restore_seconds
 from ..simulator.faults import FaultSpec
 from ..simulator.fixture import load_fixture
+from .args import positive_float
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 
 T = TypeVar("T")
@@ -54,20 +54,11 @@ def _flag_type(convert: Callable[[str], T], name: str) -> Callable[[str], T]:
     return parse
 
 
-def _number(low: float, high: float | None, *, low_inclusive: bool) -> Callable[[str], float]:
-    if high is not None:
-        bound = f"within [{low:g}, {high:g}]"
-    else:
-        bound = f"{'>=' if low_inclusive else '>'} {low:g}"
-
-    def convert(text: str) -> float:
-        value = float(text)
-        above = value >= low if low_inclusive else value > low
-        if not (math.isfinite(value) and above and (high is None or value <= high)):
-            raise ValueError(f"{text!r} is not a number {bound}")
-        return value
-
-    return convert
+def _probability(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
+        raise ValueError(f"{text!r} is not a number within [0, 1]")
+    return value
 
 
 def _integer(text: str) -> int:
@@ -109,7 +100,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--seed", type=_flag_type(_integer, "seed"), help="make faults and outcomes reproducible")
     add(
         "--rate-limit",
-        type=_flag_type(_number(0, None, low_inclusive=False), "rate"),
+        type=positive_float,
         metavar="PER_SECOND",
         help="answer 429 beyond this many authenticated requests per second",
     )
@@ -122,7 +113,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     add(
         "--failure-rate",
-        type=_flag_type(_number(0, 1, low_inclusive=True), "probability"),
+        type=_flag_type(_probability, "probability"),
         default=0.0,
         metavar="P",
         help="probability that a restore fails (default 0)",
@@ -144,7 +135,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add("--userhash", action="store_true", help="offer userhash=true")
     add(
         "--nonce-ttl",
-        type=_flag_type(_number(0, None, low_inclusive=False), "seconds"),
+        type=positive_float,
         default=300.0,
         metavar="S",
         help="seconds a nonce stays valid (default 300)",
