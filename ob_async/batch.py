@@ -29,7 +29,7 @@ import enum
 import logging
 import math
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -206,11 +206,14 @@ class BatchSummary:
 
     def percentile(self, fraction: float) -> float | None:
         """Nearest-rank percentile of the measured recovery times."""
-        values = sorted(self.recovery_seconds)
-        if not values:
-            return None
-        rank = max(1, math.ceil(fraction * len(values)))
-        return values[rank - 1]
+        return nearest_rank(sorted(self.recovery_seconds), fraction)
+
+
+def nearest_rank(ordered: Sequence[float], fraction: float) -> float | None:
+    """The nearest-rank percentile ``fraction`` (0-1] of already sorted values."""
+    if not ordered:
+        return None
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
 class BatchRunner:

@@ -18,7 +18,6 @@ No credential is ever part of a report.
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 import xml.etree.ElementTree as ET
@@ -30,7 +29,7 @@ from typing import IO, Any
 
 import attrs
 
-from .batch import GOOD_STATES, ItemResult, ItemState
+from .batch import GOOD_STATES, ItemResult, ItemState, nearest_rank
 
 PLANNED = "planned"
 """The state of every item of a dry run that passed its pre-flight checks."""
@@ -219,16 +218,10 @@ class DrillReport:
 
     def recovery_percentiles(self) -> dict[str, float | None]:
         values = sorted(self.recovery)
-
-        def nearest_rank(fraction: float) -> float | None:
-            if not values:
-                return None
-            return values[max(1, math.ceil(fraction * len(values))) - 1]
-
         return {
-            "p50": nearest_rank(0.50),
-            "p90": nearest_rank(0.90),
-            "p99": nearest_rank(0.99),
+            "p50": nearest_rank(values, 0.50),
+            "p90": nearest_rank(values, 0.90),
+            "p99": nearest_rank(values, 0.99),
             "max": values[-1] if values else None,
         }
 
