@@ -209,6 +209,8 @@ def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
             runner.abort()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
+        # Event loops without signal support (Windows; not the main thread) raise these;
+        # there Ctrl-C arrives as KeyboardInterrupt, which main() turns into exit 130.
         with suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, on_signal)
     return interrupts
