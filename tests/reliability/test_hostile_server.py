@@ -39,6 +39,7 @@ from ob_async.errors import (
     ApiError,
     AuthenticationError,
     ClientError,
+    InvalidInputError,
     ObError,
     ProtocolError,
     ServerError,
@@ -54,10 +55,12 @@ from ob_async.models import (
     TenantDetail,
     TenantSummary,
 )
+from ob_async.session import ClientConfig
 
 from ._hostile import (
     CALLS,
     FAST,
+    HANG_AFTER,
     Outcome,
     RawHttpServer,
     Reply,
@@ -849,6 +852,25 @@ async def test_stalls_and_endless_slow_answers_end_at_the_configured_timeout(cas
         check_error_is_well_formed(outcome.error)
         assert limit - 0.1 <= outcome.seconds < limit + 2.0, f"{method}: {outcome.seconds:.2f}s"
     assert all(conn.client_hung_up for conn in server.connections)
+
+
+async def test_without_a_read_timeout_a_stall_still_ends_at_the_total_timeout() -> None:
+    # ClientConfig's default has no read timeout; total_timeout alone must bound a stall.
+    config = attrs.evolve(FAST, read_timeout=None)
+    assert ClientConfig().read_timeout is None
+    async with RawHttpServer(_headers_then_silence) as server:
+        async with client_for(server.url, config) as client:
+            outcome = await attempt(CALLS["create_restore_task"], client, hang_after=HANG_AFTER)
+        await server.settled()
+    assert isinstance(outcome.error, TransportError), repr(outcome)
+    assert "timed out" in str(outcome.error)
+    assert FAST.total_timeout - 0.1 <= outcome.seconds < FAST.total_timeout + 2.0
+
+
+@pytest.mark.parametrize("value", [0, -1.0])
+def test_a_read_timeout_must_be_positive_when_set(value: float) -> None:
+    with pytest.raises(InvalidInputError, match="read_timeout"):
+        ClientConfig(read_timeout=value)
 
 
 # --- size: a body over the limit is refused before it is buffered ----------------------
