@@ -17,7 +17,6 @@ One cattrs converter, built once at import, does all the work. Its rules:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from . import jsonwire
 from .errors import InvalidInputError
 from .models import (
     RESTORE_REQUIRED_WIRE_FIELDS,
@@ -311,20 +311,16 @@ def to_wire(obj: object) -> Any:
     return converter.unstructure(obj)
 
 
-# What json.dumps(..., separators=(",", ":"), ensure_ascii=False) builds on every call.
-_WIRE_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
-
-
 def to_json_bytes(obj: object) -> bytes:
     """A model as the compact JSON bytes that go on the wire."""
-    return _WIRE_ENCODER.encode(converter.unstructure(obj)).encode()
+    return jsonwire.dumps(converter.unstructure(obj))
 
 
 def from_json(cls: type[T], payload: str | bytes) -> T:
     """Parse JSON text and structure it into ``cls``."""
     try:
-        data = json.loads(payload)
-    except ValueError as error:
+        data = jsonwire.loads(payload)
+    except (ValueError, RecursionError) as error:
         raise InvalidInputError(f"not valid JSON: {error}") from None
     return from_wire(cls, data)
 

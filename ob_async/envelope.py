@@ -16,13 +16,13 @@ session layer calls :func:`open_envelope` on every response. The mapping:
 from __future__ import annotations
 
 import email.utils
-import json
 import math
 import re
 import time
 from collections.abc import Mapping
 from typing import Any
 
+from . import jsonwire
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -134,7 +134,7 @@ def _decode(
             retry_after=parse_retry_after(headers.get("Retry-After")),
         )
     try:
-        document = json.loads(body)
+        document = jsonwire.loads(body)
     except (ValueError, RecursionError):
         raise ProtocolError(
             f"HTTP {status} response is not JSON ({_describe_non_json(body, headers)})",

@@ -11,6 +11,7 @@ that a new value from the server never breaks parsing.
 from __future__ import annotations
 
 import enum
+import math
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -24,6 +25,8 @@ E = TypeVar("E", bound=enum.Enum)
 
 JsonValue = Any
 """A decoded JSON value whose shape the API documentation does not fix."""
+
+_MAX_JSON_DEPTH = 64
 
 
 class RestoreMode(enum.StrEnum):
@@ -87,6 +90,8 @@ def _known_member(enum_type: type[E], value: object) -> E | object:
     The validator :func:`_member_of` then refuses unknown values with the field
     name, which a converter cannot know.
     """
+    if type(value) is enum_type:
+        return value
     try:
         return enum_type(value)
     except ValueError:
@@ -110,6 +115,35 @@ def _member_of(enum_type: type[E]) -> Callable[[object, attrs.Attribute[E], obje
             )
 
     return check
+
+
+def _json_values(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if value == ():
+        return
+    problem = _json_problem(value, attribute.name)
+    if problem is not None:
+        raise InvalidInputError(problem[1], where=problem[0])
+
+
+def _json_problem(value: object, where: str, depth: int = 0) -> tuple[str, str] | None:
+    """Where ``value`` stops being JSON the wire can carry, and why; None if it all is."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return where, f"{value} is not a JSON number"
+    if value is None or isinstance(value, str | bool | int | float):
+        return None
+    if depth >= _MAX_JSON_DEPTH:
+        return where, f"nested deeper than {_MAX_JSON_DEPTH} levels"
+    if isinstance(value, list | tuple):
+        children = [(f"{where}[{index}]", item) for index, item in enumerate(value)]
+    elif isinstance(value, Mapping):
+        odd_keys = [key for key in value if not isinstance(key, str)]
+        if odd_keys:
+            return where, f"key {odd_keys[0]!r} is not a string"
+        children = [(f"{where}.{key}", item) for key, item in value.items()]
+    else:
+        return where, f"a {type(value).__name__} is not a JSON value"
+    problems = (_json_problem(child, child_where, depth + 1) for child_where, child in children)
+    return next((problem for problem in problems if problem is not None), None)
 
 
 def _bool(instance: object, attribute: attrs.Attribute[bool], value: object) -> None:
@@ -168,7 +202,9 @@ class RestoreRequest:
         converter=_to_restore_object_type,
         validator=_member_of(RestoreObjectType),
     )
-    restore_objects: tuple[JsonValue, ...] = attrs.field(default=(), converter=tuple)
+    restore_objects: tuple[JsonValue, ...] = attrs.field(
+        default=(), converter=tuple, validator=_json_values
+    )
     restore_mode: RestoreMode = attrs.field(
         default=RestoreMode.FROM_BACKUP_SET,
         converter=_to_restore_mode,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
-from ob_async import codec
+from ob_async import codec, jsonwire
 from ob_async.errors import InvalidInputError
 from ob_async.models import (
     BackupSet,
@@ -24,6 +25,15 @@ from ob_async.models import (
 )
 
 SEED_BODY = json.loads((Path(__file__).parent / "data" / "seed_restore_body.json").read_text())
+
+
+def _nested(depth: int) -> list[object]:
+    outer: list[object] = []
+    inner = outer
+    for _ in range(depth):
+        inner.append([])
+        inner = inner[0]  # type: ignore[assignment]
+    return outer
 
 
 def make_request(**changes: object) -> RestoreRequest:
@@ -82,6 +92,11 @@ def test_naive_restore_time_on_the_wire_is_refused() -> None:
         ({"restore_mode": "from_nowhere"}, "restore_mode: unknown value 'from_nowhere'"),
         ({"restore_object_type": "schema"}, "restore_object_type: unknown value 'schema'"),
         ({"from_remote": "yes"}, "from_remote: must be true or false"),
+        ({"restore_objects": [{"db": [1.5, math.nan]}]}, r"restore_objects\[0\]\.db\[1\]: nan"),
+        ({"restore_objects": [{"t": math.inf}]}, r"restore_objects\[0\]\.t: inf is not"),
+        ({"restore_objects": [{1: "x"}]}, r"restore_objects\[0\]: key 1 is not a string"),
+        ({"restore_objects": [{"when": datetime(2026, 1, 1, tzinfo=UTC)}]}, "a datetime is not"),
+        ({"restore_objects": [_nested(80)]}, "nested deeper than 64 levels"),
     ],
 )
 def test_request_validation_names_the_field(changes: dict[str, object], message: str) -> None:
@@ -250,3 +265,34 @@ def test_naive_datetime_is_refused_on_response_models_too() -> None:
 def test_from_json_names_bad_json() -> None:
     with pytest.raises(InvalidInputError, match="not valid JSON"):
         codec.from_json(RestoreRequest, b"{not json")
+
+
+def test_restore_objects_of_every_json_shape_go_out_as_given() -> None:
+    objects = [{"database": "db1", "tables": ["t1", "t2"], "weight": 0.5, "flag": None}]
+    big = 2**70  # beyond 64 bits
+    request = make_request(restore_objects=[*objects, big])
+    assert json.loads(codec.to_json_bytes(request))["restoreObjects"] == [*objects, big]
+
+
+@pytest.mark.parametrize(
+    ("payload", "expected"),
+    [
+        (b'{"a":1}', {"a": 1}),
+        (b'{"a":' + b"1" * 400 + b"}", {"a": int("1" * 400)}),
+        (b'{"a":-9223372036854775809}', {"a": -(2**63) - 1}),
+        (b'{"a":1e400}', {"a": math.inf}),  # msgspec refuses it; json reads it
+        (b'{"a":NaN}', {"a": math.nan}),
+        ('{"a":"é"}'.encode("utf-16"), {"a": "é"}),  # msgspec reads only UTF-8
+    ],
+)
+def test_wire_json_reads_what_the_standard_library_reads(
+    payload: bytes, expected: dict[str, object]
+) -> None:
+    # json.dumps compares NaN too (NaN != NaN) and tells 1 from 1.0.
+    assert json.dumps(jsonwire.loads(payload)) == json.dumps(expected)
+
+
+@pytest.mark.parametrize("payload", [b"{", b"", b"\xff", b"[" * 5000])
+def test_wire_json_refuses_what_is_not_json(payload: bytes) -> None:
+    with pytest.raises((ValueError, RecursionError)):
+        jsonwire.loads(payload)
