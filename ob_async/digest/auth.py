@@ -26,7 +26,7 @@ none) and receives a :class:`DigestResponse` for each request; see
 from __future__ import annotations
 
 import itertools
-import secrets
+import os
 from collections import OrderedDict
 from collections.abc import Generator
 
@@ -110,6 +110,11 @@ def _request_target(rest: str) -> str:
     return rest if rest.startswith("/") else f"/{rest}"
 
 
+def new_cnonce() -> str:
+    """A fresh client nonce: 128 bits from the OS's CSPRNG, in hex."""
+    return os.urandom(16).hex()
+
+
 class _NonceState:
     """One cached challenge: its template, the qop we answer it with, its nonce's counter."""
 
@@ -131,9 +136,7 @@ class _NonceState:
         nc = next(self._count)
         if nc > MAX_NC:
             return None
-        return self.template.render(
-            method, target, body, nc=nc, cnonce=secrets.token_hex(16), qop=self.qop
-        )
+        return self.template.render(method, target, body, nc=nc, cnonce=new_cnonce(), qop=self.qop)
 
 
 class DigestAuth:
