@@ -149,6 +149,16 @@ class ServerProcess:
             raise RuntimeError(f"{label} did not start:\n{output}")
         self.url = url
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server has used so far; None off Linux."""
+        try:
+            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        # utime and stime are fields 14 and 15 of proc(5); fields[0] here is field 3.
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)

@@ -2,7 +2,7 @@
 
 Steady state: :func:`open_warm` opens a client and warms it up (the handshake
 and a full connection pool); each :func:`window` then sends ``requests`` calls
-with ``concurrency`` in flight (:func:`measure` is the two for a fresh client).
+with ``concurrency`` in flight.
 Client CPU is ``time.process_time()`` over the sending window, divided by the
 calls the server accepted; wall req/s over the same window; 401s per 1,000
 calls from the server's counters.
@@ -62,23 +62,6 @@ async def window(
     cpu = time.process_time() - cpu_start
     after = await stats.read()
     return _figures(client.name, ok, failed, cpu, wall, before, after)
-
-
-async def measure(
-    variant: str,
-    url: str,
-    stats: ServerStats,
-    *,
-    requests: int,
-    concurrency: int,
-    warmup: int,
-) -> dict[str, Any]:
-    """One steady-state measurement of a fresh client (open, warm up, one window, close)."""
-    client = await open_warm(variant, url, concurrency=concurrency, warmup=warmup)
-    try:
-        return await window(client, stats, requests=requests, concurrency=concurrency)
-    finally:
-        await client.close()
 
 
 def _figures(
