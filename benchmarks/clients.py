@@ -61,6 +61,9 @@ MISSING = (() if httpx is not None else ("httpx",)) + (
 )
 """Clients that cannot run here: httpx not installed, or aiohttp older than 3.12."""
 VARIANTS = tuple(variant for variant in ALL_VARIANTS if variant not in MISSING)
+SLOW_CLIENTS = {"httpx": 5}
+"""Clients whose measured windows are this many times shorter: CPU is per call, and
+httpx's tenfold cost would otherwise take most of a run's time."""
 FLOOR = "raw-aiohttp"
 PEERS = ("aiohttp-middleware", "httpx")
 OURS = ("ob-async-create", "ob-async-submit")

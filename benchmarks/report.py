@@ -12,7 +12,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from .clients import FLOOR, MISSING, OURS, PEERS, VARIANTS
+from .clients import FLOOR, MISSING, OURS, PEERS, SLOW_CLIENTS, VARIANTS
 
 ALGORITHMS = ("MD5", "SHA-256")
 GOAL_CREATE = 1.3
@@ -255,9 +255,12 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- Steady state, per digest algorithm: every client opened and warmed up once "
         f"({sizes['warmup']} calls), then {sizes['rounds']} interleaved rounds (client order "
         f"rotated each round), each giving every client one window of "
-        f"{sizes['requests']:,} restore POSTs, {data['concurrency']} in flight; client CPU = "
-        "process CPU time over the sending window / accepted calls. Medians over rounds, "
-        "[min-max] over rounds.",
+        f"{sizes['requests']:,} restore POSTs "
+        f"(httpx {sizes['requests'] // SLOW_CLIENTS['httpx']:,}), "
+        f"{data['concurrency']} in flight; client CPU = process CPU time over the sending "
+        "window / accepted calls; objects alive after the warm-up are frozen out of the "
+        "garbage collector's full passes (gc.freeze). Medians over rounds, [min-max] over "
+        "rounds.",
         "",
     ]
     rows = goals(data)
