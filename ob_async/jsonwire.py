@@ -31,5 +31,5 @@ def loads(payload: bytes | str) -> Any:
     """Parse JSON; ValueError (or RecursionError) when it is not JSON."""
     try:
         return _DECODER.decode(payload)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
         return json.loads(payload)

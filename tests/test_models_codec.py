@@ -292,7 +292,7 @@ def test_wire_json_reads_what_the_standard_library_reads(
     assert json.dumps(jsonwire.loads(payload)) == json.dumps(expected)
 
 
-@pytest.mark.parametrize("payload", [b"{", b"", b"\xff", b"[" * 5000])
+@pytest.mark.parametrize("payload", [b"{", b"", b"\xff", b'{"a":"\xff"}', b"[" * 5000])
 def test_wire_json_refuses_what_is_not_json(payload: bytes) -> None:
     with pytest.raises((ValueError, RecursionError)):
         jsonwire.loads(payload)
