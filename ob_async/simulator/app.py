@@ -46,7 +46,6 @@ from __future__ import annotations
 import asyncio
 import calendar
 import ipaddress
-import json
 import logging
 import re
 import socket
@@ -58,6 +57,7 @@ from contextlib import suppress
 from typing import Any
 
 import attrs
+import msgspec
 from aiohttp import hdrs, web
 
 from . import routes
@@ -102,11 +102,11 @@ class Call:
 CALL = web.RequestKey("ob_async.simulator.call", Call)
 
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+_ENCODER = msgspec.json.Encoder()
 
 
 def _dumps(value: object) -> bytes:
-    return _ENCODER.encode(value).encode()
+    return _ENCODER.encode(value)
 
 
 class SimulatorApp:

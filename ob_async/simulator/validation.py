@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import attrs
+import msgspec
 
 from ..models import RESTORE_REQUIRED_WIRE_FIELDS
 from .errors import ErrorCode, Refusal, clip
@@ -128,18 +129,33 @@ class _Collector:
 def decode_json_object(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object, or a refusal (``InvalidJson`` / ``InvalidBody``)."""
     try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise Refusal(ErrorCode.INVALID_JSON, "the request body is not UTF-8 text") from None
-    except ValueError as error:
-        raise Refusal(
-            ErrorCode.INVALID_JSON, f"the request body is not valid JSON: {error}"
-        ) from None
+        data = _FAST_DECODER.decode(raw)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # What msgspec refuses, the standard library decides and words (NaN, 1e400, ...).
+        data = _decode_slowly(raw)
+    except RecursionError:
+        raise Refusal(ErrorCode.INVALID_JSON, "the request body is nested too deeply") from None
     if not isinstance(data, dict):
         raise Refusal(
             ErrorCode.INVALID_BODY, f"the request body must be a JSON object, got {_describe(data)}"
         )
     return data
+
+
+_FAST_DECODER = msgspec.json.Decoder()
+
+
+def _decode_slowly(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise Refusal(ErrorCode.INVALID_JSON, "the request body is not UTF-8 text") from None
+    except RecursionError:
+        raise Refusal(ErrorCode.INVALID_JSON, "the request body is nested too deeply") from None
+    except ValueError as error:
+        raise Refusal(
+            ErrorCode.INVALID_JSON, f"the request body is not valid JSON: {error}"
+        ) from None
 
 
 def parse_restore_body(data: dict[str, Any], *, name_pattern: re.Pattern[str]) -> RestoreOrder:

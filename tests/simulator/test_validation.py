@@ -41,6 +41,31 @@ async def test_body_not_json(api: ApiClient) -> None:
     assert_refused(reply, 400, "InvalidJson", "not valid JSON")
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b"[" * 5000 + b"]" * 5000, "nested too deeply"),
+        (b'{"a": "\xff"}', "not UTF-8"),
+        (b'{"a": NaN', "not valid JSON"),
+    ],
+)
+async def test_bodies_that_are_not_json_are_named_so(
+    api: ApiClient, raw: bytes, message: str
+) -> None:
+    uri = RESTORE_PATH.format(instance="obxxx") + "?requestId=r"
+    reply = await api.call("POST", uri, raw=raw, headers={"Content-Type": "application/json"})
+    assert_refused(reply, 400, "InvalidJson", message)
+
+
+async def test_json_the_standard_library_reads_is_read_too(api: ApiClient) -> None:
+    # NaN and 1e400 are no JSON numbers, but Python's json reads them; the body gets
+    # as far as field validation, which names the fields, not a JSON error.
+    uri = RESTORE_PATH.format(instance="obxxx") + "?requestId=r"
+    body = b'{"tenantResource": {"cpu": NaN, "memory": 1e400, "unitNum": 1}}'
+    reply = await api.call("POST", uri, raw=body, headers={"Content-Type": "application/json"})
+    assert reply.json["errorCode"] != "InvalidJson", reply.text
+
+
 async def test_body_not_an_object(api: ApiClient) -> None:
     uri = RESTORE_PATH.format(instance="obxxx") + "?requestId=r"
     reply = await api.call("POST", uri, raw=b"[1, 2]", headers={"Content-Type": "application/json"})
