@@ -18,7 +18,8 @@ Order of work:
    simulator (its strict digest verifier counts 401s and refused nc re-uses).
 4. Polling: coalesced waits versus a per-tenant describe loop.
 5. Scale: a many-restore drill and a huge dry run, each in a child process.
-6. The tables on stdout; with an output folder, ``RESULTS.md`` and ``results.png``.
+6. The tables on stdout; with an output folder, ``RESULTS.md``, ``results.png``
+   and ``results.json`` (every window's raw figures).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import shlex
 import statistics
 import sys
@@ -300,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
         chart = args.output_dir / "results.png"
         drawn = write_chart(data, chart)
         (args.output_dir / "RESULTS.md").write_text(markdown, encoding="utf-8")
-        _say(f"wrote {args.output_dir / 'RESULTS.md'}")
+        # Every window's figures, for anyone who wants other statistics than ours.
+        raw = json.dumps(data, indent=1, default=str, allow_nan=True)
+        (args.output_dir / "results.json").write_text(raw + "\n", encoding="utf-8")
+        _say(f"wrote {args.output_dir / 'RESULTS.md'} and results.json")
         _say(f"wrote {chart}" if drawn else "no chart: matplotlib is not installed")
     return 0

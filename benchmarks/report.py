@@ -247,7 +247,8 @@ def render_markdown(data: dict[str, Any]) -> str:
         f"- Machine: {_machine()[0]}; load average at the end "
         f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"- Versions: {_versions()}",
-        f"- Command: `{data['command']}`",
+        f"- Command: `{data['command']}`"
+        + ("" if data.get("quick") else "; every window's figures are in `results.json`"),
         f"- Not installed, so not measured: {', '.join(MISSING) or 'nothing'}",
         f"- Client pinned to CPU 1 and servers to CPU 0 (taskset): {data.get('pinned')}",
         f"- Server of the client rounds: {data.get('server', 'n/a')}",
@@ -347,13 +348,14 @@ def render_markdown(data: dict[str, Any]) -> str:
             f"Ratio: {polling['ratio']:.4f} of the describes (1/{1 / polling['ratio']:.0f}); "
             f"{polling['ratio_all']:.4f} of all the baseline's calls.",
             "",
-            f"The lowest ratio any poller can reach here that reads an instance with one list "
-            f"call per sweep on the same schedule: {_polling_floor(polling)}. Each instance "
-            "needs as many sweeps as its slowest restore's tenant needed reads; with "
-            f"{polling['waits'] // polling['instances']} waits per instance a sweep stands for "
-            f"at most {polling['waits'] // polling['instances']} describes, and for fewer once "
-            "early restores have finished, so 1/100 holds only if every restore of an "
-            "instance finishes within the same sweep.",
+            f"What one list call per instance per sweep costs at best here, estimated from "
+            "the baseline's own reads (each instance needs as many sweeps as its slowest "
+            f"restore's tenant needed reads): {_polling_floor(polling)}; ours made "
+            f"{polling['coalesced_calls']:,}. With {polling['waits'] // polling['instances']} "
+            f"waits per instance a sweep stands for at most "
+            f"{polling['waits'] // polling['instances']} describes, and for fewer once early "
+            "restores have finished, so 1/100 holds only if every restore of an instance "
+            "finishes within the same sweep.",
             "",
         ]
     scale = data.get("scale")
