@@ -292,13 +292,7 @@ class Session:
             logger.debug("requestId=%s %s %s", request_id, method, path)
         try:
             if self._warm:
-                # _authenticated's steps, one coroutine frame fewer on every call.
-                flow = self._auth.flow(method, url, b"" if body is None else body)
-                response = await self._send(method, url, body, next(flow), request_id)
-                if response.status == 401:
-                    response = await self._answer_challenges(
-                        flow, response, method=method, url=url, body=body, request_id=request_id
-                    )
+                response = await self._authenticated(method, url, body, request_id)
             else:
                 response = await self._handshake(method, url, body, request_id)
         except (AuthenticationError, ChallengeError) as error:
