@@ -59,11 +59,16 @@ def unique_name() -> str:
     return f"b{_RUN_TAG}_{next(_names)}"
 
 
+# Read once, at import: after pin_client() this process's own affinity is one CPU,
+# which must not make the servers started later run unpinned on the client's CPU.
+_USABLE_CPUS = frozenset(os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ())
+
+
 def can_pin() -> bool:
     return (
         hasattr(os, "sched_setaffinity")
         and shutil.which("taskset") is not None
-        and len(os.sched_getaffinity(0)) > 1
+        and {SERVER_CPU, CLIENT_CPU} <= _USABLE_CPUS
     )
 
 
