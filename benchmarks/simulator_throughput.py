@@ -1,28 +1,23 @@
 """Authenticated create-restore requests per second the simulator sustains on one core.
 
-    python benchmarks/simulator_throughput.py [--seconds N] [--concurrency 64]
+    python -m benchmarks.simulator_throughput [--seconds N] [--concurrency 64]
 
 The simulator runs as ``ob-restore simulator`` in its own process, pinned to
-CPU 0 with ``taskset`` when available, on a fixture with practically
-unlimited capacity. This process (pinned to another CPU when there is one)
-drives it with a minimal aiohttp client: one challenge up front, then
-pre-emptive digest on that nonce with an incrementing nc (computed here, by
-hand, from RFC 7616), 64 requests in flight, every request a restore POST
-with a unique target tenant name. Only 200 answers are counted.
+CPU 0 with ``taskset`` when available, on the benchmarks' fixture (targets of
+practically unlimited capacity). This process (pinned to CPU 1 when there is
+one) drives it with a lighter client than ``python -m benchmarks`` does: the
+floor's hand-computed pre-emptive digest, bodies sent without a model and
+answers read but not decoded, 64 requests in flight, every request a restore
+POST with a unique target tenant name, for a fixed time after a one-second
+warm-up. Only 200 answers are counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
 import itertools
 import json
-import os
-import re
-import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,137 +25,45 @@ from pathlib import Path
 
 import aiohttp
 
-ACCESS_KEY_ID = "bench-ak"
-ACCESS_KEY_SECRET = "bench-secret"
+from .clients import PreemptiveDigest
+from .common import (
+    ACCESS_KEY_ID,
+    ACCESS_KEY_SECRET,
+    PROJECT_ID,
+    RESTORE_BODY,
+    RESTORE_PATH,
+    ServerProcess,
+    fixture_text,
+    pin_client,
+    start_simulator,
+    unique_name,
+)
 
-FIXTURE = """
-[[instances]]
-id = "bench-src"
-zones = ["z1"]
-cpu = 64
-memory = 256
-
-[[instances.tenants]]
-id = "tbench"
-name = "bench_source"
-cpu = 4
-memory = 16
-windows = [{ start = "2026-01-01T00:00:00Z", end = "2026-02-01T00:00:00Z" }]
-
-[[instances]]
-id = "bench-dr"
-zones = ["z1", "z2"]
-cpu = 1000000000
-memory = 1000000000
-"""
-
-_PARAM = re.compile(r'(\w+)=(?:"([^"]*)"|([^\s,]+))')
-_HASHES = {"MD5": "md5", "SHA-256": "sha256", "SHA-512-256": "sha512_256"}
-
-
-def _h(algorithm: str, text: str) -> str:
-    return hashlib.new(_HASHES[algorithm], text.encode()).hexdigest()
-
-
-class PreemptiveDigest:
-    """One nonce, incrementing nc: the Authorization value for each request."""
-
-    def __init__(self, challenge: str) -> None:
-        params = {m.group(1): m.group(2) or m.group(3) for m in _PARAM.finditer(challenge)}
-        self.realm = params["realm"]
-        self.nonce = params["nonce"]
-        self.opaque = params["opaque"]
-        self.algorithm = params.get("algorithm", "MD5")
-        self.ha1 = _h(self.algorithm, f"{ACCESS_KEY_ID}:{self.realm}:{ACCESS_KEY_SECRET}")
-        self.counter = itertools.count(1)
-        self.cnonce = os.urandom(8).hex()
-
-    def header(self, method: str, uri: str) -> str:
-        nc = f"{next(self.counter):08x}"
-        ha2 = _h(self.algorithm, f"{method}:{uri}")
-        response = _h(self.algorithm, f"{self.ha1}:{self.nonce}:{nc}:{self.cnonce}:auth:{ha2}")
-        return (
-            f'Digest username="{ACCESS_KEY_ID}", realm="{self.realm}", nonce="{self.nonce}", '
-            f'uri="{uri}", algorithm={self.algorithm}, qop=auth, nc={nc}, '
-            f'cnonce="{self.cnonce}", response="{response}", opaque="{self.opaque}"'
-        )
-
-
-def start_simulator(fixture: Path) -> tuple[subprocess.Popen[str], str]:
-    command = [
-        sys.executable,
-        "-m",
-        "ob_async",
-        "simulator",
-        "--port",
-        "0",
-        "--fixture",
-        str(fixture),
-        "--restore-seconds",
-        "3600",
-        "--nonce-ttl",
-        "3600",
-        "--digest-algorithms",
-        "SHA-256",
-    ]
-    if shutil.which("taskset") and (os.cpu_count() or 1) > 1:
-        command = ["taskset", "-c", "0", *command]
-    env = dict(os.environ, OB_ACCESS_KEY_ID=ACCESS_KEY_ID, OB_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
-    assert process.stdout is not None
-    first = process.stdout.readline()
-    match = re.search(r"http://\S+", first)
-    if match is None:
-        process.kill()
-        raise SystemExit(f"the simulator did not start: {first!r}")
-    return process, match.group(0)
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time a process has used (Linux ``/proc``), 0.0 where unknown."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+WARM_UP_SECONDS = 1.0
 
 
 async def drive(
-    url: str, seconds: float, concurrency: int, server_pid: int | None = None
-) -> tuple[int, int, float, float]:
-    """Successes, other answers, wall seconds and server CPU seconds of the measurement."""
-    body_template = {
-        "sourceInstanceId": "bench-src",
-        "tenantResource": {"cpu": 1, "memory": 4, "unitNum": 1},
-        "fromRemote": False,
-        "sourceTenantId": "tbench",
-        "restoreTime": "2026-01-13T05:58:34Z",
-        "restoreObjectType": "tenant",
-        "restoreObjects": [],
-        "restoreMode": "from_backup_set",
-        "targetInstanceId": "bench-dr",
-        "targetTenantDescription": "benchmark",
-        "targetTenantPrimaryZone": "z1",
-    }
-    path = "/api/v2/instances/bench-dr/backup/restore"
+    url: str, seconds: float, concurrency: int, server: ServerProcess | None = None
+) -> tuple[int, int, float, float | None]:
+    """Successes, other answers, wall seconds and server CPU seconds (None: not known)."""
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(connector=connector) as session:
-        async with session.post(f"{url}{path}?requestId=challenge", data=b"{}") as response:
-            assert response.status == 401, response.status
-            digest = PreemptiveDigest(response.headers["WWW-Authenticate"])
+        async with session.post(f"{url}{RESTORE_PATH}?requestId=challenge", data=b"{}") as answer:
+            if answer.status != 401:
+                raise SystemExit(f"expected a digest challenge, got HTTP {answer.status}")
+            digest = PreemptiveDigest(answer.headers["WWW-Authenticate"])
         numbers = itertools.count()
         counts = {"ok": 0, "other": 0}
         measuring = False
-        stop_at = time.perf_counter() + 1.0 + seconds
+        stop_at = time.perf_counter() + WARM_UP_SECONDS + seconds
 
         async def worker() -> None:
             while time.perf_counter() < stop_at:
-                number = next(numbers)
-                uri = f"{path}?requestId=bench-{number}"
-                body = json.dumps({**body_template, "targetTenantName": f"b{number:09d}"})
+                uri = f"{RESTORE_PATH}?requestId=bench-{next(numbers)}"
+                body = json.dumps({**RESTORE_BODY, "targetTenantName": unique_name()})
                 headers = {
                     "Authorization": digest.header("POST", uri),
-                    "X-Ob-Project-Id": "bench",
+                    "X-Ob-Project-Id": PROJECT_ID,
                     "Content-Type": "application/json",
                 }
                 async with session.post(f"{url}{uri}", data=body, headers=headers) as response:
@@ -169,44 +72,42 @@ async def drive(
                         counts["ok" if response.status == 200 else "other"] += 1
 
         tasks = [asyncio.create_task(worker()) for _ in range(concurrency)]
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(WARM_UP_SECONDS)
         measuring = True
         started = time.perf_counter()
-        cpu_before = cpu_seconds(server_pid) if server_pid else 0.0
+        cpu_before = server.cpu_seconds() if server else None
         await asyncio.gather(*tasks)
-        cpu_used = (cpu_seconds(server_pid) - cpu_before) if server_pid else 0.0
+        cpu_after = server.cpu_seconds() if server else None
         elapsed = time.perf_counter() - started
-    return counts["ok"], counts["other"], elapsed, cpu_used
+    cpu = cpu_after - cpu_before if cpu_before is not None and cpu_after is not None else None
+    return counts["ok"], counts["other"], elapsed, cpu
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.simulator_throughput", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--seconds", type=float, default=10.0, help="measurement time")
     parser.add_argument("--concurrency", type=int, default=64, help="requests in flight")
     parser.add_argument(
         "--url",
-        help="drive an already running simulator (started with the bench fixture, "
+        help="drive an already running simulator (started with the benchmarks' fixture, "
         f"AccessKey {ACCESS_KEY_ID}:{ACCESS_KEY_SECRET}) instead of starting one",
     )
     args = parser.parse_args()
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {1})
+    pinned = pin_client()
     if args.url:
         ok, other, elapsed, _ = asyncio.run(drive(args.url, args.seconds, args.concurrency))
         print(f"throughput: {ok / elapsed:,.0f} requests/s ({other} non-200 answers)")
         return 0 if ok and not other else 1
     with tempfile.TemporaryDirectory() as directory:
         fixture = Path(directory, "bench.toml")
-        fixture.write_text(FIXTURE, encoding="utf-8")
-        process, url = start_simulator(fixture)
-        try:
+        fixture.write_text(fixture_text(), encoding="utf-8")
+        with start_simulator(fixture) as simulator:
             ok, other, elapsed, cpu = asyncio.run(
-                drive(url, args.seconds, args.concurrency, process.pid)
+                drive(simulator.url, args.seconds, args.concurrency, simulator)
             )
-        finally:
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=10)
-    print(f"simulator: {url} (pinned to CPU 0: {bool(shutil.which('taskset'))})")
+    print(f"simulator: {simulator.url} (client and server pinned to their own CPUs: {pinned})")
     print(f"authenticated create-restore requests: {ok} in {elapsed:.1f} s")
     print(f"throughput: {ok / elapsed:,.0f} requests/s ({other} non-200 answers)")
     if cpu:
