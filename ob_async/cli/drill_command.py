@@ -13,9 +13,7 @@ import argparse
 import asyncio
 import logging
 import os
-import signal
 import sys
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from .args import configure_logging, positive_float, positive_int
 from .connection import add_connection_arguments, open_connection
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from .progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
+from .signals import forget_stop_signals, on_stop_signals
 
 logger = logging.getLogger("ob_async.cli")
 
@@ -155,7 +154,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
             report = runner.report
             report.interrupted = True
         finally:
-            _remove_interrupts()
+            forget_stop_signals(asyncio.get_running_loop())
         if runner.journal_path is not None and not args.json:
             print(f"journal: {runner.journal_path}", file=sys.stderr)
     try:
@@ -208,19 +207,8 @@ def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
             sink.note("stopping now; recording what is known")
             runner.abort()
 
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        # Event loops without signal support (Windows; not the main thread) raise these;
-        # there Ctrl-C arrives as KeyboardInterrupt, which main() turns into exit 130.
-        with suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, on_signal)
+    on_stop_signals(loop, on_signal)
     return interrupts
-
-
-def _remove_interrupts() -> None:
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with suppress(NotImplementedError, RuntimeError):
-            loop.remove_signal_handler(signum)
 
 
 def _print_summary(report: DrillReport, args: argparse.Namespace) -> None:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from collections.abc import Callable
-from contextlib import suppress
 from typing import Any, TextIO, TypeVar
 
 from ..credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
@@ -26,6 +24,7 @@ from ..simulator.faults import FaultSpec
 from ..simulator.fixture import load_fixture
 from .args import positive_float
 from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from .signals import on_stop_signals
 
 T = TypeVar("T")
 
@@ -223,9 +222,7 @@ def run(args: argparse.Namespace) -> int:
 async def _serve(config: SimulatorConfig, from_env: bool, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
+    on_stop_signals(loop, stop.set)
     async with Simulator(config) as sim:
         secret = (
             f"(from {ENV_ACCESS_KEY_SECRET}; not shown)"
