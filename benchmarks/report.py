@@ -119,6 +119,10 @@ def _polling_floor(polling: dict[str, Any]) -> str:
     )
 
 
+def _spread(ratio: dict[str, float]) -> str:
+    return f"{ratio['median']:.2f}x (rounds {ratio['min']:.2f}-{ratio['max']:.2f})"
+
+
 def _percent(share: float) -> str:
     return "?" if math.isnan(share) else f"{share:.0%}"
 
@@ -156,7 +160,7 @@ def goals(data: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             rows.append(
                 (
                     f"{algorithm}: create_restore_task CPU <= {GOAL_CREATE}x the raw floor",
-                    f"{create['median']:.2f}x (rounds {create['min']:.2f}-{create['max']:.2f})",
+                    _spread(create),
                     create["median"] <= GOAL_CREATE,
                 )
             )
@@ -166,7 +170,7 @@ def goals(data: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
                 rows.append(
                     (
                         f"{algorithm}: create_restore_task CPU below {peer}",
-                        f"{ratio['median']:.2f}x (rounds {ratio['min']:.2f}-{ratio['max']:.2f})",
+                        _spread(ratio),
                         ratio["median"] < 1.0,
                     )
                 )
@@ -175,7 +179,7 @@ def goals(data: dict[str, Any]) -> list[tuple[str, str, bool | None]]:
             rows.append(
                 (
                     f"{algorithm}: submit_restore CPU <= {GOAL_SUBMIT}x the raw floor",
-                    f"{submit['median']:.2f}x (rounds {submit['min']:.2f}-{submit['max']:.2f})",
+                    _spread(submit),
                     submit["median"] <= GOAL_SUBMIT,
                 )
             )

@@ -118,7 +118,7 @@ def _member_of(enum_type: type[E]) -> Callable[[object, attrs.Attribute[E], obje
 
 
 def _json_values(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if value == ():
+    if not value:
         return
     problem = _json_problem(value, attribute.name)
     if problem is not None:

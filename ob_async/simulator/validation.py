@@ -43,6 +43,8 @@ import msgspec
 from ..models import RESTORE_REQUIRED_WIRE_FIELDS
 from .errors import ErrorCode, Refusal, clip
 
+_FAST_DECODER = msgspec.json.Decoder()
+
 RESTORE_MODES = ("from_backup_set", "from_time_point")
 RESTORE_OBJECT_TYPES = ("tenant", "cluster", "database", "table")
 
@@ -140,9 +142,6 @@ def decode_json_object(raw: bytes) -> dict[str, Any]:
             ErrorCode.INVALID_BODY, f"the request body must be a JSON object, got {_describe(data)}"
         )
     return data
-
-
-_FAST_DECODER = msgspec.json.Decoder()
 
 
 def _decode_slowly(raw: bytes) -> Any:
