@@ -1,10 +1,8 @@
 """ob-async: an asyncio client for OceanBase Cloud tenant restores, and a drill runner."""
 
-from ._version import __version__
-from .client import ObClient
-from .codec import from_json, from_wire, to_json_bytes, to_wire
-from .credentials import Credentials
-from .errors import (
+from ob_async._version import __version__
+from ob_async.client import ObClient
+from ob_async.errors import (
     ApiError,
     AuthenticationError,
     ClientError,
@@ -16,7 +14,14 @@ from .errors import (
     ThrottledError,
     TransportError,
 )
-from .models import (
+from ob_async.http.credentials import Credentials
+from ob_async.http.session import ClientConfig
+from ob_async.http.throttle import ThrottleConfig
+from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState
+from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
+from ob_async.restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
+from ob_async.wire.codec import from_json, from_wire, to_json_bytes, to_wire
+from ob_async.wire.models import (
     BackupSet,
     DeletedTenant,
     Envelope,
@@ -31,11 +36,6 @@ from .models import (
     TenantSummary,
     TimeWindow,
 )
-from .poll import PollConfig, RestoreOutcome, RestoreState
-from .retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
-from .session import ClientConfig
-from .submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
-from .throttle import ThrottleConfig
 
 __all__ = [
     "ApiError",

@@ -17,16 +17,16 @@ from datetime import datetime
 from types import TracebackType
 from typing import TypeVar
 
-from .api import OpenApi
-from .clock import SYSTEM_CLOCK, Clock
-from .credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
-from .errors import InvalidInputError
-from .models import RestoreRequest, TenantSummary
-from .poll import PollConfig, RestoreOutcome, WatcherPool
-from .retry import RetryPolicy, RetryQuota
-from .session import ClientConfig, Session
-from .submit import RestoreSubmission, Submitter, SubmitterConfig
-from .throttle import AdaptiveRateLimiter, ThrottleConfig
+from ob_async.api.operations import OpenApi
+from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.errors import InvalidInputError
+from ob_async.http.credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
+from ob_async.http.session import ClientConfig, Session
+from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
+from ob_async.restore.poll import PollConfig, RestoreOutcome, WatcherPool
+from ob_async.restore.retry import RetryPolicy, RetryQuota
+from ob_async.restore.submit import RestoreSubmission, Submitter, SubmitterConfig
+from ob_async.wire.models import RestoreRequest, TenantSummary
 
 T = TypeVar("T")
 

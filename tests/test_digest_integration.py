@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from ob_async.credentials import Credentials
 from ob_async.errors import AuthenticationError
-from ob_async.session import Session, new_request_id
+from ob_async.http.credentials import Credentials
+from ob_async.http.session import Session, new_request_id
 from tests.support.digest_server import StrictDigestServer
 
 PROJECT = "p1"

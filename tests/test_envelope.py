@@ -8,7 +8,6 @@ from email.utils import format_datetime
 
 import pytest
 
-from ob_async.envelope import open_envelope, parse_retry_after
 from ob_async.errors import (
     ApiError,
     AuthenticationError,
@@ -17,6 +16,7 @@ from ob_async.errors import (
     ServerError,
     ThrottledError,
 )
+from ob_async.wire.envelope import open_envelope, parse_retry_after
 
 
 def body(**fields: object) -> bytes:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ob_async.drill.journal import Journal, read_journal
 from ob_async.errors import InvalidInputError
-from ob_async.journal import Journal, read_journal
 
 
 async def test_events_are_on_disk_when_record_returns_and_fsyncs_are_grouped(

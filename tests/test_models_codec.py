@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from ob_async import codec, jsonwire
 from ob_async.errors import InvalidInputError
-from ob_async.models import (
+from ob_async.wire import codec, jsonwire
+from ob_async.wire.models import (
     BackupSet,
     Envelope,
     Page,

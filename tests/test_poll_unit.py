@@ -6,8 +6,8 @@ import asyncio
 from collections.abc import AsyncIterator
 
 from ob_async.clock import SYSTEM_CLOCK
-from ob_async.models import TenantSummary
-from ob_async.poll import PollConfig, RestoreState, WatcherPool, _InstanceWatcher, _Waiter
+from ob_async.restore.poll import PollConfig, RestoreState, WatcherPool, _InstanceWatcher, _Waiter
+from ob_async.wire.models import TenantSummary
 
 
 class ListingApi:

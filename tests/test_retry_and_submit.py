@@ -16,15 +16,15 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
-from ob_async.models import RestoreRequest, TenantResource
-from ob_async.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
-from ob_async.submit import (
+from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
+from ob_async.restore.submit import (
     RestoreSubmission,
     SubmissionOutcome,
     Submitter,
     SubmitterConfig,
     submission_marker,
 )
+from ob_async.wire.models import RestoreRequest, TenantResource
 from tests.support.fakes import FakeClock, ScriptedApi
 
 

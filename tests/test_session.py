@@ -15,7 +15,6 @@ from yarl import URL
 
 from ob_async import ObClient
 from ob_async.client import ObClient as ClientClass
-from ob_async.credentials import Credentials
 from ob_async.errors import (
     AuthenticationError,
     ClientError,
@@ -25,8 +24,9 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
-from ob_async.models import RestoreRequest, TenantResource
-from ob_async.session import ClientConfig
+from ob_async.http.credentials import Credentials
+from ob_async.http.session import ClientConfig
+from ob_async.wire.models import RestoreRequest, TenantResource
 
 BASE = "https://api.example.test"
 SECRET = "sk-very-secret-value"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ob_async.throttle import AdaptiveRateLimiter, ThrottleConfig
+from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
 from tests.support.fakes import FakeClock
 
 

@@ -18,12 +18,12 @@ from typing import Any
 
 import attrs
 
-from ..client import ObClient
-from ..credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
-from ..errors import InvalidInputError
-from ..poll import PollConfig
-from ..session import ClientConfig, parse_endpoint
-from ..simulator import Simulator, SimulatorConfig
+from ob_async.client import ObClient
+from ob_async.errors import InvalidInputError
+from ob_async.http.credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
+from ob_async.http.session import ClientConfig, parse_endpoint
+from ob_async.restore.poll import PollConfig
+from ob_async.simulator import Simulator, SimulatorConfig
 
 SIMULATOR_PROJECT = "simulated-project"
 

@@ -17,15 +17,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ..drill import DrillOptions, DrillRunner
-from ..errors import InvalidInputError
-from ..plan import DrillPlan, load_plan
-from ..report import DrillReport, write_reports
-from .args import configure_logging, positive_float, positive_int
-from .connection import add_connection_arguments, open_connection
-from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
-from .progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
-from .signals import forget_stop_signals, on_stop_signals
+from ob_async.cli.args import configure_logging, positive_float, positive_int
+from ob_async.cli.connection import add_connection_arguments, open_connection
+from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
+from ob_async.cli.signals import forget_stop_signals, on_stop_signals
+from ob_async.drill.plan import DrillPlan, load_plan
+from ob_async.drill.report import DrillReport, write_reports
+from ob_async.drill.runner import DrillOptions, DrillRunner
+from ob_async.errors import InvalidInputError
 
 logger = logging.getLogger("ob_async.cli")
 

@@ -16,15 +16,20 @@ import sys
 from collections.abc import Callable
 from typing import Any, TextIO, TypeVar
 
-from ..credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
-from ..errors import InvalidInputError
-from ..simulator import Simulator, SimulatorConfig
-from ..simulator.config import PATH_INSTANCE_CHOICES, to_algorithms, to_qops, to_restore_seconds
-from ..simulator.faults import FaultSpec
-from ..simulator.fixture import load_fixture
-from .args import positive_float
-from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
-from .signals import on_stop_signals
+from ob_async.cli.args import positive_float
+from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from ob_async.cli.signals import on_stop_signals
+from ob_async.errors import InvalidInputError
+from ob_async.http.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
+from ob_async.simulator import Simulator, SimulatorConfig
+from ob_async.simulator.config import (
+    PATH_INSTANCE_CHOICES,
+    to_algorithms,
+    to_qops,
+    to_restore_seconds,
+)
+from ob_async.simulator.faults import FaultSpec
+from ob_async.simulator.fixture import load_fixture
 
 T = TypeVar("T")
 

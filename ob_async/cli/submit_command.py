@@ -22,16 +22,16 @@ from typing import Any
 
 import attrs
 
-from ..batch import ItemState, RestoreItem, result_of
-from ..codec import format_time, from_json, parse_aware_time
-from ..errors import InvalidInputError
-from ..models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
-from ..plan import parse_duration
-from ..report import entry_from_result
-from ..submit import RestoreSubmission
-from .args import configure_logging, positive_int
-from .connection import add_connection_arguments, open_connection
-from .exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.batch.runner import ItemState, RestoreItem, result_of
+from ob_async.cli.args import configure_logging, positive_int
+from ob_async.cli.connection import add_connection_arguments, open_connection
+from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.drill.plan import parse_duration
+from ob_async.drill.report import entry_from_result
+from ob_async.errors import InvalidInputError
+from ob_async.restore.submit import RestoreSubmission
+from ob_async.wire.codec import format_time, from_json, parse_aware_time
+from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 
 MAX_BODY_BYTES = 1024 * 1024
 

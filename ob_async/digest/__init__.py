@@ -12,15 +12,15 @@ Three modules, one job each:
 Nothing here does I/O or knows about aiohttp or asyncio.
 """
 
-from .auth import DigestAuth, DigestResponse
-from .challenge import (
+from ob_async.digest.auth import DigestAuth, DigestResponse
+from ob_async.digest.challenge import (
     Algorithm,
     Challenge,
     DigestChallenge,
     parse_www_authenticate,
     select_challenge,
 )
-from .compute import build_authorization, compute_response
+from ob_async.digest.compute import build_authorization, compute_response
 
 __all__ = [
     "Algorithm",

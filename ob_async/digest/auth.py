@@ -32,9 +32,9 @@ from collections.abc import Generator
 
 import attrs
 
-from ..errors import AuthenticationError, InvalidInputError
-from .challenge import DigestChallenge, parse_www_authenticate, select_challenge
-from .compute import MAX_NC, AuthorizationTemplate, credentials_hash
+from ob_async.digest.challenge import DigestChallenge, parse_www_authenticate, select_challenge
+from ob_async.digest.compute import MAX_NC, AuthorizationTemplate, credentials_hash
+from ob_async.errors import AuthenticationError, InvalidInputError
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _MAX_PORT = 65535

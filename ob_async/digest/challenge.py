@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ..errors import AuthenticationError, ChallengeError
+from ob_async.errors import AuthenticationError, ChallengeError
 
 MAX_HEADER_CHARS = 16 * 1024
 MAX_CHALLENGES = 64

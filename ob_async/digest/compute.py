@@ -24,8 +24,8 @@ import urllib.parse
 from collections.abc import Callable
 from typing import Protocol
 
-from ..errors import InvalidInputError
-from .challenge import SUPPORTED_QOP, Algorithm, DigestChallenge
+from ob_async.digest.challenge import SUPPORTED_QOP, Algorithm, DigestChallenge
+from ob_async.errors import InvalidInputError
 
 MAX_NC = 0xFFFFFFFF  # nc is 8LHEX (RFC 7616 §3.4)
 

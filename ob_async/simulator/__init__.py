@@ -23,12 +23,12 @@ Modules, one job each:
 The ``ob-restore simulator`` command runs it in the foreground.
 """
 
-from .clock import Clock, ManualClock, SystemClock
-from .config import ConfigError, SimulatorConfig
-from .errors import ErrorCode
-from .faults import FaultKind, FaultSpec, FaultSpecError
-from .fixture import Fixture, FixtureError, default_fixture, load_fixture
-from .server import Simulator
+from ob_async.simulator.clock import Clock, ManualClock, SystemClock
+from ob_async.simulator.config import ConfigError, SimulatorConfig
+from ob_async.simulator.errors import ErrorCode
+from ob_async.simulator.faults import FaultKind, FaultSpec, FaultSpecError
+from ob_async.simulator.fixture import Fixture, FixtureError, default_fixture, load_fixture
+from ob_async.simulator.server import Simulator
 
 __all__ = [
     "Clock",

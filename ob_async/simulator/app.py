@@ -60,15 +60,19 @@ import attrs
 import msgspec
 from aiohttp import hdrs, web
 
-from . import routes
-from .config import SimulatorConfig
-from .digest_server import AuthOutcome, AuthResult, DigestVerifier
-from .errors import ErrorCode, Refusal
-from .faults import Fault, FaultInjector, FaultKind
-from .ratelimit import TokenBucket, retry_after_header
-from .stats import Stats
-from .validation import RESTORE_OBJECT_TYPES, decode_json_object, parse_restore_body
-from .world import World
+from ob_async.simulator import routes
+from ob_async.simulator.config import SimulatorConfig
+from ob_async.simulator.digest_server import AuthOutcome, AuthResult, DigestVerifier
+from ob_async.simulator.errors import ErrorCode, Refusal
+from ob_async.simulator.faults import Fault, FaultInjector, FaultKind
+from ob_async.simulator.ratelimit import TokenBucket, retry_after_header
+from ob_async.simulator.stats import Stats
+from ob_async.simulator.validation import (
+    RESTORE_OBJECT_TYPES,
+    decode_json_object,
+    parse_restore_body,
+)
+from ob_async.simulator.world import World
 
 logger = logging.getLogger("ob_async.simulator")
 

@@ -55,10 +55,10 @@ from typing import Any
 
 import attrs
 
-from ..errors import InvalidInputError
-from .clock import Clock, SystemClock
-from .faults import FaultSpec
-from .fixture import Fixture, default_fixture, load_fixture
+from ob_async.errors import InvalidInputError
+from ob_async.simulator.clock import Clock, SystemClock
+from ob_async.simulator.faults import FaultSpec
+from ob_async.simulator.fixture import Fixture, default_fixture, load_fixture
 
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
 DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 - a published demo value

@@ -50,7 +50,7 @@ from urllib.parse import unquote
 
 import attrs
 
-from .clock import Clock
+from ob_async.simulator.clock import Clock
 
 NC_WINDOW = 4096
 _NC_MASK = (1 << NC_WINDOW) - 1

@@ -51,8 +51,8 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..errors import InvalidInputError
-from .routes import API_ROUTES, ROUTE_GROUPS
+from ob_async.errors import InvalidInputError
+from ob_async.simulator.routes import API_ROUTES, ROUTE_GROUPS
 
 DEFAULT_SLOW_SECONDS = 1.0
 

@@ -60,7 +60,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..errors import InvalidInputError
+from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from .clock import Clock
+from ob_async.simulator.clock import Clock
 
 
 class TokenBucket:

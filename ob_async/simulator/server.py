@@ -25,13 +25,13 @@ from typing import Any
 import attrs
 from aiohttp import web
 
-from ..credentials import Credentials
-from .app import SimulatorApp
-from .config import SimulatorConfig
-from .digest_server import DigestVerifier
-from .faults import FaultInjector
-from .stats import Stats
-from .world import World
+from ob_async.http.credentials import Credentials
+from ob_async.simulator.app import SimulatorApp
+from ob_async.simulator.config import SimulatorConfig
+from ob_async.simulator.digest_server import DigestVerifier
+from ob_async.simulator.faults import FaultInjector
+from ob_async.simulator.stats import Stats
+from ob_async.simulator.world import World
 
 _SHUTDOWN_TIMEOUT = 2.0
 

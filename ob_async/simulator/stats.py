@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from .world import World
+from ob_async.simulator.world import World
 
 
 class Stats:

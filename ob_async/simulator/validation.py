@@ -40,8 +40,8 @@ from typing import Any
 import attrs
 import msgspec
 
-from ..models import RESTORE_REQUIRED_WIRE_FIELDS
-from .errors import ErrorCode, Refusal, clip
+from ob_async.simulator.errors import ErrorCode, Refusal, clip
+from ob_async.wire.models import RESTORE_REQUIRED_WIRE_FIELDS
 
 _FAST_DECODER = msgspec.json.Decoder()
 

@@ -26,11 +26,11 @@ from typing import Any
 
 import attrs
 
-from ..codec import WIRE_TIME_FORMAT
-from .config import SimulatorConfig
-from .errors import ErrorCode, Refusal, clip
-from .fixture import BackupSetSpec, InstanceSpec, TenantSpec, WindowSpec
-from .validation import RestoreOrder
+from ob_async.simulator.config import SimulatorConfig
+from ob_async.simulator.errors import ErrorCode, Refusal, clip
+from ob_async.simulator.fixture import BackupSetSpec, InstanceSpec, TenantSpec, WindowSpec
+from ob_async.simulator.validation import RestoreOrder
+from ob_async.wire.codec import WIRE_TIME_FORMAT
 
 _GMT_FORMAT = "%Y-%m-%d %H:%M:%S"
 

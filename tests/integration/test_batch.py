@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import attrs
 
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
-from ob_async.batch import BatchLimits, BatchRunner, FailurePolicy, ItemState, RestoreItem
-from ob_async.models import TenantSummary
+from ob_async.batch.runner import BatchLimits, BatchRunner, FailurePolicy, ItemState, RestoreItem
+from ob_async.restore.submit import RestoreSubmission
 from ob_async.simulator import Simulator
-from ob_async.submit import RestoreSubmission
+from ob_async.wire.models import TenantSummary
 
 FAST_POLL = PollConfig(initial_interval=0.1, max_interval=0.2, jitter=0.0)
 

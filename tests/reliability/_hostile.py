@@ -24,10 +24,10 @@ from typing import Any
 import attrs
 
 from ob_async.client import ObClient
-from ob_async.credentials import Credentials
 from ob_async.errors import ObError
-from ob_async.models import RestoreRequest, TenantResource
-from ob_async.session import ClientConfig
+from ob_async.http.credentials import Credentials
+from ob_async.http.session import ClientConfig
+from ob_async.wire.models import RestoreRequest, TenantResource
 
 ACCESS_KEY_ID = "hostile-ak"
 SECRET = "S3cr3t-Hygiene-7d1e2f"

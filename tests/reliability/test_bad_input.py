@@ -38,7 +38,7 @@ import pytest
 
 import ob_async.cli.connection
 from ob_async.cli import main
-from ob_async.plan import MAX_PLAN_BYTES, RunContext, load_plan, parse_duration
+from ob_async.drill.plan import MAX_PLAN_BYTES, RunContext, load_plan, parse_duration
 from tests.cli.support import SECRET, SimulatorProcess, cli_env, simulator
 
 CORPUS = Path(__file__).with_name("bad_inputs")

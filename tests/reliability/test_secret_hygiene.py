@@ -48,7 +48,6 @@ from aiohttp import web
 from ob_async.cli.connection import open_connection
 from ob_async.cli.drill_command import register as register_drill
 from ob_async.client import ObClient
-from ob_async.credentials import Credentials
 from ob_async.digest import DigestAuth
 from ob_async.errors import (
     AuthenticationError,
@@ -62,10 +61,11 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
-from ob_async.models import RestoreRequest, TenantResource
-from ob_async.poll import PollConfig
-from ob_async.session import ClientConfig, Session
+from ob_async.http.credentials import Credentials
+from ob_async.http.session import ClientConfig, Session
+from ob_async.restore.poll import PollConfig
 from ob_async.simulator import Simulator, SimulatorConfig
+from ob_async.wire.models import RestoreRequest, TenantResource
 
 from ._hostile import (
     FAST,

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ob_async.models import Envelope, RestoreRequest, TenantDetail, TenantSummary
+from ob_async.wire.models import Envelope, RestoreRequest, TenantDetail, TenantSummary
 
 
 class FakeClock:

@@ -29,7 +29,7 @@ from typing import IO, Any
 
 import attrs
 
-from .batch import GOOD_STATES, ItemResult, ItemState, nearest_rank
+from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState, nearest_rank
 
 PLANNED = "planned"
 """The state of every item of a dry run that passed its pre-flight checks."""

@@ -8,8 +8,8 @@ concurrent callers fairly because each reserves its slot before sleeping.
 
 from __future__ import annotations
 
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import InvalidInputError
+from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.errors import InvalidInputError
 
 
 class RateCap:

@@ -39,13 +39,13 @@ from datetime import datetime, timedelta
 import attrs
 import tenacity
 
-from .api import OpenApi
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import ClientError, ObError, TenantNameConflict
-from .models import RestoreRequest, TenantDetail
-from .poll import RestoreOutcome
-from .retry import RetryChecker, RetryPolicy, RetryQuota
-from .session import new_request_id
+from ob_async.api.operations import OpenApi
+from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.errors import ClientError, ObError, TenantNameConflict
+from ob_async.http.session import new_request_id
+from ob_async.restore.poll import RestoreOutcome
+from ob_async.restore.retry import RetryChecker, RetryPolicy, RetryQuota
+from ob_async.wire.models import RestoreRequest, TenantDetail
 
 logger = logging.getLogger("ob_async.submit")
 

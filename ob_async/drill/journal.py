@@ -27,8 +27,8 @@ from typing import Any
 
 import attrs
 
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import InvalidInputError
+from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.errors import InvalidInputError
 
 JOURNAL_VERSION = 1
 

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
-from .codec import format_time, from_wire, to_json_bytes
-from .errors import InvalidInputError, ProtocolError
-from .models import (
+from ob_async.errors import InvalidInputError, ProtocolError
+from ob_async.http.session import Session
+from ob_async.wire.codec import format_time, from_wire, to_json_bytes
+from ob_async.wire.models import (
     BackupSet,
     DeletedTenant,
     Envelope,
@@ -26,7 +27,6 @@ from .models import (
     TenantDetail,
     TenantSummary,
 )
-from .session import Session
 
 T = TypeVar("T")
 

@@ -30,21 +30,21 @@ from typing import Any, Protocol
 
 import attrs
 
-from .batch import (
+from ob_async.batch.runner import (
     BatchLimits,
     BatchRunner,
     ItemResult,
     ItemState,
     RestoreItem,
 )
-from .client import ObClient
-from .codec import parse_time
-from .errors import InvalidInputError, ObError
-from .journal import ItemJournal, Journal, JournalState, read_journal
-from .models import RestorableTenant, TenantSummary
-from .plan import DrillPlan, PlanItem, RunContext
-from .report import PLANNED, DrillReport, ReportEntry, entry_from_result
-from .submit import RestoreSubmission
+from ob_async.client import ObClient
+from ob_async.drill.journal import ItemJournal, Journal, JournalState, read_journal
+from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
+from ob_async.drill.report import PLANNED, DrillReport, ReportEntry, entry_from_result
+from ob_async.errors import InvalidInputError, ObError
+from ob_async.restore.submit import RestoreSubmission
+from ob_async.wire.codec import parse_time
+from ob_async.wire.models import RestorableTenant, TenantSummary
 
 logger = logging.getLogger("ob_async.drill")
 

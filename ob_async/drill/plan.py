@@ -39,10 +39,10 @@ from typing import Any
 
 import attrs
 
-from .codec import parse_aware_time
-from .errors import InvalidInputError
-from .models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
-from .poll import PollConfig
+from ob_async.errors import InvalidInputError
+from ob_async.restore.poll import PollConfig
+from ob_async.wire.codec import parse_aware_time
+from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 
 LATEST = "latest"
 MAX_PLAN_BYTES = 16 * 1024 * 1024

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import attrs
 
-from .clock import SYSTEM_CLOCK, Clock
+from ob_async.clock import SYSTEM_CLOCK, Clock
 
 MIN_SAMPLE = 20
 """Fewer answers than this are judged as if there were this many."""

@@ -8,7 +8,7 @@ held against it; only a value that differs is a problem.
 
 from __future__ import annotations
 
-from .models import ONLINE, RestoreRequest, TenantDetail
+from ob_async.wire.models import ONLINE, RestoreRequest, TenantDetail
 
 
 def check_restored(request: RestoreRequest, detail: TenantDetail) -> list[str]:

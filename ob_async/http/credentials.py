@@ -14,7 +14,7 @@ from pathlib import Path
 
 import attrs
 
-from .errors import InvalidInputError
+from ob_async.errors import InvalidInputError
 
 ENV_ACCESS_KEY_ID = "OB_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "OB_ACCESS_KEY_SECRET"  # noqa: S105 - the variable's name, not a secret

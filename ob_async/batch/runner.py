@@ -35,14 +35,14 @@ from typing import Protocol
 
 import attrs
 
-from .client import ObClient
-from .errors import ClientError, InvalidInputError, ObError
-from .models import RestoreRequest, TenantSummary
-from .poll import PollConfig, RestoreOutcome, RestoreState
-from .ratelimit import RateCap
-from .retry import RetryPolicy
-from .submit import RestoreSubmission, SubmissionOutcome
-from .validate import check_restored
+from ob_async.client import ObClient
+from ob_async.errors import ClientError, InvalidInputError, ObError
+from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState
+from ob_async.restore.ratelimit import RateCap
+from ob_async.restore.retry import RetryPolicy
+from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
+from ob_async.restore.validate import check_restored
+from ob_async.wire.models import RestoreRequest, TenantSummary
 
 logger = logging.getLogger("ob_async.batch")
 

@@ -27,9 +27,9 @@ import cattrs
 from cattrs.cols import homogenous_tuple_structure_factory, list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from . import jsonwire
-from .errors import InvalidInputError
-from .models import (
+from ob_async.errors import InvalidInputError
+from ob_async.wire import jsonwire
+from ob_async.wire.models import (
     RESTORE_REQUIRED_WIRE_FIELDS,
     Page,
     RestoreMode,

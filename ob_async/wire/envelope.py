@@ -22,8 +22,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from . import jsonwire
-from .errors import (
+from ob_async.errors import (
     ApiError,
     AuthenticationError,
     ClientError,
@@ -31,7 +30,8 @@ from .errors import (
     ServerError,
     ThrottledError,
 )
-from .models import Envelope
+from ob_async.wire import jsonwire
+from ob_async.wire.models import Envelope
 
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _PREVIEW_BYTES = 120

@@ -35,11 +35,11 @@ from typing import Any
 
 import attrs
 
-from .api import OpenApi
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import InvalidInputError, ObError
-from .models import ONLINE, TenantSummary
-from .retry import RetryChecker
+from ob_async.api.operations import OpenApi
+from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.errors import InvalidInputError, ObError
+from ob_async.restore.retry import RetryChecker
+from ob_async.wire.models import ONLINE, TenantSummary
 
 logger = logging.getLogger("ob_async.poll")
 

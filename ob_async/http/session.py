@@ -39,19 +39,19 @@ import attrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ._version import __version__
-from .credentials import Credentials
-from .digest import DigestAuth, DigestResponse
-from .envelope import open_envelope
-from .errors import (
+from ob_async._version import __version__
+from ob_async.digest import DigestAuth, DigestResponse
+from ob_async.errors import (
     AuthenticationError,
     ChallengeError,
     InvalidInputError,
     ProtocolError,
     TransportError,
 )
-from .models import Envelope
-from .throttle import AdaptiveRateLimiter
+from ob_async.http.credentials import Credentials
+from ob_async.http.throttle import AdaptiveRateLimiter
+from ob_async.wire.envelope import open_envelope
+from ob_async.wire.models import Envelope
 
 logger = logging.getLogger("ob_async.session")
 

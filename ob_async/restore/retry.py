@@ -28,8 +28,8 @@ from typing import Any, TypeVar
 import attrs
 import tenacity
 
-from .clock import SYSTEM_CLOCK, Clock
-from .errors import (
+from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.errors import (
     InvalidInputError,
     ObError,
     ProtocolError,

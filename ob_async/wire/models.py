@@ -18,7 +18,7 @@ from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .errors import InvalidInputError
+from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
