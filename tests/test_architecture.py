@@ -1,0 +1,132 @@
+"""The package layout is the architecture: imports flow one way, from the CLI down to the wire.
+
+A module may import its own layer or any layer below it, never one above; the simulator shares
+the wire models but none of the client's HTTP or digest code. These tests read every module's
+imports (top-level and deferred alike) and fail naming the offending import.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[1] / "ob_async"
+
+# Lowest first. A module's layer is the first entry that prefixes its dotted name.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("ob_async._version", "ob_async.errors", "ob_async.clock", "ob_async.stats"),
+    ("ob_async.wire",),
+    ("ob_async.digest",),
+    ("ob_async.http",),
+    ("ob_async.api",),
+    ("ob_async.restore",),
+    ("ob_async.client",),
+    ("ob_async.batch",),
+    ("ob_async.drill",),
+    ("ob_async.simulator",),
+    ("ob_async.cli", "ob_async.__main__", "ob_async"),
+)
+
+# What the simulator may use of the client's side: the shared records, never its machinery.
+SIMULATOR_MAY_IMPORT = (
+    "ob_async._version",
+    "ob_async.errors",
+    "ob_async.clock",
+    "ob_async.stats",
+    "ob_async.wire",
+    "ob_async.http.credentials",
+    "ob_async.simulator",
+)
+
+
+def _matches(name: str, prefix: str) -> bool:
+    return name == prefix or name.startswith(prefix + ".")
+
+
+def layer_of(module: str) -> int:
+    for rank, prefixes in enumerate(LAYERS):
+        # The bare package name is the public surface: it sits at the top.
+        if any((_matches(module, p) if p != "ob_async" else module == p) for p in prefixes):
+            return rank
+    raise AssertionError(f"{module} belongs to no layer: add its package to LAYERS")
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imports_of(path: Path, package: str | None = None) -> list[tuple[int, str]]:
+    """The ob_async names `path` imports, with their lines (`package` anchors relative ones)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found: list[tuple[int, str]] = []
+    if package is None:
+        name = module_name(path)
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                target = ".".join([*base, *([node.module] if node.module else [])])
+            else:
+                target = node.module or ""
+            # Each name may itself be a submodule (`from ob_async.http import session`);
+            # `_resolve` reduces a class or function back to the module that holds it.
+            found += [(node.lineno, f"{target}.{alias.name}") for alias in node.names]
+    return [(line, name) for line, name in found if _matches(name, "ob_async")]
+
+
+MODULES = sorted(PACKAGE.rglob("*.py"))
+
+
+def _resolve(name: str) -> str:
+    """`ob_async.x.Y` where Y is a class: the longest prefix that is a module or package."""
+    parts = name.split(".")
+    while len(parts) > 1:
+        candidate = PACKAGE.parent.joinpath(*parts)
+        if candidate.with_suffix(".py").is_file() or (candidate / "__init__.py").is_file():
+            return ".".join(parts)
+        parts.pop()
+    return "ob_async"
+
+
+@pytest.mark.parametrize("path", MODULES, ids=module_name)
+def test_no_module_imports_a_layer_above_its_own(path: Path) -> None:
+    importer = module_name(path)
+    rank = layer_of(importer)
+    upward = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {_resolve(name)}"
+        for line, name in imports_of(path)
+        if layer_of(_resolve(name)) > rank
+    ]
+    assert not upward, "\n".join(upward)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [p for p in MODULES if module_name(p).startswith("ob_async.simulator")],
+    ids=module_name,
+)
+def test_the_simulator_shares_models_but_not_the_clients_machinery(path: Path) -> None:
+    foreign = [
+        f"{path.relative_to(PACKAGE.parent)}:{line} imports {_resolve(name)}"
+        for line, name in imports_of(path)
+        if not any(_matches(_resolve(name), allowed) for allowed in SIMULATOR_MAY_IMPORT)
+    ]
+    assert not foreign, "\n".join(foreign)
+
+
+def test_the_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
+    """The checker itself: a wire module importing the session, even relatively, is caught."""
+    probe = tmp_path / "probe.py"
+    probe.write_text("from ob_async.http.session import Session\nfrom ..http import session\n")
+    found = imports_of(probe, package="ob_async.wire")
+    assert [(line, _resolve(name)) for line, name in found] == [
+        (1, "ob_async.http.session"),
+        (2, "ob_async.http.session"),
+    ]
+    assert all(layer_of(_resolve(name)) > layer_of("ob_async.wire.models") for _, name in found)
