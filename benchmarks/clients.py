@@ -33,8 +33,8 @@ except ImportError:  # httpx comes with the bench extra: pip install -e '.[bench
 
 from ob_async import ObClient
 from ob_async.errors import ObError
+from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
-from ob_async.http.session import ClientConfig
 from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 
 from .common import (

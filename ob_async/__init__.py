@@ -14,8 +14,8 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
+from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
-from ob_async.http.session import ClientConfig
 from ob_async.http.throttle import ThrottleConfig
 from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState
 from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota

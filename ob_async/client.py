@@ -20,8 +20,9 @@ from typing import TypeVar
 from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import InvalidInputError
+from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
-from ob_async.http.session import ClientConfig, Session
+from ob_async.http.session import Session
 from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
 from ob_async.restore.poll import PollConfig, RestoreOutcome, WatcherPool
 from ob_async.restore.retry import RetryPolicy, RetryQuota

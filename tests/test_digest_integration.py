@@ -11,7 +11,8 @@ from werkzeug.serving import make_server
 
 from ob_async.errors import AuthenticationError
 from ob_async.http.credentials import Credentials
-from ob_async.http.session import Session, new_request_id
+from ob_async.http.ids import new_request_id
+from ob_async.http.session import Session
 from tests.support.digest_server import StrictDigestServer
 
 PROJECT = "p1"

@@ -24,8 +24,8 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
+from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
-from ob_async.http.session import ClientConfig
 from ob_async.wire.models import RestoreRequest, TenantResource
 
 BASE = "https://api.example.test"

@@ -42,6 +42,7 @@ from ob_async.restore.ratelimit import RateCap
 from ob_async.restore.retry import RetryPolicy
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
 from ob_async.restore.validate import check_restored
+from ob_async.validators import at_least_one, positive_or_none
 from ob_async.wire.models import RestoreRequest, TenantSummary
 
 logger = logging.getLogger("ob_async.batch")
@@ -132,23 +133,12 @@ class FailurePolicy(enum.StrEnum):
 
 @attrs.frozen(kw_only=True)
 class BatchLimits:
-    max_submits: int = attrs.field(default=16)
+    max_submits: int = attrs.field(default=16, validator=at_least_one)
     """HTTP submissions in flight at once."""
-    max_restoring_per_instance: int = attrs.field(default=64)
+    max_restoring_per_instance: int = attrs.field(default=64, validator=at_least_one)
     """Restores in progress (submitted, not yet final) per target instance."""
-    submits_per_second: float | None = None
-    burst: int = 1
-
-    def __attrs_post_init__(self) -> None:
-        for name in ("max_submits", "max_restoring_per_instance", "burst"):
-            if getattr(self, name) < 1:
-                raise InvalidInputError(
-                    f"must be at least 1, got {getattr(self, name)}", where=name
-                )
-        if self.submits_per_second is not None and self.submits_per_second <= 0:
-            raise InvalidInputError(
-                f"must be positive, got {self.submits_per_second}", where="submits_per_second"
-            )
+    submits_per_second: float | None = attrs.field(default=None, validator=positive_or_none)
+    burst: int = attrs.field(default=1, validator=at_least_one)
 
 
 class BatchObserver(Protocol):

@@ -5,7 +5,7 @@
 1. builds the URL itself, already encoded, so that the request-target the
    digest response is computed over is byte for byte the one aiohttp sends;
 2. adds ``X-Ob-Project-Id`` and the ``requestId`` query parameter;
-3. waits its turn under the client's adaptive send rate (:mod:`ob_async.throttle`);
+3. waits its turn under the client's adaptive send rate (:mod:`ob_async.http.throttle`);
 4. drives the pure digest engine (:mod:`ob_async.digest`) over the exchange.
    Until the first challenge has been answered, calls pass one at a time
    through a lock, so a cold burst of N calls costs one 401, not N; after that
@@ -13,7 +13,10 @@
 5. reads the body under a size limit and maps every failure onto the
    :mod:`ob_async.errors` hierarchy (transport failures say whether the request
    may have reached the server);
-6. opens the envelope (:mod:`ob_async.envelope`).
+6. opens the envelope (:mod:`ob_async.wire.envelope`).
+
+Its settings are a :class:`~ob_async.http.config.ClientConfig`; request ids come
+from :mod:`ob_async.http.ids`.
 
 Credentials never leave the configured origin: redirects are not followed, and
 the digest engine is bound to the origin too. Nothing here logs a header, and
@@ -26,12 +29,9 @@ import asyncio
 import copy
 import ipaddress
 import logging
-import os
-import re
 import time
 from collections.abc import Generator, Mapping
 from types import TracebackType
-from typing import Any
 from urllib.parse import quote, urlencode
 
 import aiohttp
@@ -39,7 +39,6 @@ import attrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ob_async._version import __version__
 from ob_async.digest import DigestAuth, DigestResponse
 from ob_async.errors import (
     AuthenticationError,
@@ -48,7 +47,9 @@ from ob_async.errors import (
     ProtocolError,
     TransportError,
 )
+from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
+from ob_async.http.ids import is_url_safe, new_request_id
 from ob_async.http.throttle import AdaptiveRateLimiter
 from ob_async.wire.envelope import open_envelope
 from ob_async.wire.models import Envelope
@@ -56,48 +57,7 @@ from ob_async.wire.models import Envelope
 logger = logging.getLogger("ob_async.session")
 
 _JSON_CONTENT_TYPES = ("application/json", "text/json")
-_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
-"""Strings that quote(..., safe="") leaves as they are."""
 _LOOPBACK_NAMES = frozenset({"localhost", "localhost.localdomain"})
-
-
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise InvalidInputError(f"must be positive, got {value}", where=attribute.name)
-
-
-def _positive_or_none(
-    instance: object, attribute: attrs.Attribute[Any], value: float | None
-) -> None:
-    if value is not None:
-        _positive(instance, attribute, value)
-
-
-@attrs.frozen(kw_only=True)
-class ClientConfig:
-    """Connection limits, timeouts and safety switches of one client."""
-
-    connect_timeout: float = attrs.field(default=10.0, validator=_positive)
-    """Seconds to establish a connection (TCP and TLS)."""
-    read_timeout: float | None = attrs.field(default=None, validator=_positive_or_none)
-    """Seconds without any byte from the server before an exchange is abandoned.
-
-    Off by default: ``total_timeout`` already bounds every exchange, and aiohttp
-    re-arms this timer on every chunk it receives, which costs about 8% of the
-    client CPU of a restore POST (``python -m benchmarks``). Set it to give up on a
-    stalled response sooner than ``total_timeout`` allows.
-    """
-    total_timeout: float = attrs.field(default=120.0, validator=_positive)
-    """Seconds one HTTP exchange may take in all, body included."""
-    max_connections: int = attrs.field(default=100, validator=_positive)
-    max_response_bytes: int = attrs.field(default=8 * 1024 * 1024, validator=_positive)
-    """Larger bodies are refused with a ProtocolError instead of being buffered."""
-    allow_insecure_http: bool = False
-    """Allow ``http://`` to a host that is not loopback (the secret's digest travels in clear)."""
-    verify_tls: bool = True
-    user_agent: str = f"ob-async/{__version__}"
-    prefer_auth_int: bool = True
-    """Answer ``qop=auth-int`` when offered, which also protects the body."""
 
 
 @attrs.frozen
@@ -143,19 +103,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
-
-
-def new_request_id() -> str:
-    """A fresh requestId (UUID4), as the API's examples use.
-
-    The same value ``str(uuid.uuid4())`` gives (122 random bits, version 4, RFC 4122
-    variant, lower-case 8-4-4-4-12 hex), without building a ``UUID`` object.
-    """
-    raw = bytearray(os.urandom(16))
-    raw[6] = (raw[6] & 0x0F) | 0x40
-    raw[8] = (raw[8] & 0x3F) | 0x80
-    text = raw.hex()
-    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 class Session:
@@ -343,7 +290,7 @@ class Session:
         if not params:
             # What urlencode gives for the one parameter, without building a dict; our
             # own requestIds (UUIDs) need no quoting.
-            if _URL_SAFE(request_id) is None:
+            if is_url_safe(request_id) is None:
                 request_id = quote(request_id, safe="")
             return f"{self._base}{path}?requestId={request_id}"
         query = urlencode({"requestId": request_id, **params}, quote_via=quote)

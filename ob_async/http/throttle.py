@@ -24,6 +24,7 @@ from __future__ import annotations
 import attrs
 
 from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.validators import factor, fraction, non_negative, positive
 
 MIN_SAMPLE = 20
 """Fewer answers than this are judged as if there were this many."""
@@ -31,14 +32,17 @@ MIN_SAMPLE = 20
 
 @attrs.frozen(kw_only=True)
 class ThrottleConfig:
+    """The AIMD limiter's settings (see the module docstring for what each one does)."""
+
     enabled: bool = True
-    decrease_factor: float = 0.5
-    decrease_interval: float = 1.0
-    throttle_share: float = 0.1
-    increase_per_second: float = 1.0
-    increase_ratio: float = 0.05
-    min_rate: float = 0.5
-    release_after: float = 30.0
+    decrease_factor: float = attrs.field(default=0.5, validator=factor)
+    decrease_interval: float = attrs.field(default=1.0, validator=non_negative)
+    throttle_share: float = attrs.field(default=0.1, validator=fraction)
+    increase_per_second: float = attrs.field(default=1.0, validator=non_negative)
+    increase_ratio: float = attrs.field(default=0.05, validator=non_negative)
+    min_rate: float = attrs.field(default=0.5, validator=positive)
+    """Requests per second the limiter never goes below (the pacing divides by it)."""
+    release_after: float = attrs.field(default=30.0, validator=non_negative)
 
 
 class AdaptiveRateLimiter:

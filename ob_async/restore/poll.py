@@ -31,7 +31,6 @@ import os
 import random
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 import attrs
 
@@ -39,6 +38,7 @@ from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import InvalidInputError, ObError
 from ob_async.restore.retry import RetryChecker
+from ob_async.validators import at_least_one, positive, proper_fraction
 from ob_async.wire.models import ONLINE, TenantSummary
 
 logger = logging.getLogger("ob_async.poll")
@@ -50,30 +50,22 @@ DEFAULT_FAILURE_STATUSES = frozenset(
 the failure-like values of the sister Alibaba API plus the simulator's."""
 
 
-def _positive(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value <= 0:
-        raise InvalidInputError(f"must be positive, got {value}", where=attribute.name)
-
-
 @attrs.frozen(kw_only=True)
 class PollConfig:
     """How a watcher polls. Intervals grow from ``initial_interval`` by ``multiplier``
     up to ``max_interval``, each randomised by +/- ``jitter`` (a fraction)."""
 
-    initial_interval: float = attrs.field(default=5.0, validator=_positive)
-    max_interval: float = attrs.field(default=30.0, validator=_positive)
-    multiplier: float = attrs.field(default=1.5, validator=_positive)
-    jitter: float = attrs.field(
-        default=0.2,
-        validator=attrs.validators.and_(attrs.validators.ge(0.0), attrs.validators.lt(1.0)),
-    )
-    page_size: int = attrs.field(default=100, validator=_positive)
+    initial_interval: float = attrs.field(default=5.0, validator=positive)
+    max_interval: float = attrs.field(default=30.0, validator=positive)
+    multiplier: float = attrs.field(default=1.5, validator=positive)
+    jitter: float = attrs.field(default=0.2, validator=proper_fraction)
+    page_size: int = attrs.field(default=100, validator=at_least_one)
     failure_statuses: frozenset[str] = attrs.field(
         default=DEFAULT_FAILURE_STATUSES, converter=frozenset
     )
-    appear_timeout: float = attrs.field(default=300.0, validator=_positive)
+    appear_timeout: float = attrs.field(default=300.0, validator=positive)
     """A tenant not listed this long after its wait began is given up as vanished."""
-    max_consecutive_errors: int = attrs.field(default=20, validator=_positive)
+    max_consecutive_errors: int = attrs.field(default=20, validator=at_least_one)
     name_filter: bool = True
     """List with the waiting names' common prefix as the ``tenantName`` filter. This
     assumes the server's fuzzy match returns every name containing the filter."""

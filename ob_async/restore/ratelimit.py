@@ -9,17 +9,15 @@ concurrent callers fairly because each reserves its slot before sleeping.
 from __future__ import annotations
 
 from ob_async.clock import SYSTEM_CLOCK, Clock
-from ob_async.errors import InvalidInputError
+from ob_async.validators import at_least_one, positive
 
 
 class RateCap:
     """At most ``rate`` acquisitions per second on average, ``burst`` at once."""
 
     def __init__(self, rate: float, *, burst: int = 1, clock: Clock = SYSTEM_CLOCK) -> None:
-        if rate <= 0:
-            raise InvalidInputError(f"must be positive, got {rate}", where="rate")
-        if burst < 1:
-            raise InvalidInputError(f"must be at least 1, got {burst}", where="burst")
+        positive.check(rate, where="rate")
+        at_least_one.check(burst, where="burst")
         self.rate = rate
         self.burst = burst
         self._interval = 1.0 / rate

@@ -23,20 +23,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import attrs
 import tenacity
 
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import (
-    InvalidInputError,
     ObError,
     ProtocolError,
     ServerError,
     ThrottledError,
     TransportError,
 )
+from ob_async.validators import at_least_one, non_negative, non_negative_int, positive_or_none
 
 T = TypeVar("T")
 
@@ -44,11 +44,6 @@ RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 # A 503 or 429 says the server did not take the work on; a 500 or a gateway failure
 # may come after the backend acted.
 _NOT_PROCESSED_STATUSES = frozenset({429, 503})
-
-
-def _non_negative(instance: object, attribute: attrs.Attribute[Any], value: float) -> None:
-    if value < 0:
-        raise InvalidInputError(f"must not be negative, got {value}", where=attribute.name)
 
 
 @attrs.frozen(kw_only=True)
@@ -90,9 +85,9 @@ class Backoff:
     ``retry_after_cap``.
     """
 
-    base: float = attrs.field(default=0.5, validator=_non_negative)
-    cap: float = attrs.field(default=20.0, validator=_non_negative)
-    retry_after_cap: float = attrs.field(default=60.0, validator=_non_negative)
+    base: float = attrs.field(default=0.5, validator=non_negative)
+    cap: float = attrs.field(default=20.0, validator=non_negative)
+    retry_after_cap: float = attrs.field(default=60.0, validator=non_negative)
 
     def delay(
         self, retry_number: int, error: BaseException | None, rng: Callable[[], float]
@@ -105,6 +100,7 @@ class Backoff:
         return wait
 
 
+@attrs.define(eq=False)
 class RetryQuota:
     """A client-wide retry budget (a token bucket, as botocore's standard mode).
 
@@ -120,20 +116,18 @@ class RetryQuota:
     per retry; restore drills meet more transient failures than most callers.)
     """
 
-    def __init__(
-        self,
-        capacity: int = 500,
-        *,
-        retry_cost: int = 2,
-        timeout_cost: int = 4,
-        success_refund: int = 1,
-    ) -> None:
-        self.capacity = capacity
-        self.available = capacity
-        self.retry_cost = retry_cost
-        self.timeout_cost = timeout_cost
-        self.success_refund = success_refund
-        self.refused = 0
+    capacity: int = attrs.field(default=500, validator=non_negative_int)
+    retry_cost: int = attrs.field(default=2, kw_only=True, validator=non_negative_int)
+    timeout_cost: int = attrs.field(default=4, kw_only=True, validator=non_negative_int)
+    success_refund: int = attrs.field(default=1, kw_only=True, validator=non_negative_int)
+    available: int = attrs.field(init=False)
+    """Tokens left; starts full."""
+    refused: int = attrs.field(init=False, default=0)
+    """Retries the budget refused."""
+
+    @available.default
+    def _full(self) -> int:
+        return self.capacity
 
     def acquire(self, *, timeout: bool) -> int:
         """Take the cost of one retry; 0 (and nothing taken) if the budget is spent."""
@@ -153,23 +147,11 @@ class RetryQuota:
 class RetryPolicy:
     """Limits and strategies of one kind of call; build a retrying loop per call."""
 
-    max_attempts: int = attrs.field(default=6)
-    deadline: float | None = attrs.field(default=300.0)
+    max_attempts: int = attrs.field(default=6, validator=at_least_one)
+    deadline: float | None = attrs.field(default=300.0, validator=positive_or_none)
     """Seconds from the first attempt after which no new attempt starts."""
     checker: RetryChecker = attrs.field(factory=RetryChecker)
     backoff: Backoff = attrs.field(factory=Backoff)
-
-    @max_attempts.validator
-    def _check_attempts(self, attribute: attrs.Attribute[int], value: int) -> None:
-        if value < 1:
-            raise InvalidInputError(f"must be at least 1, got {value}", where="max_attempts")
-
-    @deadline.validator
-    def _check_deadline(
-        self, attribute: attrs.Attribute[float | None], value: float | None
-    ) -> None:
-        if value is not None and value <= 0:
-            raise InvalidInputError(f"must be positive, got {value}", where="deadline")
 
     def start(
         self,

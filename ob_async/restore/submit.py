@@ -42,9 +42,10 @@ import tenacity
 from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, ObError, TenantNameConflict
-from ob_async.http.session import new_request_id
+from ob_async.http.ids import new_request_id
 from ob_async.restore.poll import RestoreOutcome
 from ob_async.restore.retry import RetryChecker, RetryPolicy, RetryQuota
+from ob_async.validators import non_negative, non_negative_int
 from ob_async.wire.models import RestoreRequest, TenantDetail
 
 logger = logging.getLogger("ob_async.submit")
@@ -201,9 +202,9 @@ class SubmitterConfig:
     name_conflict_codes: frozenset[str] = attrs.field(
         default=DEFAULT_NAME_CONFLICT_CODES, converter=frozenset
     )
-    reconcile_rounds: int = 1
+    reconcile_rounds: int = attrs.field(default=1, validator=non_negative_int)
     """Extra runs, each beginning with a lookup, after a run ends ``UNKNOWN``."""
-    clock_skew: float = 300.0
+    clock_skew: float = attrs.field(default=300.0, validator=non_negative)
     """Seconds a tenant's createTime may precede our first attempt and still be ours
     (server and client clocks differ)."""
 

@@ -25,8 +25,8 @@ import attrs
 
 from ob_async.client import ObClient
 from ob_async.errors import ObError
+from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
-from ob_async.http.session import ClientConfig
 from ob_async.wire.models import RestoreRequest, TenantResource
 
 ACCESS_KEY_ID = "hostile-ak"

@@ -16,7 +16,7 @@ import pytest
 from ob_async import Backoff, ObClient, PollConfig, RetryPolicy
 from ob_async.drill.plan import load_plan
 from ob_async.drill.runner import DrillOptions, DrillRunner
-from ob_async.http.session import ClientConfig
+from ob_async.http.config import ClientConfig
 from ob_async.simulator import Simulator
 from tests.reliability.chaos_proxy import ChaosConfig, ChaosProxy
 

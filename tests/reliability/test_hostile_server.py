@@ -46,7 +46,7 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
-from ob_async.http.session import ClientConfig
+from ob_async.http.config import ClientConfig
 from ob_async.wire.models import (
     BackupSet,
     DeletedTenant,
