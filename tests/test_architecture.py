@@ -16,7 +16,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ob_async"
 
 # Lowest first. A module's layer is the first entry that prefixes its dotted name.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("ob_async._version", "ob_async.errors", "ob_async.clock", "ob_async.stats"),
+    (
+        "ob_async._version",
+        "ob_async.errors",
+        "ob_async.clock",
+        "ob_async.stats",
+        "ob_async.validators",
+    ),
     ("ob_async.wire",),
     ("ob_async.digest",),
     ("ob_async.http",),
