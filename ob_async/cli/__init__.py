@@ -9,25 +9,57 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from collections.abc import Sequence
 from typing import Any
 
 from ob_async._version import __version__
-from ob_async.cli import drill_command, simulator_command, submit_command
+from ob_async.cli import (
+    drill_command,
+    simulator_command,
+    submit_command,
+    windows_command,
+)
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.help import HelpFormatter, epilog, exit_codes
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
 
-_SUBCOMMANDS: tuple[Any, ...] = (drill_command, submit_command, simulator_command)
+_SUBCOMMANDS: tuple[Any, ...] = (drill_command, submit_command, windows_command, simulator_command)
+
+
+DESCRIPTION = """
+Restore OceanBase Cloud tenants from backup, one or thousands at a time, and
+prove a disaster-recovery plan works. The AccessKey pair comes from
+OB_ACCESS_KEY_ID and OB_ACCESS_KEY_SECRET, or from a mode-600 file
+(--credentials-file, OB_CREDENTIALS_FILE); never from a flag's value.
+Run "ob-restore COMMAND --help" for a command's options and examples.
+"""
+
+EXAMPLES = (
+    (
+        "try it: seven restores against the embedded simulator",
+        "ob-restore drill examples/weekly-drill.toml --simulate",
+    ),
+    (
+        "the points in time tenant tsh001 of ob-prod-sh can be restored to",
+        "ob-restore windows ob-prod-sh --tenant tsh001 --simulate",
+    ),
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ob-restore",
-        description=(
-            "Restore OceanBase Cloud tenants from backup, one or thousands at a time, "
-            "and prove a disaster-recovery plan works."
+        description=textwrap.dedent(DESCRIPTION).strip(),
+        epilog=epilog(
+            EXAMPLES,
+            exit_codes(
+                ok="done: everything asked for succeeded",
+                failed="the command ran and something failed (see each command)",
+            ),
         ),
+        formatter_class=HelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ob_async.batch.runner import FailurePolicy
 from ob_async.cli.args import configure_logging, positive_float, positive_int
 from ob_async.cli.connection import add_connection_arguments, open_connection
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.help import add_command, add_verbosity, exit_codes
 from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 from ob_async.cli.signals import forget_stop_signals, on_stop_signals
 from ob_async.drill.plan import DrillPlan, load_plan
@@ -30,23 +32,60 @@ from ob_async.errors import InvalidInputError
 logger = logging.getLogger("ob_async.cli")
 
 
+DESCRIPTION = """
+Run a disaster-recovery drill: every restore of a TOML plan, with bounded
+parallelism, each journaled before it is sent, read back once ONLINE, timed
+against its RTO target, and reported.
+
+The plan is checked whole before anything is sent (every problem with its file,
+line and field). The first Ctrl-C (or SIGTERM) submits nothing new and lets what
+is in flight finish; a second one stops at once. Either way every restore is in
+the reports and the journal, and --resume continues the run.
+"""
+
+EXAMPLES = (
+    (
+        "the example plan (seven restores) against the embedded simulator",
+        "ob-restore drill examples/weekly-drill.toml --simulate",
+    ),
+    (
+        "check a plan against the real API; no restore is sent",
+        "ob-restore drill plan.toml --endpoint https://api-cloud.oceanbase.com \\\n    --dry-run",
+    ),
+    (
+        "the weekly run: resumable, reports for CI, restored tenants deleted",
+        "ob-restore drill plan.toml --endpoint https://api-cloud.oceanbase.com \\\n"
+        "    --journal drill.jsonl --resume --report-json drill.json \\\n"
+        "    --junit drill.xml --cleanup",
+    ),
+)
+
+
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "drill",
-        help="run a restore drill from a plan",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="run a restore drill from a plan",
+        description=DESCRIPTION,
+        examples=EXAMPLES,
+        codes=exit_codes(
+            ok="every restore came ONLINE within its RTO target",
+            failed="some restore failed, missed its RTO target, or failed pre-flight",
+        ),
     )
-    parser.add_argument("plan", type=Path, metavar="PLAN.toml", help="the drill plan")
+    parser.add_argument("plan", type=Path, metavar="PLAN.toml", help="the drill plan (TOML)")
     add_connection_arguments(parser)
     run = parser.add_argument_group("the run")
     run.add_argument(
         "--journal",
         type=Path,
         metavar="FILE",
-        help="the journal (JSON lines, fsynced); default ./drill-<run id>.jsonl",
+        help="the journal (JSON lines, fsynced before each request); default "
+        "./drill-<run id>.jsonl",
     )
-    run.add_argument("--resume", action="store_true", help="continue the run recorded in --journal")
+    run.add_argument(
+        "--resume", action="store_true", help="continue the run recorded in --journal FILE"
+    )
     run.add_argument(
         "--dry-run",
         action="store_true",
@@ -56,17 +95,45 @@ def register(subparsers: Any) -> None:
         "--cleanup",
         action="store_true",
         default=None,
-        help="delete each restored tenant once seen ONLINE (only the drill's own)",
+        help="delete each restored tenant once seen ONLINE and validated (only the drill's own)",
     )
-    run.add_argument("--concurrency", type=positive_int, metavar="N", help="submits in flight")
-    run.add_argument("--rate", type=positive_float, metavar="R", help="submits per second, at most")
+    run.add_argument(
+        "--concurrency",
+        type=positive_int,
+        metavar="N",
+        help="submits in flight, at most (default: the plan's, else 16)",
+    )
+    run.add_argument(
+        "--rate",
+        type=positive_float,
+        metavar="PER_SECOND",
+        help="submits per second, at most (a number, e.g. 2 or 0.5; default: the plan's)",
+    )
+    stop = run.add_mutually_exclusive_group()
+    stop.add_argument(
+        "--fail-fast",
+        action="store_true",
+        help="after the first failed restore, submit nothing new (those in flight finish)",
+    )
+    stop.add_argument(
+        "--max-failures",
+        type=positive_int,
+        metavar="N",
+        help="after N failed restores, submit nothing new (those in flight finish)",
+    )
     output = parser.add_argument_group("output")
-    output.add_argument("--report-json", type=Path, metavar="FILE", help="write the JSON report")
-    output.add_argument("--junit", type=Path, metavar="FILE", help="write a JUnit XML report")
-    output.add_argument("--json", action="store_true", help="machine-readable events on stdout")
-    noise = output.add_mutually_exclusive_group()
-    noise.add_argument("-v", "--verbose", action="count", default=0, help="more detail")
-    noise.add_argument("-q", "--quiet", action="store_true", help="only the summary")
+    output.add_argument(
+        "--report-json", type=Path, metavar="FILE", help="write the JSON report to FILE"
+    )
+    output.add_argument(
+        "--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE"
+    )
+    output.add_argument(
+        "--json",
+        action="store_true",
+        help="one JSON event per line on stdout instead of the live view (schema in the README)",
+    )
+    add_verbosity(output, quiet="only the summary (and errors)")
     parser.set_defaults(handler=run_drill)
 
 
@@ -132,6 +199,8 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
                 concurrency=args.concurrency,
                 rate=args.rate,
                 endpoint_label=connection.label,
+                failure_policy=_failure_policy(args),
+                max_failures=args.max_failures,
             ),
             events=sink,
         )
@@ -173,6 +242,14 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
     if interrupts.count and report.interrupted:
         return EXIT_INTERRUPTED
     return EXIT_OK if report.failures == 0 else EXIT_FAILED
+
+
+def _failure_policy(args: argparse.Namespace) -> FailurePolicy:
+    if args.fail_fast:
+        return FailurePolicy.FAIL_FAST
+    if args.max_failures is not None:
+        return FailurePolicy.STOP_AFTER
+    return FailurePolicy.COLLECT_ALL
 
 
 Sink = LiveProgress | LineProgress | JsonEvents | QuietProgress

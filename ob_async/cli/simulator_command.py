@@ -18,6 +18,7 @@ from typing import Any, TextIO, TypeVar
 
 from ob_async.cli.args import positive_float
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
+from ob_async.cli.help import add_command
 from ob_async.cli.signals import on_stop_signals
 from ob_async.errors import InvalidInputError
 from ob_async.http.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
@@ -81,27 +82,68 @@ def _port(text: str) -> int:
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the ``simulator`` subcommand."""
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "simulator",
-        help="run the embedded OceanBase Cloud API simulator",
-        description=(
-            "Serve a strict simulator of the OceanBase Cloud restore API on a local port. "
-            f"Credentials: {ENV_ACCESS_KEY_ID}/{ENV_ACCESS_KEY_SECRET} when set, "
-            "else a printed demo pair. Stop with Ctrl-C."
+        summary="run the embedded OceanBase Cloud API simulator",
+        description=f"""
+            Serve a strict simulator of the OceanBase Cloud restore API on a local
+            port: digest authentication, validation, the restore lifecycle, rate
+            limiting and fault injection. It accepts the AccessKey pair of
+            {ENV_ACCESS_KEY_ID}/{ENV_ACCESS_KEY_SECRET} when both are set (the secret
+            is never printed), else a demo pair that it prints. Stop it with Ctrl-C.
+            """,
+        examples=(
+            (
+                "a simulator on port 8765 with your own AccessKey pair",
+                "OB_ACCESS_KEY_ID=ak OB_ACCESS_KEY_SECRET=sk ob-restore simulator --port 8765",
+            ),
+            (
+                "lost responses on 10% of restores, slow 3-10 s restores, reproducibly",
+                "ob-restore simulator --faults reset_after@restore=0.1 \\\n"
+                "    --restore-seconds 3-10 --seed 7",
+            ),
         ),
+        codes=[
+            (EXIT_OK, "stopped by Ctrl-C or SIGTERM"),
+            (EXIT_FAILED, "the port could not be bound"),
+            (EXIT_BAD_INPUT, "a bad flag value"),
+        ],
     )
     add = parser.add_argument
-    add("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    add("--port", type=_flag_type(_port, "port"), default=8765, help="0 picks a free port")
-    add("--fixture", type=_flag_type(load_fixture, "fixture"), help="TOML/JSON world file")
+    add(
+        "--host",
+        default="127.0.0.1",
+        metavar="ADDRESS",
+        help="address to listen on (default 127.0.0.1)",
+    )
+    add(
+        "--port",
+        type=_flag_type(_port, "port"),
+        default=8765,
+        metavar="PORT",
+        help="TCP port (default 8765; 0 picks a free one)",
+    )
+    add(
+        "--fixture",
+        type=_flag_type(load_fixture, "fixture"),
+        metavar="FILE",
+        help="the world to start with: a TOML or JSON fixture file (default: the built-in world)",
+    )
     add(
         "--faults",
         type=_flag_type(FaultSpec.parse, "faults"),
         default=FaultSpec(),
         metavar="SPEC",
-        help="e.g. reset_after@restore=0.1,http_503=0.02,slow=0.01:1.5",
+        help="faults to inject: KIND[@ROUTE]=PROBABILITY[:SECONDS],... e.g. "
+        "reset_after@restore=0.1,http_503=0.02,slow=0.01:1.5",
     )
-    add("--seed", type=_flag_type(_integer, "seed"), help="make faults and outcomes reproducible")
+    add(
+        "--seed",
+        type=_flag_type(_integer, "seed"),
+        metavar="N",
+        help="an integer seed: faults and outcomes reproducible",
+    )
     add(
         "--rate-limit",
         type=positive_float,
@@ -113,28 +155,29 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_flag_type(to_restore_seconds, "seconds"),
         default=(3.0, 3.0),
         metavar="S|MIN-MAX",
-        help="how long a restore takes (default 3)",
+        help="how long a restore takes, in seconds: one number or a range MIN-MAX (default 3)",
     )
     add(
         "--failure-rate",
         type=_flag_type(_probability, "probability"),
         default=0.0,
         metavar="P",
-        help="probability that a restore fails (default 0)",
+        help="probability that a restore fails, 0 to 1 (default 0)",
     )
     add(
         "--digest-algorithms",
         type=_flag_type(to_algorithms, "algorithms"),
         default=("SHA-256", "MD5"),
         metavar="LIST",
-        help="offered algorithms (default SHA-256,MD5)",
+        help="digest algorithms offered, comma-separated (default SHA-256,MD5)",
     )
     add(
         "--qop",
         type=_flag_type(to_qops, "qop"),
         default=("auth",),
         metavar="LIST",
-        help="auth, auth-int, both, or none for RFC 2069 (default auth)",
+        help="qop offered: auth, auth-int, both (comma-separated), or none for RFC 2069 "
+        "(default auth)",
     )
     add("--userhash", action="store_true", help="offer userhash=true")
     add(
@@ -149,9 +192,24 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action="store_true",
         help="replay the first answer to a repeated requestId on POST",
     )
-    add("--restoring-status", default="RESTORING", help="status while restoring")
-    add("--online-status", default="ONLINE", help="status of a finished restore")
-    add("--failed-status", default="RESTORE_FAILED", help="status of a failed restore")
+    add(
+        "--restoring-status",
+        default="RESTORING",
+        metavar="STATUS",
+        help="a restoring tenant's status (default RESTORING)",
+    )
+    add(
+        "--online-status",
+        default="ONLINE",
+        metavar="STATUS",
+        help="a restored tenant's status (default ONLINE)",
+    )
+    add(
+        "--failed-status",
+        default="RESTORE_FAILED",
+        metavar="STATUS",
+        help="a failed restore's status (default RESTORE_FAILED)",
+    )
     add(
         "--path-instance",
         choices=PATH_INSTANCE_CHOICES,

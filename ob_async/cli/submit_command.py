@@ -26,14 +26,23 @@ from ob_async.batch.runner import ItemState, RestoreItem, result_of
 from ob_async.cli.args import configure_logging, positive_int
 from ob_async.cli.connection import add_connection_arguments, open_connection
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.help import (
+    DURATION_FORMAT,
+    TIME_FORMAT,
+    add_command,
+    add_verbosity,
+    exit_codes,
+)
+from ob_async.client import ObClient
 from ob_async.drill.plan import parse_duration
 from ob_async.drill.report import entry_from_result
-from ob_async.errors import InvalidInputError
+from ob_async.errors import InvalidInputError, ObError
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.codec import format_time, from_json, parse_aware_time
 from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 
 MAX_BODY_BYTES = 1024 * 1024
+LATEST = "latest"
 
 _FLAG_FIELDS = (
     ("source_instance_id", "--source-instance-id"),
@@ -47,43 +56,108 @@ _FLAG_FIELDS = (
     ("unit_num", "--unit-num"),
 )
 
+_FLAG_HELP = {
+    "source_instance_id": ("ID", "the instance holding the backup, e.g. obxxx"),
+    "source_tenant_id": ("ID", "the tenant to restore, e.g. txxx"),
+    "target_instance_id": ("ID", "the instance to restore into"),
+    "target_tenant_name": ("NAME", "the new tenant's name (must be free in the target)"),
+    "target_tenant_primary_zone": ("ZONE", "the new tenant's primary zone, e.g. cn-shanghai-e"),
+    "restore_time": (
+        "TIME",
+        f"the point to restore to: {TIME_FORMAT}, or 'latest' (the end of the newest "
+        "restorable window; see ob-restore windows)",
+    ),
+    "cpu": ("CORES", "CPU cores per unit (a whole number)"),
+    "memory": ("GB", "memory per unit in GB (a whole number)"),
+    "unit_num": ("N", "number of units"),
+}
+
+DESCRIPTION = """
+Submit one restore, with retries and never twice: every attempt carries the
+same requestId, and an attempt whose answer was lost is followed by a lookup
+of the target name before anything is sent again.
+
+The request is a JSON file in the API's own format (the body of its curl
+example; - reads standard input), or the flags below. With --wait the command
+also waits for the tenant to come ONLINE and prints the recovery time.
+"""
+
+EXAMPLES = (
+    (
+        "from flags, against the embedded simulator, waiting for ONLINE",
+        "ob-restore submit --simulate --source-instance-id obxxx \\\n"
+        "    --source-tenant-id txxx --target-instance-id obxxx \\\n"
+        "    --target-tenant-name RestoredTenant001 --zone cn-shanghai-e \\\n"
+        "    --restore-time latest --cpu 1 --memory 4 --unit-num 1 --wait",
+    ),
+    (
+        "the API's JSON body from a file, against the real API",
+        "ob-restore submit --endpoint https://api-cloud.oceanbase.com \\\n"
+        "    --file body.json --json",
+    ),
+)
+
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser(
+    parser = add_command(
+        subparsers,
         "submit",
-        help="submit one restore (JSON body or flags), optionally wait for ONLINE",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        summary="submit one restore (JSON body or flags), optionally wait for ONLINE",
+        description=DESCRIPTION,
+        examples=EXAMPLES,
+        codes=exit_codes(
+            ok="submitted (and ONLINE, with --wait)",
+            failed="refused, failed, or not ONLINE in time; or the source is not restorable",
+        ),
     )
-    body = parser.add_argument_group("the request")
+    body = parser.add_argument_group("the request (--file, or every flag of this group)")
     body.add_argument(
-        "--file", metavar="BODY.json", help="the request body in the API's JSON format ('-': stdin)"
+        "--file",
+        metavar="BODY.json",
+        help="the request body in the API's JSON format ('-': standard input)",
     )
     for field, flag in _FLAG_FIELDS:
         kind = positive_int if field in ("cpu", "memory", "unit_num") else str
-        body.add_argument(flag, dest=field, type=kind, help=f"{field} (instead of --file)")
-    body.add_argument("--description", default="", help="the target tenant's description")
+        metavar, text = _FLAG_HELP[field]
+        body.add_argument(flag, dest=field, type=kind, metavar=metavar, help=text)
+    body.add_argument(
+        "--description", default="", metavar="TEXT", help="the new tenant's description"
+    )
     body.add_argument(
         "--restore-mode",
         default=RestoreMode.FROM_BACKUP_SET.value,
         choices=[mode.value for mode in RestoreMode],
+        help="restore from a backup set or from a time point (default %(default)s)",
     )
     body.add_argument(
         "--restore-object-type",
         default=RestoreObjectType.TENANT.value,
         choices=[kind.value for kind in RestoreObjectType],
+        help="what to restore (default %(default)s)",
     )
-    body.add_argument("--from-remote", action="store_true")
-    parser.add_argument(
+    body.add_argument(
+        "--from-remote", action="store_true", help="restore from a remote (cross-region) backup"
+    )
+    call = parser.add_argument_group("the call")
+    call.add_argument(
         "--instance-id",
+        metavar="ID",
         help="the instance the call is addressed to (default: the target instance)",
     )
-    parser.add_argument("--request-id", help="a fixed requestId (default: a new UUID)")
-    parser.add_argument("--wait", action="store_true", help="wait until the tenant is ONLINE")
-    parser.add_argument("--timeout", default="90m", help="how long --wait waits (default 90m)")
+    call.add_argument("--request-id", metavar="ID", help="a fixed requestId (default: a new UUID)")
+    call.add_argument("--wait", action="store_true", help="wait until the tenant is ONLINE")
+    call.add_argument(
+        "--timeout",
+        default="90m",
+        metavar="DURATION",
+        help=f"how long --wait waits: {DURATION_FORMAT} (default 90m)",
+    )
     add_connection_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="print the record as JSON")
-    parser.add_argument("-v", "--verbose", action="count", default=0)
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--json", action="store_true", help="print the record as JSON (the report's entry format)"
+    )
+    add_verbosity(output)
     parser.set_defaults(handler=run_submit)
 
 
@@ -136,10 +210,15 @@ def _request_from_input(args: argparse.Namespace) -> RestoreRequest:
     missing = [flag for field, flag in _FLAG_FIELDS if getattr(args, field) is None]
     if missing:
         raise InvalidInputError(f"missing {', '.join(missing)} (or give --file BODY.json)")
-    try:
-        restore_time = parse_aware_time(args.restore_time)
-    except ValueError as error:
-        raise InvalidInputError(str(error), where="--restore-time") from None
+    if _wants_latest(args):
+        # Checked with the current time; the newest window's end replaces it once
+        # the source's windows have been read (see _resolve_latest).
+        restore_time = datetime.now(UTC)
+    else:
+        try:
+            restore_time = parse_aware_time(args.restore_time)
+        except ValueError as error:
+            raise InvalidInputError(f"{error} (or 'latest')", where="--restore-time") from None
     try:
         return RestoreRequest(
             source_instance_id=args.source_instance_id,
@@ -191,10 +270,41 @@ def _read_body(source: str) -> RestoreRequest:
         raise InvalidInputError(error.reason, where=where) from None
 
 
+def _wants_latest(args: argparse.Namespace) -> bool:
+    return args.file is None and str(args.restore_time).strip().lower() == LATEST
+
+
+async def _resolve_latest(client: ObClient, request: RestoreRequest) -> RestoreRequest | str:
+    """The request with the end of the source's newest restorable window, or why there is none."""
+    source, tenant_id = request.source_instance_id, request.source_tenant_id
+    tenants = await client.retrying(
+        lambda: client.list_restorable_tenants(source, tenant_id=tenant_id)
+    )
+    found = next((tenant for tenant in tenants if tenant.tenant_id == tenant_id), None)
+    if found is None:
+        return (
+            f"source tenant {tenant_id} is not restorable from {source} "
+            f"(see: ob-restore windows {source})"
+        )
+    latest = found.latest_restorable_time
+    if latest is None:
+        return f"source tenant {tenant_id} has no restorable window"
+    return attrs.evolve(request, restore_time=latest)
+
+
 async def _submit(args: argparse.Namespace, request: RestoreRequest, timeout: float) -> int:
     instance_id = args.instance_id or request.target_instance_id
-    submission = RestoreSubmission.new(instance_id, request, request_id=args.request_id)
     async with open_connection(args) as connection:
+        if _wants_latest(args):
+            try:
+                resolved = await _resolve_latest(connection.client, request)
+            except ObError as error:
+                resolved = f"cannot read the restorable windows: {error}"
+            if isinstance(resolved, str):
+                print(f"ob-restore submit: --restore-time latest: {resolved}", file=sys.stderr)
+                return EXIT_FAILED
+            request = resolved
+        submission = RestoreSubmission.new(instance_id, request, request_id=args.request_id)
         try:
             await connection.client.submit_restore(
                 instance_id, request, submission=submission, wait=args.wait, timeout=timeout

@@ -33,6 +33,7 @@ import attrs
 from ob_async.batch.runner import (
     BatchLimits,
     BatchRunner,
+    FailurePolicy,
     ItemResult,
     ItemState,
     RestoreItem,
@@ -74,6 +75,10 @@ class DrillOptions:
     concurrency: int | None = None
     rate: float | None = None
     endpoint_label: str = ""
+    failure_policy: FailurePolicy = FailurePolicy.COLLECT_ALL
+    """When to stop submitting because of failures (the batch runner's policies)."""
+    max_failures: int | None = None
+    """With ``FailurePolicy.STOP_AFTER``: how many failures stop the run."""
 
 
 class DrillRunner:
@@ -204,6 +209,8 @@ class DrillRunner:
             poll=plan.poll_config(),
             cleanup=self.cleanup,
             validate=plan.validate,
+            failure_policy=self.options.failure_policy,
+            max_failures=self.options.max_failures,
             observer=_JournalObserver(self),
         )
         if self._stop_requested:
@@ -217,6 +224,12 @@ class DrillRunner:
 
         async for result in self.batch.run(items()):
             report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
+        if self.batch.stopping and not self._stop_requested:
+            report.notes.append(
+                f"stopped submitting after {self.batch.summary.failed} failure(s) "
+                f"({self.options.failure_policy.value}); "
+                f"{self.plan.item_count - report.item_count} restore(s) not submitted"
+            )
 
     async def _items(
         self, context: RunContext, report: DrillReport
