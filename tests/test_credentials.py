@@ -77,3 +77,42 @@ def test_missing_file_and_missing_keys(tmp_path: Path) -> None:
 def test_empty_values_are_refused() -> None:
     with pytest.raises(InvalidInputError, match="secret is empty"):
         Credentials("AK", access_key_secret="")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f'export OB_ACCESS_KEY_ID="AK"\nexport OB_ACCESS_KEY_SECRET="{SECRET}"\n',
+        f"export OB_ACCESS_KEY_ID='AK'\n  export\tOB_ACCESS_KEY_SECRET='{SECRET}'\n",
+        f"OB_ACCESS_KEY_ID = AK\nOB_ACCESS_KEY_SECRET = {SECRET}\n",
+        f"# a comment\n\naccess_key_id=AK\naccess_key_secret={SECRET}\n",
+    ],
+)
+def test_shell_style_files_are_read(tmp_path: Path, text: str) -> None:
+    credentials = Credentials.from_file(write(tmp_path / "creds", text, 0o600))
+    assert credentials.access_key_id == "AK"
+    assert credentials.reveal_secret() == SECRET
+
+
+def test_a_hash_and_quotes_inside_a_value_are_kept(tmp_path: Path) -> None:
+    file = write(tmp_path / "creds", "OB_ACCESS_KEY_ID=AK\nOB_ACCESS_KEY_SECRET=a#b'c\"d\n", 0o600)
+    assert Credentials.from_file(file).reveal_secret() == "a#b'c\"d"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            f'OB_ACCESS_KEY_ID=AK\nOB_ACCESS_KEY_SECRET="{SECRET}\n',
+            'line 2: the value opens a " quote',
+        ),
+        (f"OB_ACCESS_KEY_ID=AK\nset OB_ACCESS_KEY_SECRET={SECRET}\n", "line 2: the key before '='"),
+    ],
+)
+def test_malformed_shell_lines_are_named_without_their_content(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        Credentials.from_file(write(tmp_path / "creds", text, 0o600))
+    assert SECRET not in str(caught.value)
+    assert "OB_ACCESS_KEY_ID missing" not in str(caught.value)

@@ -8,6 +8,7 @@ a function taking the parsed arguments and returning the exit code.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import textwrap
 from collections.abc import Sequence
@@ -20,10 +21,24 @@ from ob_async.cli import (
     submit_command,
     windows_command,
 )
-from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_BROKEN_PIPE,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+)
 from ob_async.cli.help import HelpFormatter, epilog, exit_codes
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "build_parser", "main"]
+__all__ = [
+    "EXIT_BAD_INPUT",
+    "EXIT_BROKEN_PIPE",
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "build_parser",
+    "main",
+]
 
 _SUBCOMMANDS: tuple[Any, ...] = (drill_command, submit_command, windows_command, simulator_command)
 
@@ -69,6 +84,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        return reader_gone()
+    except SystemExit:  # --help and --version print, then exit: their output may be cut too
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            return reader_gone()
+        raise
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = getattr(args, "handler", None)
@@ -77,8 +105,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         exit_code: int = handler(args)
+        sys.stdout.flush()  # here, not at exit: a pipe's reader may be gone by now
     except KeyboardInterrupt:
         # Ctrl-C before a command installed its own handling (e.g. while starting up).
         print("ob-restore: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     return exit_code
+
+
+def reader_gone() -> int:
+    """Stdout's reader stopped reading (``ob-restore ... | head``): exit quietly.
+
+    Not an error of ours, so no message and no traceback; the exit code is the
+    one a process killed by SIGPIPE has (as the coreutils' tools end), so that a
+    shell with ``pipefail`` still sees the output was cut. Stdout is pointed at
+    /dev/null so that the interpreter's final flush does not fail again.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE

@@ -234,9 +234,9 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
                 f"ob-restore drill: cannot write a report: {error.strerror}: {error.filename}",
                 file=sys.stderr,
             )
-            _print_summary(report, args)
+            _print_summary(report, args, sink)
             return EXIT_FAILED
-        _print_summary(report, args)
+        _print_summary(report, args, sink)
     finally:
         report.close()
     if interrupts.count and report.interrupted:
@@ -288,9 +288,11 @@ def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
     return interrupts
 
 
-def _print_summary(report: DrillReport, args: argparse.Namespace) -> None:
-    if args.json:
-        JsonEvents().emit("summary", **report.to_json()["summary"], interrupted=report.interrupted)
+def _print_summary(report: DrillReport, args: argparse.Namespace, sink: Sink) -> None:
+    if isinstance(sink, JsonEvents):
+        sink.emit("summary", **report.header()["summary"], interrupted=report.interrupted)
+        if sink.lost:
+            raise BrokenPipeError("stdout's reader went away")  # main() exits quietly
         return
     for line in report.summary_lines():
         print(line)

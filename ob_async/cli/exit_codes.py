@@ -8,3 +8,5 @@ EXIT_BAD_INPUT = 2
 """Bad input or configuration: nothing was sent."""
 EXIT_INTERRUPTED = 130
 """Interrupted (SIGINT/SIGTERM); reports and journal still account for everything."""
+EXIT_BROKEN_PIPE = 141
+"""Stdout's reader went away (``| head``): 128 + SIGPIPE, as a tool killed by the signal."""

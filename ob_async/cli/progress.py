@@ -208,6 +208,8 @@ class JsonEvents:
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stdout
+        self.lost = False
+        """The reader went away (``| head``): later events are dropped, the drill goes on."""
 
     def __enter__(self) -> JsonEvents:
         return self
@@ -219,6 +221,13 @@ class JsonEvents:
         self.emit("note", message=message)
 
     def emit(self, event: str, **fields: Any) -> None:
+        if self.lost:
+            return
         record = {"event": event, "t": time.time(), **fields}
-        self.stream.write(json.dumps(record, default=str) + "\n")
-        self.stream.flush()
+        try:
+            self.stream.write(json.dumps(record, default=str) + "\n")
+            self.stream.flush()
+        except BrokenPipeError:
+            # The restores in flight matter more than their audience: keep running,
+            # and let the command end as a cut pipe ends once the reports are written.
+            self.lost = True

@@ -8,6 +8,7 @@ engine, through :meth:`Credentials.reveal_secret`.
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Mapping
 from pathlib import Path
@@ -67,9 +68,12 @@ class Credentials:
     def from_file(cls, path: str | os.PathLike[str]) -> Credentials:
         """Read a credentials file, refusing one that group or others can read.
 
-        The file holds ``KEY=VALUE`` lines (``#`` comments allowed) with
-        ``OB_ACCESS_KEY_ID`` and ``OB_ACCESS_KEY_SECRET``; ``access_key_id`` and
-        ``access_key_secret`` are accepted as key names too.
+        The file holds ``KEY=VALUE`` lines with ``OB_ACCESS_KEY_ID`` and
+        ``OB_ACCESS_KEY_SECRET`` (``access_key_id`` and ``access_key_secret`` are
+        accepted as key names too), as a shell would source them: a line may
+        start with ``export``, a value may be in single or double quotes, and a
+        line starting with ``#`` is a comment (a ``#`` inside a value is kept:
+        secrets may contain one).
         """
         file = Path(path)
         where = f"credentials file {file}"
@@ -91,16 +95,9 @@ class Credentials:
             raise InvalidInputError(f"cannot read: {error}", where=where) from None
         values: dict[str, str] = {}
         for number, raw in enumerate(text.splitlines(), start=1):
-            line = raw.strip()
-            if not line or line.startswith("#"):
-                continue
-            key, sep, value = line.partition("=")
-            if not sep:
-                raise InvalidInputError(
-                    "expected KEY=VALUE (the line's content is not shown, it may be secret)",
-                    where=f"{where}, line {number}",
-                )
-            values[key.strip().upper()] = value.strip().strip("'\"")
+            entry = _parse_line(raw, where=f"{where}, line {number}")
+            if entry is not None:
+                values[entry[0]] = entry[1]
         for short, full in (
             ("ACCESS_KEY_ID", ENV_ACCESS_KEY_ID),
             ("ACCESS_KEY_SECRET", ENV_ACCESS_KEY_SECRET),
@@ -116,3 +113,38 @@ class Credentials:
                 ),
                 where=where,
             ) from None
+
+
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_EXPORT = re.compile(r"export\s+")
+
+
+def _parse_line(raw: str, *, where: str) -> tuple[str, str] | None:
+    """One ``[export] KEY=VALUE`` line as (KEY in upper case, VALUE unquoted), None if blank.
+
+    Errors name the line, never its content: the line may hold the secret.
+    """
+    line = raw.strip()
+    if not line or line.startswith("#"):
+        return None
+    line = _EXPORT.sub("", line, count=1) if _EXPORT.match(line) else line
+    key, sep, value = line.partition("=")
+    key, value = key.strip(), value.strip()
+    if not sep:
+        raise InvalidInputError(
+            "expected KEY=VALUE (the line's content is not shown, it may be secret)", where=where
+        )
+    if not _KEY.fullmatch(key):
+        raise InvalidInputError(
+            "the key before '=' is not a variable name (the line's content is not shown, "
+            "it may be secret)",
+            where=where,
+        )
+    if value[:1] in ("'", '"'):
+        quote = value[0]
+        if len(value) < 2 or not value.endswith(quote):
+            raise InvalidInputError(
+                f"the value opens a {quote} quote it does not close", where=where
+            )
+        value = value[1:-1]
+    return key.upper(), value
