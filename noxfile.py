@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import nox
 
 nox.options.sessions = ["tests", "lint", "typecheck"]
@@ -22,6 +25,16 @@ def reliability(session: nox.Session) -> None:
     """The reliability suite alone: chaos, crash and resume, hostile input, secrets, load."""
     session.install("-e", ".[test]")
     session.run("python", "-m", "pytest", "tests/reliability", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def floor(session: nox.Session) -> None:
+    """The retry tests on the lowest tenacity pyproject.toml allows."""
+    project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
+    [spec] = [dep for dep in project["dependencies"] if dep.startswith("tenacity")]
+    session.install("-e", ".[test]")
+    session.install(spec.split(",")[0].split("#")[0].strip().replace(">=", "=="))
+    session.run("python", "-m", "pytest", "tests/test_retry_and_submit.py", *session.posargs)
 
 
 @nox.session(python=PYTHON)

@@ -1,12 +1,13 @@
 """``ObClient``: the one object an application holds to talk to OceanBase Cloud.
 
-It owns a :class:`~ob_async.session.Session` (one aiohttp connection pool and
-the digest state), offers every API operation of :class:`~ob_async.api.OpenApi`,
+It owns a :class:`~ob_async.http.session.Session` (one aiohttp connection pool and
+the digest state), offers every API operation of :class:`~ob_async.api.operations.OpenApi`,
 and adds the orchestration a restore needs: :meth:`ObClient.submit_restore`
-(retried, exactly-once, see :mod:`ob_async.submit`) and
-:meth:`ObClient.wait_until_online` (coalesced polling, see :mod:`ob_async.poll`).
-State shared by all calls of a client lives here: the retry budget, the
-adaptive send rate and the watchers.
+(retried, exactly-once, see :mod:`ob_async.restore.submit`) and
+:meth:`ObClient.wait_until_online` (coalesced polling, see :mod:`ob_async.restore.poll`).
+State shared by all calls of a client lives here: the retry policy and budget
+(the poller judges listing failures with the same checker), the adaptive send
+rate and the watchers.
 """
 
 from __future__ import annotations
@@ -65,7 +66,9 @@ class ObClient(OpenApi):
         self.submitter = Submitter(
             self, policy=retry_policy, quota=self.retry_quota, config=submitter, clock=clock
         )
-        self.watchers = WatcherPool(self, config=poll, clock=clock)
+        self.watchers = WatcherPool(
+            self, config=poll, clock=clock, checker=self.submitter.policy.checker
+        )
 
     async def submit_restore(
         self,

@@ -10,7 +10,8 @@ kind of failure it was and therefore whether trying again can help:
   :class:`ThrottledError` (429), :class:`ClientError` (other 4xx) and
   :class:`ServerError` (5xx).
 - :class:`TransportError`: no usable answer came back (connect failure, reset,
-  timeout). ``may_have_reached_server`` says whether the server could have acted.
+  timeout). ``may_have_reached_server`` says whether the server could have acted;
+  :class:`TransportTimeout` is the timeout among them.
 - :class:`ProtocolError`: an answer came back but is not the API's (HTML pages,
   non-JSON, a missing envelope field, a body over the size limit, a malformed
   ``WWW-Authenticate`` challenge).
@@ -122,6 +123,14 @@ class TransportError(ObError):
         super().__init__(message)
         self.may_have_reached_server = may_have_reached_server
         self.request_id = request_id
+
+
+class TransportTimeout(TransportError):
+    """No response in time: connecting took too long, or the answer stalled or ran late.
+
+    Told apart by its type, never by its message: the retry budget charges a
+    timeout more than other failures (:class:`~ob_async.restore.retry.RetryQuota`).
+    """
 
 
 class ProtocolError(ObError):

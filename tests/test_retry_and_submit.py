@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,8 +16,16 @@ from ob_async.errors import (
     TenantNameConflict,
     ThrottledError,
     TransportError,
+    TransportTimeout,
 )
-from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
+from ob_async.restore.retry import (
+    Backoff,
+    PendingRetry,
+    RetryChecker,
+    RetryPolicy,
+    RetryQuota,
+    RetryRun,
+)
 from ob_async.restore.submit import (
     RestoreSubmission,
     SubmissionOutcome,
@@ -197,6 +206,101 @@ async def test_shared_budget_limits_retries_across_calls_and_refills_on_success(
     api.steps.clear()
     await submit(submitter, "c")
     assert quota.available == 1
+
+
+@pytest.mark.parametrize(
+    ("error", "cost"),
+    [
+        (TransportTimeout("no answer within 30s", may_have_reached_server=True), 7),
+        (TransportTimeout("connecting took too long", may_have_reached_server=False), 7),
+        # Words are not a type: a reset whose text mentions a timeout is an ordinary retry.
+        (TransportError("peer said: timed out", may_have_reached_server=False), 3),
+        (server_error(503), 3),
+    ],
+)
+async def test_a_timeout_is_charged_by_its_type_not_its_message(
+    error: TransportError, cost: int
+) -> None:
+    quota = RetryQuota(capacity=100, retry_cost=3, timeout_cost=7, success_refund=0)
+    _, api, submitter = setup(policy=RetryPolicy(max_attempts=2), quota=quota)
+    api.script((error, False), (ClientError("stop here", status=400), False))
+    await submit(submitter)
+    assert quota.available == 100 - cost
+
+
+async def test_the_budget_is_charged_only_for_retries_that_happen() -> None:
+    # Three attempts, two retries: the attempt limit stops the third failure before
+    # the budget is asked, and so does the deadline. Nothing is charged for them.
+    quota = RetryQuota(capacity=100, retry_cost=5, success_refund=0)
+    _, api, submitter = setup(policy=RetryPolicy(max_attempts=3), quota=quota)
+    api.script(*[(server_error(503), False)] * 3)
+    submission = await submit(submitter)
+    assert len(submission.attempts) == 3
+    assert (quota.available, quota.refused) == (90, 0)
+
+    quota = RetryQuota(capacity=100, retry_cost=5, success_refund=0)
+    policy = RetryPolicy(max_attempts=50, deadline=10.0, backoff=Backoff(base=4.0, cap=4.0))
+    _, api, submitter = setup(policy=policy, quota=quota)
+    api.script(*[(ThrottledError("slow", retry_after=4.0), False)] * 50)
+    submission = await submit(submitter)
+    assert len(submission.attempts) == 3  # at 0, 4 and 8 s
+    assert (quota.available, quota.refused) == (90, 0)
+
+
+async def test_a_refund_after_success_is_what_the_last_retry_cost() -> None:
+    quota = RetryQuota(capacity=100, retry_cost=5, timeout_cost=9, success_refund=1)
+    _, api, submitter = setup(quota=quota)
+    api.script(
+        (server_error(503), False), (TransportTimeout("slow", may_have_reached_server=False), False)
+    )
+    await submit(submitter)
+    assert quota.available == 100 - 5 - 9 + 9
+    await submit(submitter, "clean")
+    assert quota.available == 96  # a first-time success refunds success_refund
+
+
+async def test_before_sleep_hears_each_retry_with_its_error_and_wait() -> None:
+    clock = FakeClock()
+    heard: list[PendingRetry] = []
+    failures = [server_error(503), ThrottledError("slow", retry_after=2.5)]
+
+    async def flaky() -> str:
+        if failures:
+            raise failures.pop(0)
+        return "done"
+
+    policy = RetryPolicy(backoff=Backoff(base=1.0, cap=1.0))
+    run = policy.start(clock=clock, rng=lambda: 0.5, before_sleep=heard.append)
+    assert await run.call(flaky) == "done"
+    assert [(p.attempt, type(p.error), p.wait) for p in heard] == [
+        (1, ServerError, 0.5),
+        (2, ThrottledError, 2.5),
+    ]
+    assert clock.sleeps == [0.5, 2.5]
+
+
+async def test_an_error_that_is_not_an_ob_error_is_raised_at_once() -> None:
+    calls = 0
+
+    async def broken() -> None:
+        nonlocal calls
+        calls += 1
+        raise KeyError("a bug, not a transient failure")
+
+    run = RetryPolicy().start(clock=FakeClock())
+    with pytest.raises(KeyError):
+        await run.call(broken)
+    assert calls == 1
+
+
+def test_tenacity_stays_out_of_the_public_signatures() -> None:
+    for owner in (RetryPolicy, RetryRun, Submitter):
+        for name, member in vars(owner).items():
+            if name.startswith("_") or not callable(member):
+                continue
+            hints = inspect.signature(member)
+            assert "tenacity" not in str(hints), f"{owner.__name__}.{name}{hints}"
+    assert not [name for name in vars(RetryRun) if name == "retrying"]
 
 
 # --- exactly once under ambiguous failures --------------------------------------------

@@ -23,9 +23,11 @@ from ob_async.errors import (
     ServerError,
     ThrottledError,
     TransportError,
+    TransportTimeout,
 )
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
+from ob_async.restore.retry import RetryChecker
 from ob_async.wire.models import RestoreRequest, TenantResource
 
 BASE = "https://api.example.test"
@@ -162,6 +164,30 @@ async def test_transport_errors_say_whether_the_server_may_have_acted(client: Ob
         with pytest.raises(TransportError, match="timed out") as caught:
             await client.create_restore_task("obxxx", restore_request())
     assert caught.value.may_have_reached_server
+
+
+@pytest.mark.parametrize(
+    ("raised", "reached", "timeout"),
+    [
+        (TimeoutError(), True, True),
+        (aiohttp.SocketTimeoutError("Timeout on reading data from socket"), True, True),
+        (aiohttp.ConnectionTimeoutError("Connection timeout to host"), False, True),
+        (aiohttp.ServerDisconnectedError(), True, False),
+        (aiohttp.ClientPayloadError("timed out, says the peer"), True, False),
+    ],
+)
+async def test_a_timeout_is_a_transport_timeout_by_its_type(
+    client: ObClient, raised: Exception, reached: bool, timeout: bool
+) -> None:
+    # The retry budget charges timeouts more; it must know one by its class, not by
+    # words in the message (the last case mentions a timeout and is not one).
+    with aioresponses() as mocked:
+        mocked.post(ALL, exception=raised)
+        with pytest.raises(TransportError) as caught:
+            await client.create_restore_task("obxxx", restore_request())
+    assert isinstance(caught.value, TransportTimeout) is timeout
+    assert RetryChecker().is_timeout(caught.value) is timeout
+    assert caught.value.may_have_reached_server is reached
 
 
 async def test_connect_failure_did_not_reach_server(client: ObClient) -> None:

@@ -46,6 +46,7 @@ from ob_async.errors import (
     InvalidInputError,
     ProtocolError,
     TransportError,
+    TransportTimeout,
 )
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
@@ -377,7 +378,7 @@ class Session:
                 request_id=request_id,
             ) from error
         except aiohttp.ConnectionTimeoutError as error:
-            raise TransportError(
+            raise TransportTimeout(
                 f"connecting to {self.origin} timed out after {self.config.connect_timeout:g}s",
                 may_have_reached_server=False,
                 request_id=request_id,
@@ -388,7 +389,14 @@ class Session:
                 f"malformed HTTP response from {self.origin}: {error.message}",
                 request_id=request_id,
             ) from error
-        except (aiohttp.ClientError, TimeoutError) as error:
+        except (aiohttp.ServerTimeoutError, TimeoutError) as error:
+            raise TransportTimeout(
+                f"{method} to {self.origin} failed after the request was sent: "
+                "timed out waiting for the response",
+                may_have_reached_server=True,
+                request_id=request_id,
+            ) from error
+        except aiohttp.ClientError as error:
             raise TransportError(
                 f"{method} to {self.origin} failed after the request was sent: {_describe(error)}",
                 may_have_reached_server=True,
@@ -458,7 +466,5 @@ def _shared_failure(
 
 
 def _describe(error: BaseException) -> str:
-    if isinstance(error, TimeoutError | aiohttp.ServerTimeoutError):
-        return "timed out waiting for the response"
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

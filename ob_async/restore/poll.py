@@ -160,12 +160,15 @@ class _InstanceWatcher:
         config: PollConfig,
         clock: Clock,
         rng: Callable[[], float],
+        *,
+        checker: RetryChecker | None = None,
     ) -> None:
         self.api = api
         self.instance_id = instance_id
         self.config = config
         self.clock = clock
         self._rng = rng
+        self._checker = checker or RetryChecker()
         self.waiters: dict[str, list[_Waiter]] = {}
         self.sweeps = 0
         self.last_interval: float | None = None
@@ -303,7 +306,7 @@ class _InstanceWatcher:
 
     def _on_error(self, error: ObError) -> None:
         self._consecutive_errors += 1
-        transient = RetryChecker().is_retryable(error)
+        transient = self._checker.is_retryable(error)
         logger.warning(
             "requestId=%s listing tenants of %s failed (%d in a row): %s",
             getattr(error, "request_id", None),
@@ -352,11 +355,14 @@ class WatcherPool:
         config: PollConfig | None = None,
         clock: Clock = SYSTEM_CLOCK,
         rng: Callable[[], float] = random.random,
+        checker: RetryChecker | None = None,
     ) -> None:
         self.api = api
         self.config = config or PollConfig()
         self.clock = clock
         self._rng = rng
+        self.checker = checker or RetryChecker()
+        """Which listing failures are transient (the client's retry policy's checker)."""
         self._watchers: dict[tuple[str, PollConfig], _InstanceWatcher] = {}
 
     @property
@@ -383,7 +389,9 @@ class WatcherPool:
         key = (instance_id, poll)
         watcher = self._watchers.get(key)
         if watcher is None:
-            watcher = _InstanceWatcher(self.api, instance_id, poll, self.clock, self._rng)
+            watcher = _InstanceWatcher(
+                self.api, instance_id, poll, self.clock, self._rng, checker=self.checker
+            )
             self._watchers[key] = watcher
         now = self.clock.monotonic()
         waiter = _Waiter(

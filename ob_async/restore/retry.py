@@ -1,7 +1,7 @@
 """The retry policy: which failures to retry, how long to wait, and whether the budget allows.
 
-Tenacity does the looping; this module supplies its strategies, each small and
-swappable, in the manner of botocore's standard retry mode:
+Tenacity does the looping, every attempt included; this module supplies its
+strategies, each small and swappable, in the manner of botocore's standard retry mode:
 
 - :class:`RetryChecker` decides whether a failure is worth another attempt
   (transport failures, 429, 500/502/503/504, gateway pages), and whether it is
@@ -12,11 +12,15 @@ swappable, in the manner of botocore's standard retry mode:
 - :class:`RetryQuota` is the budget shared by every call of one client: a token
   bucket that retries drain and successes refill, so an outage does not
   multiply the load on the API.
-- :class:`RetryPolicy` holds the limits (attempts, overall deadline) and builds
-  a fresh ``tenacity.AsyncRetrying`` for each call — a shared one would mix
-  the state of concurrent calls.
+- :class:`RetryPolicy` holds the limits (attempts, overall deadline);
+  :meth:`RetryPolicy.start` gives a :class:`RetryRun` per call, which builds its
+  own ``tenacity.AsyncRetrying`` (a shared one would mix the state of concurrent
+  calls). The attempt limit, the deadline and the quota are three tenacity stop
+  strategies joined with ``|``, the quota last, so that it is charged only for
+  retries that happen. ``before_sleep`` hears a :class:`PendingRetry`; tenacity's
+  own types stay inside this module.
 
-Adaptive throttling of the send rate lives in :mod:`ob_async.throttle`.
+Adaptive throttling of the send rate lives in :mod:`ob_async.http.throttle`.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from ob_async.errors import (
     ServerError,
     ThrottledError,
     TransportError,
+    TransportTimeout,
 )
 from ob_async.validators import at_least_one, non_negative, non_negative_int, positive_or_none
 
@@ -73,7 +78,8 @@ class RetryChecker:
 
     @staticmethod
     def is_timeout(error: BaseException) -> bool:
-        return isinstance(error, TransportError) and "timed out" in str(error)
+        """Whether ``error`` is a timeout (by its type: the message may say anything)."""
+        return isinstance(error, TransportTimeout)
 
 
 @attrs.frozen(kw_only=True)
@@ -144,8 +150,20 @@ class RetryQuota:
 
 
 @attrs.frozen(kw_only=True)
+class PendingRetry:
+    """A retry about to happen, as ``before_sleep`` hears of it."""
+
+    attempt: int
+    """The number (1-based) of the attempt that failed."""
+    error: BaseException
+    """How it failed."""
+    wait: float
+    """Seconds until the next attempt starts."""
+
+
+@attrs.frozen(kw_only=True)
 class RetryPolicy:
-    """Limits and strategies of one kind of call; build a retrying loop per call."""
+    """Limits and strategies of one kind of call; :meth:`start` one run per call."""
 
     max_attempts: int = attrs.field(default=6, validator=at_least_one)
     deadline: float | None = attrs.field(default=300.0, validator=positive_or_none)
@@ -159,17 +177,20 @@ class RetryPolicy:
         quota: RetryQuota | None = None,
         clock: Clock = SYSTEM_CLOCK,
         rng: Callable[[], float] = random.random,
-        before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None = None,
+        before_sleep: Callable[[PendingRetry], None] | None = None,
     ) -> RetryRun:
-        """Begin one call: a fresh tenacity loop bound to this policy and the shared quota."""
+        """Begin one call, bound to this policy and the shared quota."""
         return RetryRun(self, quota=quota, clock=clock, rng=rng, before_sleep=before_sleep)
 
 
 class RetryRun:
-    """The retry state of one call: its own ``AsyncRetrying`` and what it drew from the quota.
+    """The retry state of one call: await :meth:`call` once, then :meth:`succeeded`.
 
-    Iterate ``run.retrying`` (``async for attempt in run.retrying: with attempt: ...``)
-    and call :meth:`succeeded` once the call has succeeded, to refill the quota.
+    Every attempt, the first included, runs inside a fresh ``tenacity.AsyncRetrying``
+    whose stop strategy is ``stop_after_attempt | _StopAtDeadline | _StopWhenBudgetSpent``.
+    Tenacity asks them in that order and stops at the first that says stop, so the
+    budget is asked (and charged) only for a retry that the attempt limit and the
+    deadline allow: tokens go only to retries that happen.
     """
 
     def __init__(
@@ -179,80 +200,93 @@ class RetryRun:
         quota: RetryQuota | None,
         clock: Clock,
         rng: Callable[[], float],
-        before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None,
+        before_sleep: Callable[[PendingRetry], None] | None,
     ) -> None:
         self.policy = policy
         self._quota = quota
         self._clock = clock
         self._rng = rng
-        self._started = clock.monotonic()
-        self._last_cost = 0
         self._before_sleep = before_sleep
-        self._retrying: tenacity.AsyncRetrying | None = None
-
-    @property
-    def retrying(self) -> tenacity.AsyncRetrying:
-        """This call's tenacity loop (built on first use, then the same object)."""
-        if self._retrying is None:
-            self._retrying = tenacity.AsyncRetrying(
-                retry=self._should_retry,
-                wait=self._wait,
-                stop=self._stop,
-                sleep=self._clock.sleep,
-                before_sleep=self._before_sleep,
-                reraise=True,
-            )
-        return self._retrying
+        self._budget: _StopWhenBudgetSpent | None = None
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Run ``attempt()`` under the policy, exactly as iterating :attr:`retrying` would.
+        """Run ``attempt()`` until it succeeds, fails for good, or the limits say stop.
 
-        The first try runs directly, so a call that succeeds at once costs none of
-        tenacity's per-iteration bookkeeping. If it fails with an ``ObError``, the
-        tenacity loop takes over and its attempt 1 re-raises that same failure, so
-        the retry decision, the quota, the wait, ``before_sleep`` and the attempt
-        numbers are those of the plain loop. Any other exception is not retried
-        (as :meth:`_should_retry` says) and propagates as it would from the loop.
+        Raises the last attempt's exception when no retry follows it; only an
+        ``ObError`` that the policy's checker calls retryable is tried again.
         """
-        try:
-            return await attempt()
-        except ObError as error:
-            first: ObError | None = error
-        outcome: list[T] = []
-        async for state in self.retrying:
+        policy = self.policy
+        stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
+        if policy.deadline is not None:
+            stop = stop | _StopAtDeadline(policy.deadline, self._clock)
+        if self._quota is not None:
+            self._budget = _StopWhenBudgetSpent(self._quota, policy.checker)
+            stop = stop | self._budget
+        retrying = tenacity.AsyncRetrying(
+            retry=tenacity.retry_if_exception(self._is_retryable),
+            wait=self._wait,
+            stop=stop,
+            sleep=self._clock.sleep,
+            before_sleep=None if self._before_sleep is None else self._announce,
+            reraise=True,
+        )
+        async for state in retrying:
             with state:
-                if first is not None:
-                    failure, first = first, None
-                    raise failure
-                outcome.append(await attempt())
-        return outcome[-1]
+                result = await attempt()
+        return result
 
     def succeeded(self) -> None:
+        """Refill the quota: the call succeeded (after what its last retry cost, if any)."""
         if self._quota is not None:
-            self._quota.release(self._last_cost)
+            self._quota.release(0 if self._budget is None else self._budget.last_cost)
 
-    def _should_retry(self, state: tenacity.RetryCallState) -> bool:
-        error = _failure(state)
+    def _is_retryable(self, error: BaseException) -> bool:
         return isinstance(error, ObError) and self.policy.checker.is_retryable(error)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         return self.policy.backoff.delay(state.attempt_number, _failure(state), self._rng)
 
-    def _stop(self, state: tenacity.RetryCallState) -> bool:
-        policy = self.policy
-        if state.attempt_number >= policy.max_attempts:
-            return True
-        if policy.deadline is not None:
-            resume_at = self._clock.monotonic() + state.upcoming_sleep
-            if resume_at - self._started >= policy.deadline:
-                return True
-        # Checked last, so that tokens are spent only on retries that will happen.
-        if self._quota is None:
-            return False
+    def _announce(self, state: tenacity.RetryCallState) -> None:
+        assert self._before_sleep is not None
         error = _failure(state)
-        timeout = error is not None and policy.checker.is_timeout(error)
-        self._last_cost = self._quota.acquire(timeout=timeout)
-        return self._last_cost == 0
+        assert error is not None  # tenacity sleeps only after a failure it retries
+        self._before_sleep(
+            PendingRetry(attempt=state.attempt_number, error=error, wait=state.upcoming_sleep)
+        )
+
+
+class _StopAtDeadline(tenacity.stop.stop_base):
+    """Stop when the next attempt would start ``deadline`` seconds or more after the first.
+
+    Measured on the client's clock, not tenacity's own ``time.monotonic``, so that
+    tests on a fake clock see the same decisions; the wait before the next attempt
+    is tenacity's ``upcoming_sleep`` (tenacity 8.3 and later).
+    """
+
+    def __init__(self, deadline: float, clock: Clock) -> None:
+        self._deadline = deadline
+        self._clock = clock
+        self._started = clock.monotonic()
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        resume_at = self._clock.monotonic() + retry_state.upcoming_sleep
+        return resume_at - self._started >= self._deadline
+
+
+class _StopWhenBudgetSpent(tenacity.stop.stop_base):
+    """Stop when the client-wide quota cannot pay for this retry; otherwise charge it."""
+
+    def __init__(self, quota: RetryQuota, checker: RetryChecker) -> None:
+        self._quota = quota
+        self._checker = checker
+        self.last_cost = 0
+        """What the latest retry of this call cost (refunded in full on success)."""
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        error = _failure(retry_state)
+        timeout = error is not None and self._checker.is_timeout(error)
+        self.last_cost = self._quota.acquire(timeout=timeout)
+        return self.last_cost == 0
 
 
 def _failure(state: tenacity.RetryCallState) -> BaseException | None:

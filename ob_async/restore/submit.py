@@ -2,7 +2,7 @@
 
 Three promises, kept here:
 
-1. **Transient failures are retried** under a :class:`~ob_async.retry.RetryPolicy`
+1. **Transient failures are retried** under a :class:`~ob_async.restore.retry.RetryPolicy`
    (tenacity does the looping, with a fresh ``AsyncRetrying`` per submission).
 2. **One requestId per logical submission.** It is fixed before the first
    attempt and sent on every attempt, so the server's traces tie them together.
@@ -37,14 +37,13 @@ import logging
 from datetime import datetime, timedelta
 
 import attrs
-import tenacity
 
 from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, ObError, TenantNameConflict
 from ob_async.http.ids import new_request_id
 from ob_async.restore.poll import RestoreOutcome
-from ob_async.restore.retry import RetryChecker, RetryPolicy, RetryQuota
+from ob_async.restore.retry import PendingRetry, RetryChecker, RetryPolicy, RetryQuota
 from ob_async.validators import non_negative, non_negative_int
 from ob_async.wire.models import RestoreRequest, TenantDetail
 
@@ -261,10 +260,10 @@ class Submitter:
     async def _run(self, submission: RestoreSubmission, policy: RetryPolicy | None) -> None:
         active = policy or self.policy
 
-        def note_wait(state: tenacity.RetryCallState) -> None:
-            if submission.attempts and state.next_action is not None:
+        def note_wait(retry: PendingRetry) -> None:
+            if submission.attempts:
                 last = submission.attempts[-1]
-                last.wait_after = state.next_action.sleep
+                last.wait_after = retry.wait
                 if logger.isEnabledFor(logging.INFO):
                     logger.info(
                         "requestId=%s attempt %d failed (%s%s); retrying in %.2fs",
