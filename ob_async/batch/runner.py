@@ -27,9 +27,8 @@ from __future__ import annotations
 import asyncio
 import enum
 import logging
-import math
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterable, AsyncIterator, Iterable
 from datetime import datetime
 from typing import Protocol
 
@@ -42,6 +41,7 @@ from ob_async.restore.ratelimit import RateCap
 from ob_async.restore.retry import RetryPolicy
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
 from ob_async.restore.validate import check_restored
+from ob_async.stats import nearest_rank
 from ob_async.validators import at_least_one, positive_or_none
 from ob_async.wire.models import RestoreRequest, TenantSummary
 
@@ -67,6 +67,8 @@ class RestoreItem:
 
 
 class ItemState(enum.StrEnum):
+    """How an item ended: the one set of state names of batches, drills and their reports."""
+
     ONLINE = "online"
     SUBMITTED = "submitted"
     """Submitted and not waited for (``wait=False``)."""
@@ -79,6 +81,10 @@ class ItemState(enum.StrEnum):
     INTERRUPTED = "interrupted"
     VALIDATION_FAILED = "validation_failed"
     """ONLINE, but not the tenant asked for (see :mod:`ob_async.validate`)."""
+    PREFLIGHT_FAILED = "preflight_failed"
+    """Never sent: a drill's pre-flight check (window, free name) refused it."""
+    PLANNED = "planned"
+    """Never sent: a drill's dry run, with its pre-flight checks passed."""
 
 
 GOOD_STATES = frozenset({ItemState.ONLINE, ItemState.SUBMITTED})
@@ -197,13 +203,6 @@ class BatchSummary:
     def percentile(self, fraction: float) -> float | None:
         """Nearest-rank percentile of the measured recovery times."""
         return nearest_rank(sorted(self.recovery_seconds), fraction)
-
-
-def nearest_rank(ordered: Sequence[float], fraction: float) -> float | None:
-    """The nearest-rank percentile ``fraction`` (0-1] of already sorted values."""
-    if not ordered:
-        return None
-    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
 
 
 class BatchRunner:

@@ -22,18 +22,11 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-FAILED_STATES = frozenset(
-    {
-        "restore_failed",
-        "timed_out",
-        "conflict",
-        "submit_failed",
-        "unknown",
-        "interrupted",
-        "preflight_failed",
-        "validation_failed",
-    }
-)
+from ob_async.batch.runner import ItemState
+from ob_async.drill.report import OK_STATES
+
+FAILED_STATES = frozenset(ItemState) - OK_STATES
+"""The states the display counts as failed: every one but the report's ok states."""
 
 
 class _Tally:

@@ -29,11 +29,11 @@ from typing import IO, Any
 
 import attrs
 
-from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState, nearest_rank
+from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState
+from ob_async.drill.plan import PlanItem
+from ob_async.stats import nearest_rank
 
-PLANNED = "planned"
-"""The state of every item of a dry run that passed its pre-flight checks."""
-OK_STATES = frozenset({*GOOD_STATES, PLANNED})
+OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
 
 REPORT_VERSION = 1
 
@@ -46,7 +46,7 @@ class ReportEntry:
     source_tenant_id: str
     target_instance_id: str
     target_tenant_name: str
-    state: str
+    state: ItemState
     request_id: str | None = None
     restore_time: str | None = None
     tenant_id: str | None = None
@@ -64,6 +64,22 @@ class ReportEntry:
     resumed: bool = False
     """Settled by an earlier run of this drill (read back from the journal)."""
 
+    @classmethod
+    def of_plan_item(cls, plan_item: PlanItem, state: ItemState, **details: Any) -> ReportEntry:
+        """The entry of a plan item that did not run in this run's batch (a dry run, a
+        refused pre-flight, one settled by an earlier run): its identity from the plan."""
+        return cls(
+            key=plan_item.key,
+            index=plan_item.index,
+            source_instance_id=plan_item.source_instance_id,
+            source_tenant_id=plan_item.source_tenant_id,
+            target_instance_id=plan_item.target_instance_id,
+            target_tenant_name=plan_item.target_tenant_name,
+            state=state,
+            rto_seconds=plan_item.rto_seconds,
+            **details,
+        )
+
     @property
     def ok(self) -> bool:
         return self.state in OK_STATES and self.met_rto is not False
@@ -80,7 +96,7 @@ class ReportEntry:
             },
             "requestId": self.request_id,
             "restoreTime": self.restore_time,
-            "state": self.state,
+            "state": self.state.value,
             "ok": self.ok,
             "submission": self.submission,
             "attempts": list(self.attempts),
@@ -139,7 +155,7 @@ def entry_from_result(result: ItemResult, *, index: int | None = None) -> Report
         source_tenant_id=request.source_tenant_id,
         target_instance_id=request.target_instance_id,
         target_tenant_name=request.target_tenant_name,
-        state=result.state.value,
+        state=result.state,
         request_id=submission.request_id if submission else item.request_id,
         restore_time=request.restore_time.isoformat(),
         tenant_id=(restore.tenant_id if restore else None)

@@ -41,15 +41,13 @@ from ob_async.batch.runner import (
 from ob_async.client import ObClient
 from ob_async.drill.journal import ItemJournal, Journal, JournalState, read_journal
 from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
-from ob_async.drill.report import PLANNED, DrillReport, ReportEntry, entry_from_result
+from ob_async.drill.report import DrillReport, ReportEntry, entry_from_result
 from ob_async.errors import InvalidInputError, ObError
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.codec import parse_time
 from ob_async.wire.models import RestorableTenant, TenantSummary
 
 logger = logging.getLogger("ob_async.drill")
-
-PREFLIGHT_FAILED = "preflight_failed"
 
 
 class DrillEvents(Protocol):
@@ -168,7 +166,7 @@ class DrillRunner:
                 await self._run_batch(context, report)
         finally:
             report.interrupted = self._stop_requested and (
-                report.item_count < self.plan.item_count or report.counts["interrupted"] > 0
+                report.item_count < self.plan.item_count or report.counts[ItemState.INTERRUPTED] > 0
             )
             report.finished_at = self.client.clock.now()
             if self.journal is not None:
@@ -286,9 +284,9 @@ class DrillRunner:
         except ObError as error:
             restore_time, reason = None, f"pre-flight check failed: {error}"
         if reason is not None or restore_time is None:
-            return _plan_entry(plan_item, PREFLIGHT_FAILED, reason, context)
+            return _plan_entry(plan_item, ItemState.PREFLIGHT_FAILED, reason, context)
         if self.options.dry_run:
-            return _plan_entry(plan_item, PLANNED, None, context, restore_time)
+            return _plan_entry(plan_item, ItemState.PLANNED, None, context, restore_time)
         return RestoreItem(
             key=plan_item.key,
             instance_id=plan_item.instance_id,
@@ -355,14 +353,9 @@ class DrillRunner:
         ):
             cleaned = await self._clean_settled(plan_item, tenant_id)
         submitting = known.last("submitting") or {}
-        return ReportEntry(
-            key=plan_item.key,
-            index=plan_item.index,
-            source_instance_id=plan_item.source_instance_id,
-            source_tenant_id=plan_item.source_tenant_id,
-            target_instance_id=plan_item.target_instance_id,
-            target_tenant_name=plan_item.target_tenant_name,
-            state=str(final.get("state", "unknown")),
+        return ReportEntry.of_plan_item(
+            plan_item,
+            ItemState(final.get("state", "unknown")),
             request_id=known.request_id,
             restore_time=submitting.get("restoreTime"),
             tenant_id=tenant_id,
@@ -371,7 +364,6 @@ class DrillRunner:
             first_seen_at=final.get("firstSeenAt"),
             finished_at=final.get("finishedAt"),
             recovery_seconds=final.get("recoverySeconds"),
-            rto_seconds=plan_item.rto_seconds,
             met_rto=final.get("metRto"),
             last_status=final.get("lastStatus"),
             cleanup=_cleanup_from_journal(cleaned),
@@ -405,23 +397,17 @@ def _cleanup_from_journal(event: dict[str, Any] | None) -> dict[str, Any] | None
 
 def _plan_entry(
     plan_item: PlanItem,
-    state: str,
+    state: ItemState,
     error: str | None,
     context: RunContext,
     restore_time: datetime | None = None,
 ) -> ReportEntry:
     moment = restore_time or plan_item.restore_time
-    return ReportEntry(
-        key=plan_item.key,
-        index=plan_item.index,
-        source_instance_id=plan_item.source_instance_id,
-        source_tenant_id=plan_item.source_tenant_id,
-        target_instance_id=plan_item.target_instance_id,
-        target_tenant_name=plan_item.target_tenant_name,
-        state=state,
+    return ReportEntry.of_plan_item(
+        plan_item,
+        state,
         request_id=context.request_id(plan_item.key),
         restore_time=moment.isoformat() if moment else "latest",
-        rto_seconds=plan_item.rto_seconds,
         error=error,
     )
 

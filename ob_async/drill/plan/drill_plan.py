@@ -14,7 +14,7 @@ from ob_async.drill.plan.build import ItemPlace, Rendering, build_item
 from ob_async.drill.plan.item import PlanItem, RunContext
 from ob_async.drill.plan.problems import PlanError, PlanProblem
 from ob_async.drill.plan.reading import RawItem, read_restore_list
-from ob_async.restore.poll import PollConfig
+from ob_async.restore import PollConfig
 
 
 @attrs.frozen(kw_only=True)
