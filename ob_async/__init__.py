@@ -1,10 +1,43 @@
-"""ob-async: an asyncio client for OceanBase Cloud tenant restores, and a drill runner."""
+"""ob-async: an asyncio client for OceanBase Cloud tenant restores, and a drill runner.
+
+The public API is what these modules export (their ``__all__``), and nothing else:
+
+- ``ob_async``: the client (:class:`ObClient`), its settings, its records and the
+  wire models it returns, every error, ``from_wire``/``to_wire``, and the batch API;
+- ``ob_async.errors``: the :class:`ObError` hierarchy;
+- ``ob_async.batch``: many restores with bounded parallelism (:class:`BatchRunner`);
+- ``ob_async.drill``: plans of restores, their runner and reports;
+- ``ob_async.simulator``: the embedded API simulator (:class:`~ob_async.simulator.Simulator`).
+
+Every other module (``ob_async.wire``, ``.digest``, ``.http``, ``.api``,
+``.restore``, ``.cli`` and what is inside them) is internal: its names and paths
+may change in any release. Import from the list above.
+
+The package logs under the ``ob_async`` logger (``ob_async.session``,
+``ob_async.submit``, ...). It carries a :class:`logging.NullHandler`, so an
+application that configures no logging hears nothing from the library; one that
+does sees the records as usual.
+"""
+
+import logging
 
 from ob_async._version import __version__
+from ob_async.batch import (
+    BatchLimits,
+    BatchObserver,
+    BatchRunner,
+    BatchSummary,
+    FailurePolicy,
+    ItemResult,
+    ItemState,
+    RestoreItem,
+)
 from ob_async.client import ObClient
+from ob_async.clock import Clock
 from ob_async.errors import (
     ApiError,
     AuthenticationError,
+    ChallengeError,
     ClientError,
     InvalidInputError,
     ObError,
@@ -13,14 +46,22 @@ from ob_async.errors import (
     TenantNameConflict,
     ThrottledError,
     TransportError,
+    TransportTimeout,
 )
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.throttle import ThrottleConfig
 from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState
-from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
+from ob_async.restore.retry import (
+    Backoff,
+    PendingRetry,
+    RetryChecker,
+    RetryPolicy,
+    RetryQuota,
+    RetryRun,
+)
 from ob_async.restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
-from ob_async.wire.codec import from_json, from_wire, to_json_bytes, to_wire
+from ob_async.wire.codec import from_wire, to_wire
 from ob_async.wire.models import (
     BackupSet,
     DeletedTenant,
@@ -37,24 +78,37 @@ from ob_async.wire.models import (
     TimeWindow,
 )
 
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
 __all__ = [
     "ApiError",
     "Attempt",
     "AuthenticationError",
     "Backoff",
     "BackupSet",
+    "BatchLimits",
+    "BatchObserver",
+    "BatchRunner",
+    "BatchSummary",
+    "ChallengeError",
     "ClientConfig",
     "ClientError",
+    "Clock",
     "Credentials",
     "DeletedTenant",
     "Envelope",
+    "FailurePolicy",
     "InvalidInputError",
+    "ItemResult",
+    "ItemState",
     "ObClient",
     "ObError",
     "Page",
+    "PendingRetry",
     "PollConfig",
     "ProtocolError",
     "RestorableTenant",
+    "RestoreItem",
     "RestoreMode",
     "RestoreObjectType",
     "RestoreOutcome",
@@ -64,6 +118,7 @@ __all__ = [
     "RetryChecker",
     "RetryPolicy",
     "RetryQuota",
+    "RetryRun",
     "ServerError",
     "SubmissionOutcome",
     "SubmitterConfig",
@@ -76,9 +131,8 @@ __all__ = [
     "ThrottledError",
     "TimeWindow",
     "TransportError",
+    "TransportTimeout",
     "__version__",
-    "from_json",
     "from_wire",
-    "to_json_bytes",
     "to_wire",
 ]

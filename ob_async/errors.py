@@ -21,6 +21,21 @@ Messages never contain the AccessKey secret or an ``Authorization`` value.
 
 from __future__ import annotations
 
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "ChallengeError",
+    "ClientError",
+    "InvalidInputError",
+    "ObError",
+    "ProtocolError",
+    "ServerError",
+    "TenantNameConflict",
+    "ThrottledError",
+    "TransportError",
+    "TransportTimeout",
+]
+
 
 class ObError(Exception):
     """Base of every error raised by ob-async."""

@@ -1,0 +1,105 @@
+"""The public API line: which modules are public, what they export, and the package logger."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import ob_async
+
+ROOT = Path(__file__).resolve().parents[1]
+PUBLIC = ("ob_async", "ob_async.errors", "ob_async.batch", "ob_async.drill", "ob_async.simulator")
+
+
+def test_the_package_docstring_lists_exactly_the_public_modules() -> None:
+    assert ob_async.__doc__ is not None
+    listed = re.findall(r"^- ``(ob_async[\w.]*)``", ob_async.__doc__, re.MULTILINE)
+    assert sorted(listed) == sorted(PUBLIC)
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_each_public_module_exports_what_its_all_says(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = module.__all__
+    assert len(set(exported)) == len(exported), "a name listed twice"
+    missing = [symbol for symbol in exported if not hasattr(module, symbol)]
+    assert not missing
+
+
+def test_what_callers_meet_is_exported_at_the_top() -> None:
+    # Raised by calls (ChallengeError, TransportTimeout), handed to callbacks
+    # (PendingRetry), returned by RetryPolicy.start (RetryRun), or imported by the
+    # README's batch example.
+    for name in (
+        "ChallengeError",
+        "TransportTimeout",
+        "RetryRun",
+        "PendingRetry",
+        "BatchRunner",
+        "BatchLimits",
+        "RestoreItem",
+        "ItemResult",
+        "from_wire",
+        "to_wire",
+    ):
+        assert name in ob_async.__all__, name
+
+
+def test_codec_internals_are_not_exported_at_the_top() -> None:
+    for name in ("from_json", "to_json_bytes", "converter"):
+        assert name not in ob_async.__all__
+        assert not hasattr(ob_async, name), name
+
+
+def test_no_public_signature_mentions_tenacity() -> None:
+    for name in PUBLIC:
+        module = importlib.import_module(name)
+        for symbol in module.__all__:
+            value = getattr(module, symbol)
+            members = (
+                [m for n, m in vars(value).items() if not n.startswith("_") and callable(m)]
+                if inspect.isclass(value)
+                else [value]
+            )
+            for member in members:
+                try:
+                    signature = str(inspect.signature(member))
+                except (TypeError, ValueError):
+                    continue
+                assert "tenacity" not in signature, f"{name}.{symbol}: {signature}"
+
+
+def test_every_import_in_the_readme_is_from_a_public_module() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+    imports = [
+        (module, [n.strip() for n in names.split(",")])
+        for block in blocks
+        for module, names in re.findall(r"^from (ob_async[\w.]*) import (.+)$", block, re.M)
+    ]
+    assert imports, "the README's examples import nothing from ob_async"
+    for module, names in imports:
+        assert module in PUBLIC, f"the README imports from the internal module {module}"
+        loaded = importlib.import_module(module)
+        assert all(name in loaded.__all__ for name in names), (module, names)
+
+
+def test_the_library_is_silent_unless_the_application_configures_logging() -> None:
+    # Without a handler anywhere, Python's last-resort handler prints WARNING records
+    # to stderr; a library must not talk on an application's stderr uninvited.
+    script = (
+        "import logging, ob_async\n"
+        "logging.getLogger('ob_async.poll').warning('listing tenants failed')\n"
+        "logging.basicConfig(format='%(name)s %(message)s')\n"
+        "logging.getLogger('ob_async.poll').warning('heard once configured')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+    )
+    assert done.stderr == "ob_async.poll heard once configured\n"
