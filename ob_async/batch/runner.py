@@ -1,15 +1,24 @@
 """The batch runner: many restores, bounded, streamed, stoppable, and fully accounted for.
 
 :class:`BatchRunner` takes any iterable or async iterable of :class:`RestoreItem`
-and consumes it lazily: an item is pulled only when a submit slot is free, so a
-100,000-item plan never holds more than a bounded number of tasks. For each
-item it submits (through :meth:`ObClient.submit_restore`: retried, never twice),
-waits for ONLINE (coalesced polling), optionally deletes the tenant again, and
-yields an :class:`ItemResult` in completion order.
+and consumes it lazily. For each item it submits (through
+:meth:`ObClient.submit_restore`: retried, never twice), waits for ONLINE
+(coalesced polling), optionally deletes the tenant again, and yields an
+:class:`ItemResult` in completion order.
 
 Parallelism is bounded on two levels, as :class:`BatchLimits` says: submits in
 flight (HTTP), and restores in progress per target instance (the server's
 capacity); a submits-per-second cap is optional.
+
+Look-ahead, and why one full instance stalls no other. An item is pulled from
+the feed while fewer than :attr:`BatchLimits.lookahead` pulled items are still
+waiting to be sent (for their instance's capacity, then for a submit permit).
+A waiting item holds no submit permit, so restores to an instance with free
+capacity go out while another instance is full, as long as the full instance's
+waiting items do not fill the whole look-ahead: the feed stops only once
+``lookahead`` items in a row wait for instances at capacity. A batch therefore
+holds at most ``lookahead`` waiting items plus the restores in progress,
+however long the feed (a 100,000-item plan is never held at once).
 
 Stopping: :meth:`BatchRunner.stop` (a first Ctrl-C) pulls no new item and lets
 those in flight finish; :meth:`BatchRunner.abort` (a second one) cancels them,
@@ -42,7 +51,7 @@ from ob_async.restore.retry import RetryPolicy
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
 from ob_async.restore.validate import check_restored
 from ob_async.stats import nearest_rank
-from ob_async.validators import at_least_one, positive_or_none
+from ob_async.validators import NumberCheck, at_least_one, positive_or_none
 from ob_async.wire.models import RestoreRequest, TenantSummary
 
 logger = logging.getLogger("ob_async.batch")
@@ -137,6 +146,11 @@ class FailurePolicy(enum.StrEnum):
     STOP_AFTER = "stop_after"
 
 
+at_least_one_or_none = NumberCheck(
+    lambda value: value >= 1, "must be at least 1", integer=True, optional=True
+)
+
+
 @attrs.frozen(kw_only=True)
 class BatchLimits:
     max_submits: int = attrs.field(default=16, validator=at_least_one)
@@ -145,6 +159,13 @@ class BatchLimits:
     """Restores in progress (submitted, not yet final) per target instance."""
     submits_per_second: float | None = attrs.field(default=None, validator=positive_or_none)
     burst: int = attrs.field(default=1, validator=at_least_one)
+    lookahead: int | None = attrs.field(default=None, validator=at_least_one_or_none)
+    """Items pulled ahead of being sent (see the module docstring); default 4 x max_submits."""
+
+    @property
+    def items_ahead(self) -> int:
+        """How many pulled items may wait to be sent: ``lookahead`` or its default."""
+        return self.lookahead if self.lookahead is not None else 4 * self.max_submits
 
 
 class BatchObserver(Protocol):
@@ -267,8 +288,7 @@ class BatchRunner:
     ) -> AsyncIterator[ItemResult]:
         """Run every item (until stopped) and yield results in completion order."""
         results: asyncio.Queue[ItemResult | None] = asyncio.Queue()
-        intake = asyncio.Semaphore(self.limits.max_submits)
-        feeder = asyncio.create_task(self._feed(_aiter(items), intake, results))
+        feeder = asyncio.create_task(self._feed(_aiter(items), results))
         try:
             while True:
                 result = await results.get()
@@ -285,24 +305,23 @@ class BatchRunner:
             await asyncio.gather(feeder, *self._tasks, return_exceptions=True)
 
     async def _feed(
-        self,
-        items: AsyncIterator[RestoreItem],
-        intake: asyncio.Semaphore,
-        results: asyncio.Queue[ItemResult | None],
+        self, items: AsyncIterator[RestoreItem], results: asyncio.Queue[ItemResult | None]
     ) -> None:
+        ahead = asyncio.Semaphore(self.limits.items_ahead)
+        permits = asyncio.Semaphore(self.limits.max_submits)
         try:
             while not self._stopping.is_set():
-                await intake.acquire()
+                await ahead.acquire()
                 if self._stopping.is_set():  # a stop may come while we waited
-                    intake.release()
+                    ahead.release()
                     break
                 try:
                     item = await anext(items)
                 except StopAsyncIteration:
-                    intake.release()
+                    ahead.release()
                     break
                 self.summary.started += 1
-                task = asyncio.create_task(self._run_item(item, intake, results))
+                task = asyncio.create_task(self._run_item(item, ahead, permits, results))
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             while self._tasks:
@@ -328,7 +347,8 @@ class BatchRunner:
     async def _run_item(
         self,
         item: RestoreItem,
-        intake: asyncio.Semaphore,
+        ahead: asyncio.Semaphore,
+        permits: asyncio.Semaphore,
         results: asyncio.Queue[ItemResult | None],
     ) -> None:
         submission = RestoreSubmission.new(
@@ -336,21 +356,28 @@ class BatchRunner:
         )
         submission.first_attempt_at = item.submitted_at
         restore: RestoreOutcome | None = None
-        intake_held = True
+        waiting = True
         try:
+            # The instance's capacity first, holding no submit permit, so that a full
+            # instance keeps no permit from restores to other instances.
             async with self._slot(item.request.target_instance_id):
-                if self._cap is not None:
-                    await self._cap.acquire()
-                await self.observer.submitting(item, submission)
-                await self.client.submit_restore(
-                    item.instance_id,
-                    item.request,
-                    submission=submission,
-                    policy=self.policy,
-                    reconcile_first=item.reconcile_first,
-                )
-                intake.release()
-                intake_held = False
+                async with permits:
+                    ahead.release()
+                    waiting = False
+                    if self._stopping.is_set():
+                        result = _not_sent(item, submission, "stopped before it was sent")
+                        await self._finish(result, results)
+                        return
+                    if self._cap is not None:
+                        await self._cap.acquire()
+                    await self.observer.submitting(item, submission)
+                    await self.client.submit_restore(
+                        item.instance_id,
+                        item.request,
+                        submission=submission,
+                        policy=self.policy,
+                        reconcile_first=item.reconcile_first,
+                    )
                 await self.observer.submitted(item, submission)
                 if not submission.submitted or not self.wait:
                     result = result_of(item, submission, None, None)
@@ -392,8 +419,8 @@ class BatchRunner:
                 error=f"internal error: {error!r}",
             )
         finally:
-            if intake_held:
-                intake.release()
+            if waiting:
+                ahead.release()
         await self._finish(result, results)
 
     async def _finish(self, result: ItemResult, results: asyncio.Queue[ItemResult | None]) -> None:
@@ -479,6 +506,15 @@ def result_of(
         restore=restore,
         cleanup=cleanup,
         error=restore.error,
+    )
+
+
+def _not_sent(item: RestoreItem, submission: RestoreSubmission, why: str) -> ItemResult:
+    return ItemResult(
+        item=item,
+        state=ItemState.INTERRUPTED,
+        submission=submission,
+        error=f"{why} (nothing was sent)",
     )
 
 

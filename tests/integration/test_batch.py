@@ -36,30 +36,45 @@ def item(index: int, *, zone: str = "cn-shanghai-e") -> RestoreItem:
 
 
 async def test_items_are_pulled_lazily_and_parallelism_is_bounded() -> None:
-    pulled = 0
+    pulled = finished = 0
     in_flight_max = 0
 
     def items() -> Iterator[RestoreItem]:
-        nonlocal pulled
+        nonlocal pulled, in_flight_max
         for index in range(40):
             pulled += 1
+            in_flight_max = max(in_flight_max, pulled - finished)
             yield item(index)
+
+    class Counting:
+        async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+            pass
+
+        async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+            pass
+
+        def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
+            pass
+
+        async def finished(self, result: object) -> None:
+            nonlocal finished
+            finished += 1
 
     async with (
         Simulator(seed=1, restore_seconds=0.3) as sim,
         ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(
-            client, limits=BatchLimits(max_submits=4, max_restoring_per_instance=6)
+            client,
+            limits=BatchLimits(max_submits=4, max_restoring_per_instance=6, lookahead=5),
+            observer=Counting(),
         )
-        results = []
-        async for result in runner.run(items()):
-            in_flight_max = max(in_flight_max, pulled - len(results))
-            results.append(result)
+        results = [result async for result in runner.run(items())]
     assert len(results) == 40
     assert all(r.state is ItemState.ONLINE and r.met_rto for r in results)
-    # Never more pulled than finished + submits in flight + restores in progress.
-    assert in_flight_max <= 4 + 6 + 1
+    # Never more pulled and unfinished than the look-ahead (items waiting to be sent)
+    # plus the restores in progress (submitting or restoring) on the one instance.
+    assert in_flight_max <= 5 + 6
     assert runner.summary.by_state == Counter({"online": 40})
     assert runner.summary.percentile(0.5) is not None
 
