@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import io
 import json
+import re
+from datetime import datetime
+from pathlib import Path
 
+import pytest
 from rich.console import Console
 
+from ob_async.cli import main
 from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress
 
 
 def feed(sink: LiveProgress | LineProgress | JsonEvents) -> None:
-    sink.emit("start", drill="d", run="r", items=3)
+    sink.emit("start", drill="d", runId="r", items=3)
     for key in ("a", "b", "c"):
         sink.emit("submitting", key=key)
     sink.emit("submitted", key="a", outcome="submitted")
     sink.emit("submitted", key="b", outcome="adopted")
     sink.emit("submitted", key="c", outcome="failed")
     sink.emit("item", key="c", state="submit_failed", error="refused: no such zone")
-    sink.emit("item", key="a", state="online", recovery=4.2, met_rto=True)
+    sink.emit("item", key="a", state="online", recoverySeconds=4.2, metRto=True)
     sink.note("stopping: no new restores")
 
 
@@ -55,3 +60,42 @@ def test_json_events_are_one_object_per_line() -> None:
     events = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [e["event"] for e in events][:2] == ["start", "submitting"]
     assert events[-1] == {**events[-1], "event": "note", "message": "stopping: no new restores"}
+
+
+CAMEL = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+
+
+def keys(value: object) -> set[str]:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in keys(v)}
+    return set()
+
+
+def test_drill_json_events_use_camel_case_and_iso_times(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = Path(__file__).resolve().parents[1] / "examples" / "weekly-drill.toml"
+    journal = tmp_path / "j.jsonl"
+    assert main(["drill", str(plan), "--simulate", "--json", "--journal", str(journal)]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    kinds = [event["event"] for event in events]
+    assert kinds[0] == "start"
+    assert kinds[-2:] == ["finish", "summary"]
+    assert {"submitting", "submitted", "item"} <= set(kinds)
+    for event in events:
+        assert datetime.fromisoformat(event["t"]).tzinfo is not None, event
+        by_state = event.get("byState", {})
+        assert {key for key in keys(event) if key not in by_state and not CAMEL.match(key)} == set()
+    start = events[0]
+    assert set(start) == {"event", "t", "drill", "runId", "items"}
+    item = next(event for event in events if event["event"] == "item")
+    assert {"key", "state", "recoverySeconds", "metRto", "error"} <= set(item)
+    summary = events[-1]
+    assert {"items", "ok", "failed", "rtoMissed", "byState", "recoverySeconds"} <= set(summary)
+    # The journal speaks the same language.
+    for line in journal.read_text().splitlines():
+        record = json.loads(line)
+        assert datetime.fromisoformat(record["t"]).tzinfo is not None
+        assert {key for key in keys(record) if not CAMEL.match(key)} == set(), record

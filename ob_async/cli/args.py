@@ -6,6 +6,7 @@ import argparse
 import logging
 import math
 import sys
+from typing import Any
 
 
 def positive_int(text: str) -> int:
@@ -37,8 +38,28 @@ def configure_logging(verbose: int, quiet: bool) -> None:
         level = logging.INFO
     elif verbose >= 2:
         level = logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _CurrentStderrHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger("ob_async")
     root.handlers[:] = [handler]
     root.setLevel(level)
+
+
+class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is when a record comes, not what it was at set-up.
+
+    While the drill's live display runs, rich stands in for ``sys.stderr`` and
+    prints what is written above the live line; a handler holding the original
+    stream would write into the line instead.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        return None

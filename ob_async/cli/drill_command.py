@@ -185,7 +185,7 @@ def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
 
 
 async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
-    sink = _sink(args)
+    sink = _sink(args, plan)
     poll = plan.poll_config()
     async with open_connection(args, fixture=plan.simulator_fixture, poll=poll) as connection:
         runner = DrillRunner(
@@ -255,13 +255,13 @@ def _failure_policy(args: argparse.Namespace) -> FailurePolicy:
 Sink = LiveProgress | LineProgress | JsonEvents | QuietProgress
 
 
-def _sink(args: argparse.Namespace) -> Sink:
+def _sink(args: argparse.Namespace, plan: DrillPlan) -> Sink:
     if args.json:
         return JsonEvents()
     if args.quiet:
         return QuietProgress()
     if sys.stderr.isatty():
-        return LiveProgress()
+        return LiveProgress(total=plan.item_count)  # "0/7" from the first frame
     return LineProgress(verbose=args.verbose > 0 or args.dry_run)
 
 
@@ -276,9 +276,7 @@ def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
     def on_signal() -> None:
         interrupts.count += 1
         if interrupts.count == 1:
-            sink.note(
-                "stopping: no new restores; waiting for those in flight (Ctrl-C again to stop now)"
-            )
+            sink.note("stopping: no new restores; those in flight finish (Ctrl-C again: stop now)")
             runner.stop()
         else:
             sink.note("stopping now; recording what is known")

@@ -2,11 +2,15 @@
 
 Three sinks of the drill's events, chosen by the command line:
 
-- :class:`LiveProgress` (stderr is a terminal): a rich display of submitted /
-  restoring / online / failed with elapsed time and an ETA.
+- :class:`LiveProgress` (stderr is a terminal): one live line of done /
+  submitting / restoring / online / failed with elapsed time and an ETA, fitted
+  to the terminal's width and ticking between events; failures and log lines
+  are printed above it.
 - :class:`LineProgress` (not a terminal: cron, CI): one plain line per finished
   item and a heartbeat line every few seconds.
-- :class:`JsonEvents` (``--json``): one JSON object per event on stdout.
+- :class:`JsonEvents` (``--json``): one JSON object per event on stdout, its
+  keys camelCase and its times ISO-8601, as in the journal and the report
+  (the schema is in the README, "JSON events").
 """
 
 from __future__ import annotations
@@ -15,11 +19,13 @@ import json
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
-from rich.console import Console
+import attrs
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
-from rich.table import Table
 from rich.text import Text
 
 from ob_async.batch.runner import ItemState
@@ -32,8 +38,8 @@ FAILED_STATES = frozenset(ItemState) - OK_STATES
 class _Tally:
     """Counts the drill's items by where they are."""
 
-    def __init__(self) -> None:
-        self.total = 0
+    def __init__(self, total: int = 0) -> None:
+        self.total = total
         self.started = time.monotonic()
         self.submitting: set[str] = set()
         self.restoring: set[str] = set()
@@ -56,7 +62,7 @@ class _Tally:
             self.done += 1
             state = str(fields.get("state"))
             self.counts["failed" if state in FAILED_STATES else state] += 1
-            if fields.get("met_rto") is False:
+            if fields.get("metRto") is False:
                 self.counts["rto_missed"] += 1
 
     @property
@@ -78,13 +84,115 @@ def _clock(seconds: float | None) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
+@attrs.frozen
+class Field:
+    """One field of the status line: its full and its abbreviated form."""
+
+    full: str
+    short: str
+    rank: int
+    """Importance: 0 is never dropped; the highest rank is abbreviated, then dropped, first."""
+    style: str = ""
+
+
+_GAP = "  "
+
+
+def fit_fields(fields: Sequence[Field], width: int) -> list[tuple[str, str]]:
+    """The fields' texts (and styles), in their order, abbreviated or dropped to fit ``width``.
+
+    The least important fields are abbreviated first; if the line is still too
+    wide, the least important fields are dropped, until it fits. Rank 0 stays.
+    """
+    texts = [field.full for field in fields]
+    shown = set(range(len(fields)))
+
+    def length() -> int:
+        return sum(len(texts[i]) for i in shown) + len(_GAP) * max(len(shown) - 1, 0)
+
+    by_rank = sorted(range(len(fields)), key=lambda i: fields[i].rank, reverse=True)
+    for index in by_rank:
+        if length() <= width:
+            break
+        texts[index] = fields[index].short
+    for index in by_rank:
+        if length() <= width:
+            break
+        if fields[index].rank > 0:
+            shown.discard(index)
+    return [(texts[i], fields[i].style) for i in range(len(fields)) if i in shown]
+
+
+class StatusLine:
+    """The live status as one line, laid out anew for the width at each refresh.
+
+    Rendered when rich refreshes, not when an event arrives, so the clock ticks
+    between events (with a 30 s poll interval, too).
+    """
+
+    def __init__(self, tally: _Tally) -> None:
+        self.tally = tally
+        self.stopping = False
+
+    def fields(self) -> list[Field]:
+        tally = self.tally
+        counts = tally.counts
+        total = str(tally.total) if tally.total else "?"
+        fields = [
+            Field(f"{tally.done}/{total} done", f"{tally.done}/{total}", 0, "bold"),
+            Field(f"submitting {len(tally.submitting)}", f"sub {len(tally.submitting)}", 7),
+            Field(f"restoring {len(tally.restoring)}", f"rest {len(tally.restoring)}", 5),
+            Field(f"online {counts['online']}", f"ok {counts['online']}", 3, "green"),
+            Field(
+                f"failed {counts['failed']}",
+                f"fail {counts['failed']}",
+                2,
+                "red" if counts["failed"] else "",
+            ),
+        ]
+        if counts["rto_missed"]:
+            missed = counts["rto_missed"]
+            fields.append(Field(f"RTO missed {missed}", f"late {missed}", 6, "yellow"))
+        fields.append(Field(f"elapsed {_clock(tally.elapsed)}", _clock(tally.elapsed), 4))
+        eta = f"ETA {_clock(tally.eta)}"
+        fields.append(Field(eta, eta, 8))  # nothing shorter says ETA: dropped first instead
+        if self.stopping:
+            fields.append(Field("STOPPING", "STOP", 1, "bold yellow"))
+        return fields
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        # One column short of the width: a line that ends in the last column makes
+        # some terminals wrap before the next redraw.
+        width = max(options.max_width - 1, 1)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for number, (text, style) in enumerate(fit_fields(self.fields(), width)):
+            if number:
+                line.append(_GAP)
+            line.append(text, style=style)
+        line.truncate(width, overflow="ellipsis")
+        yield line
+
+
 class LiveProgress:
-    def __init__(self, console: Console | None = None) -> None:
+    """A one-line live status on a terminal; failures and log lines printed above it.
+
+    rich's Live redraws the line ``REFRESHES_PER_SECOND`` times a second from its
+    own thread, and, while it runs, stands in for stdout and stderr, so that
+    anything printed (log records included, see ``configure_logging``) appears
+    above the live line instead of inside it.
+    """
+
+    REFRESHES_PER_SECOND = 4
+
+    def __init__(self, console: Console | None = None, *, total: int = 0) -> None:
         self.console = console or Console(stderr=True)
-        self.tally = _Tally()
-        self.stopping = ""
+        self.tally = _Tally(total)
+        self.status = StatusLine(self.tally)
         self.live = Live(
-            self._render(), console=self.console, refresh_per_second=4, transient=False
+            self.status,
+            console=self.console,
+            refresh_per_second=self.REFRESHES_PER_SECOND,
+            transient=False,
         )
 
     def __enter__(self) -> LiveProgress:
@@ -92,16 +200,18 @@ class LiveProgress:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.live.update(self._render())
+        self.live.refresh()
         self.live.__exit__(None, None, None)
 
     def note(self, message: str) -> None:
-        self.stopping = message
-        self.live.update(self._render())
+        if message.startswith("stopping"):
+            self.status.stopping = True
+        self.console.print(Text(message, style="yellow"))
+        self.live.refresh()
 
     def emit(self, event: str, **fields: Any) -> None:
         if event == "note":
-            self.console.print(Text(str(fields.get("message")), style="yellow"))
+            self.note(str(fields.get("message")))
             return
         self.tally.update(event, fields)
         if event == "item" and fields.get("state") in FAILED_STATES:
@@ -111,25 +221,7 @@ class LiveProgress:
                     style="red",
                 )
             )
-        self.live.update(self._render())
-
-    def _render(self) -> Table:
-        tally = self.tally
-        table = Table.grid(padding=(0, 2))
-        counts = tally.counts
-        table.add_row(
-            Text(f"{tally.done}/{tally.total or '?'} done", style="bold"),
-            f"submitting {len(tally.submitting)}",
-            f"restoring {len(tally.restoring)}",
-            Text(f"online {counts['online']}", style="green"),
-            Text(f"failed {counts['failed']}", style="red" if counts["failed"] else ""),
-            f"RTO missed {counts['rto_missed']}",
-            f"elapsed {_clock(tally.elapsed)}",
-            f"ETA {_clock(tally.eta)}",
-        )
-        if self.stopping:
-            table.add_row(Text(self.stopping, style="yellow"))
-        return table
+        self.live.refresh()
 
 
 class LineProgress:
@@ -160,7 +252,7 @@ class LineProgress:
         self.tally.update(event, fields)
         if event == "item" and (self.verbose or fields.get("state") in FAILED_STATES):
             detail = f": {fields['error']}" if fields.get("error") else ""
-            recovery = fields.get("recovery")
+            recovery = fields.get("recoverySeconds")
             took = f" in {recovery:.1f}s" if isinstance(recovery, float) else ""
             print(
                 f"{fields.get('key')} {fields.get('state')}{took}{detail}",
@@ -216,7 +308,7 @@ class JsonEvents:
     def emit(self, event: str, **fields: Any) -> None:
         if self.lost:
             return
-        record = {"event": event, "t": time.time(), **fields}
+        record = {"event": event, "t": datetime.now(UTC).isoformat(), **fields}
         try:
             self.stream.write(json.dumps(record, default=str) + "\n")
             self.stream.flush()

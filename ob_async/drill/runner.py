@@ -142,7 +142,7 @@ class DrillRunner:
             dry_run=self.options.dry_run,
         )
         self.events.emit(
-            "start", drill=self.plan.name, run=context.run_id, items=self.plan.item_count
+            "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
         )
         if not self.options.dry_run:
             self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
@@ -483,7 +483,7 @@ class _JournalObserver:
             "item",
             key=result.key,
             state=result.state.value,
-            recovery=result.recovery_seconds,
-            met_rto=result.met_rto,
+            recoverySeconds=result.recovery_seconds,
+            metRto=result.met_rto,
             error=result.error,
         )
