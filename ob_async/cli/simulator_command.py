@@ -26,9 +26,11 @@ from ob_async.simulator import Simulator, SimulatorConfig
 from ob_async.simulator.config import (
     PATH_INSTANCE_CHOICES,
     to_algorithms,
+    to_nc_check,
     to_qops,
     to_restore_seconds,
 )
+from ob_async.simulator.digest_server import NcCheck
 from ob_async.simulator.faults import FaultSpec
 from ob_async.simulator.fixture import load_fixture
 
@@ -188,6 +190,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="seconds a nonce stays valid (default 300)",
     )
     add(
+        "--nc-check",
+        type=_flag_type(to_nc_check, "nonce-count check"),
+        default=NcCheck.WINDOW,
+        metavar="MODE",
+        help="nonce counts: window (each once, in any order; default) or strict (each "
+        "above the highest seen with its nonce, as Apache's AuthDigestNcCheck On)",
+    )
+    add(
         "--dedupe-request-ids",
         action="store_true",
         help="replay the first answer to a repeated requestId on POST",
@@ -250,6 +260,7 @@ def build_config(args: argparse.Namespace, environ: Any = None) -> tuple[Simulat
         "qop": args.qop,
         "userhash": args.userhash,
         "nonce_ttl": args.nonce_ttl,
+        "nc_check": args.nc_check,
         "dedupe_request_ids": args.dedupe_request_ids,
         "restoring_status": args.restoring_status,
         "online_status": args.online_status,
@@ -298,7 +309,8 @@ async def _serve(config: SimulatorConfig, from_env: bool, out: TextIO) -> None:
             f"  AccessKey ID:     {config.access_key_id}",
             f"  AccessKey secret: {secret}",
             f"  digest:           {', '.join(config.digest_algorithms)}; "
-            f"qop {', '.join(config.qop) or 'none (RFC 2069)'}; nonce ttl {config.nonce_ttl:g}s",
+            f"qop {', '.join(config.qop) or 'none (RFC 2069)'}; nonce ttl {config.nonce_ttl:g}s; "
+            f"nonce counts {config.nc_check.value}",
             f"  faults:           {str(config.faults) or 'none'}",
             f"  fixture:          {config.fixture.source}",
             f"  stats:            {sim.url}/_simulator/stats",

@@ -195,9 +195,12 @@ class SimulatorApp:
             AuthOutcome.MALFORMED: ErrorCode.MALFORMED_AUTHORIZATION,
             AuthOutcome.STALE: ErrorCode.NONCE_EXPIRED,
             AuthOutcome.REPLAY: ErrorCode.NONCE_COUNT_REPLAY,
+            AuthOutcome.OUT_OF_ORDER: ErrorCode.NONCE_COUNT_OUT_OF_ORDER,
         }.get(outcome, ErrorCode.UNAUTHORIZED)
         if outcome is AuthOutcome.REPLAY:
             stats.nc_replays += 1
+        elif outcome is AuthOutcome.OUT_OF_ORDER:
+            stats.nc_out_of_order += 1
         stats.challenges_issued += 1
         if stale:
             stats.stale_challenges += 1

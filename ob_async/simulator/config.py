@@ -24,6 +24,9 @@ qop                      ("auth",)             offered qop values; empty = RFC 2
                                                (no qop, no nc: replays cannot be detected)
 userhash                 False                 offer userhash=true and accept hashed names
 nonce_ttl                300.0                 seconds a nonce stays valid
+nc_check                 "window"              nonce counts: "window" (each once, any order)
+                                               or "strict" (each above the highest seen with
+                                               its nonce, as Apache's AuthDigestNcCheck On)
 dedupe_request_ids       False                 replay the first response to a repeated
                                                requestId on POST (the real API promises no
                                                such thing)
@@ -57,6 +60,7 @@ import attrs
 
 from ob_async.errors import InvalidInputError
 from ob_async.simulator.clock import Clock, SystemClock
+from ob_async.simulator.digest_server import NcCheck
 from ob_async.simulator.faults import FaultSpec
 from ob_async.simulator.fixture import Fixture, default_fixture, load_fixture
 
@@ -122,6 +126,17 @@ def to_qops(value: str | Iterable[str]) -> tuple[str, ...]:
             raise ConfigError(f"{item} is listed twice", where="qop")
         qops.append(item.lower())
     return tuple(qops)
+
+
+def to_nc_check(value: str | NcCheck) -> NcCheck:
+    """``"window"`` or ``"strict"`` (any case) → :class:`NcCheck`."""
+    try:
+        return NcCheck(value.lower() if isinstance(value, str) else value)
+    except ValueError:
+        known = ", ".join(check.value for check in NcCheck)
+        raise ConfigError(
+            f"unknown nonce-count check {value!r}; known: {known}", where="nc_check"
+        ) from None
 
 
 def to_restore_seconds(value: float | str | tuple[float, float]) -> tuple[float, float]:
@@ -226,6 +241,7 @@ class SimulatorConfig:
     qop: tuple[str, ...] = attrs.field(default=("auth",), converter=to_qops)
     userhash: bool = False
     nonce_ttl: float = attrs.field(default=300.0, validator=_positive)
+    nc_check: NcCheck = attrs.field(default=NcCheck.WINDOW, converter=to_nc_check)
     dedupe_request_ids: bool = False
     restoring_status: str = attrs.field(default="RESTORING", validator=_non_empty)
     online_status: str = attrs.field(default="ONLINE", validator=_non_empty)

@@ -28,7 +28,12 @@ RFC 7616 §3.4.4, or a userhash when offered) and the response must be right
 count already used with that nonce → ``REPLAY``. Counts may arrive out of
 order: each nonce keeps the highest count seen and a bitmap of the
 :data:`NC_WINDOW` counts below it, so memory per nonce is bounded; a count
-further back than that window is refused as a replay. Expired nonces are
+further back than that window is refused as a replay. With
+``nc_check=NcCheck.STRICT`` a count must be above the highest seen with its
+nonce, as Apache's ``mod_auth_digest`` with ``AuthDigestNcCheck On`` demands
+(``OUT_OF_ORDER``, answered like a replay: a plain 401, ``stale=false``, with
+a new nonce); requests in flight together that overtake each other on the wire
+are refused so. Expired nonces are
 pruned as new ones are issued, and at most ``max_nonces`` are tracked (the
 oldest beyond that are forgotten; using one then gets ``STALE``).
 
@@ -81,6 +86,15 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 _NC = re.compile(r"[0-9a-fA-F]{8}")
 
 
+class NcCheck(enum.StrEnum):
+    """How the verifier checks nonce counts."""
+
+    WINDOW = "window"
+    """Each count once, in any order within :data:`NC_WINDOW` of the highest (the default)."""
+    STRICT = "strict"
+    """Each count above the highest seen with its nonce (Apache's ``AuthDigestNcCheck On``)."""
+
+
 class AuthOutcome(enum.StrEnum):
     """What :meth:`DigestVerifier.verify` concluded."""
 
@@ -91,6 +105,8 @@ class AuthOutcome(enum.StrEnum):
     UNKNOWN_NONCE = "unknown_nonce"
     STALE = "stale"
     REPLAY = "replay"
+    OUT_OF_ORDER = "out_of_order"
+    """Strict nonce counting: a count not above the highest seen with its nonce."""
 
 
 @attrs.frozen
@@ -183,6 +199,7 @@ class DigestVerifier:
         nonce_ttl: float,
         clock: Clock,
         max_nonces: int = 100_000,
+        nc_check: NcCheck = NcCheck.WINDOW,
         opaque: str | None = None,
         nonce_factory: Callable[[float], str] | None = None,
     ) -> None:
@@ -194,6 +211,7 @@ class DigestVerifier:
         self.userhash = userhash
         self.nonce_ttl = nonce_ttl
         self.max_nonces = max_nonces
+        self.nc_check = NcCheck(nc_check)
         self.opaque = opaque if opaque is not None else os.urandom(16).hex()
         self._clock = clock
         self._key = os.urandom(32)
@@ -296,7 +314,15 @@ class DigestVerifier:
         if state is None or self._clock.time() - issued > self.nonce_ttl:
             return AuthResult(AuthOutcome.STALE, user=user, message="the nonce has expired")
         if qop is not None:
-            refused = state.record(int(params["nc"], 16))
+            nc = int(params["nc"], 16)
+            if self.nc_check is NcCheck.STRICT and nc <= state.max_nc:
+                return AuthResult(
+                    AuthOutcome.OUT_OF_ORDER,
+                    user=user,
+                    message=f"nonce count {params['nc']} is not above the highest count "
+                    "seen with this nonce (strict nonce counting)",
+                )
+            refused = state.record(nc)
             if refused is not None:
                 return AuthResult(
                     AuthOutcome.REPLAY, user=user, message=f"nonce count {params['nc']} {refused}"

@@ -80,6 +80,7 @@ class ErrorCode(enum.StrEnum):
     MALFORMED_AUTHORIZATION = "MalformedAuthorization"
     NONCE_EXPIRED = "NonceExpired"
     NONCE_COUNT_REPLAY = "NonceCountReplay"
+    NONCE_COUNT_OUT_OF_ORDER = "NonceCountOutOfOrder"
     FORBIDDEN = "Forbidden"
     SOURCE_INSTANCE_NOT_FOUND = "SourceInstanceNotFound"
     SOURCE_TENANT_NOT_FOUND = "SourceTenantNotFound"
@@ -112,6 +113,7 @@ HTTP_STATUS: Mapping[ErrorCode, int] = {
     ErrorCode.MALFORMED_AUTHORIZATION: 401,
     ErrorCode.NONCE_EXPIRED: 401,
     ErrorCode.NONCE_COUNT_REPLAY: 401,
+    ErrorCode.NONCE_COUNT_OUT_OF_ORDER: 401,
     ErrorCode.FORBIDDEN: 403,
     ErrorCode.SOURCE_INSTANCE_NOT_FOUND: 404,
     ErrorCode.SOURCE_TENANT_NOT_FOUND: 404,

@@ -58,6 +58,7 @@ class Simulator:
             qops=config.qop,
             userhash=config.userhash,
             nonce_ttl=config.nonce_ttl,
+            nc_check=config.nc_check,
             clock=config.clock,
         )
         self.application = SimulatorApp(

@@ -11,6 +11,8 @@ requestsByStatus           {"200"/"401"/...: count}; "reset" for connections abo
 challengesIssued           401 answers carrying a fresh challenge (every 401)
 staleChallenges            of those, with ``stale=true``
 ncReplaysRefused           requests refused because their nonce count was already used
+ncOutOfOrderRefused        requests refused by strict nonce counting (``nc_check="strict"``):
+                           a count not above the highest seen with its nonce
 authFailures               Authorization headers refused (malformed, wrong credentials, forged
                            nonce, stale nonce, replayed nc); a missing header is not counted
 authMissing                API requests without an Authorization header
@@ -49,6 +51,7 @@ class Stats:
         self.challenges_issued = 0
         self.stale_challenges = 0
         self.nc_replays = 0
+        self.nc_out_of_order = 0
         self.auth_failures = 0
         self.auth_missing = 0
         self.restores_accepted = 0
@@ -79,6 +82,7 @@ class Stats:
             "challengesIssued": self.challenges_issued,
             "staleChallenges": self.stale_challenges,
             "ncReplaysRefused": self.nc_replays,
+            "ncOutOfOrderRefused": self.nc_out_of_order,
             "authFailures": self.auth_failures,
             "authMissing": self.auth_missing,
             "restoresAccepted": self.restores_accepted,

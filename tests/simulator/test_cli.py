@@ -130,6 +130,16 @@ def test_credentials_from_the_environment_are_used_and_never_printed() -> None:
         assert secret not in out + err
 
 
+def test_nc_check_strict_is_announced_and_enforced() -> None:
+    with running("--nc-check", "strict") as (process, url, lines):
+        assert "nonce counts strict" in "\n".join(lines)
+        # curl answers one challenge with nc=1: strict counting still accepts it.
+        status, _ = curl_seed_example(url, "demo-access-key-id:demo-access-key-secret")
+        assert status == 200
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=15) == 0
+
+
 def test_only_one_credential_variable_is_an_input_error(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -152,6 +162,7 @@ def test_only_one_credential_variable_is_an_input_error(
         (["--digest-algorithms", "SHA-1"], "--digest-algorithms"),
         (["--qop", "auth-conf"], "--qop"),
         (["--nonce-ttl", "0"], "--nonce-ttl"),
+        (["--nc-check", "sorted"], "--nc-check"),
         (["--faults", "reset_after=2"], "--faults"),
         (["--fixture", "/nonexistent/world.toml"], "--fixture"),
         (["--path-instance", "middle"], "--path-instance"),

@@ -307,6 +307,39 @@ async def test_replayed_nc_is_refused_out_of_order_is_not(
     assert stats["requestsByStatus"]["200"] == 5
 
 
+async def test_strict_nc_check_refuses_any_count_not_above_the_highest_with_a_new_nonce(
+    session: aiohttp.ClientSession, clock: ManualClock
+) -> None:
+    async with Simulator(clock=clock, seed=1, nc_check="strict") as strict:
+        api = ApiClient(session, strict)
+        await api.fetch_challenge()
+        assert (await _send_nc(session, strict, api, 5)).status == 200
+        for lower_or_equal in (3, 5):
+            reply = await _send_nc(session, strict, api, lower_or_equal)
+            assert reply.status == 401
+            assert reply.json["errorCode"] == "NonceCountOutOfOrder"
+            assert "not above the highest" in reply.json["errorMessage"]
+            # As Apache answers: a plain 401 with a fresh nonce, not stale=true.
+            assert all("stale" not in challenge for challenge in reply.challenges)
+            assert all(c["nonce"] != api.challenge["nonce"] for c in reply.challenges)  # type: ignore[index]
+        assert (await _send_nc(session, strict, api, 6)).status == 200
+        stats = strict.stats()
+    assert stats["ncOutOfOrderRefused"] == 2
+    assert stats["ncReplaysRefused"] == 0
+    assert stats["requestsByStatus"]["200"] == 2
+
+
+def test_nc_check_is_window_by_default_and_refuses_unknown_modes() -> None:
+    from ob_async.simulator import SimulatorConfig
+    from ob_async.simulator.config import ConfigError
+    from ob_async.simulator.digest_server import NcCheck
+
+    assert SimulatorConfig().nc_check is NcCheck.WINDOW
+    assert SimulatorConfig(nc_check="STRICT").nc_check is NcCheck.STRICT
+    with pytest.raises(ConfigError, match="unknown nonce-count check 'sorted'"):
+        SimulatorConfig(nc_check="sorted")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     "header",
     [
