@@ -123,12 +123,14 @@ class ObClient(OpenApi):
         poll: PollConfig | None = None,
         started_at: datetime | None = None,
         on_seen: Callable[[TenantSummary], None] | None = None,
+        rto_seconds: float | None = None,
     ) -> RestoreOutcome:
         """Wait for a restored tenant: ONLINE, failed, vanished or timed out.
 
         Waits on the same instance share one poller that lists the instance's
         tenants once per interval. ``started_at`` (default: now) is where the
-        measured recovery time starts.
+        measured recovery time starts; with ``rto_seconds`` the polls tighten
+        around the RTO, so that the outcome's verdict is rarely uncertain.
         """
         return await self.watchers.wait(
             instance_id,
@@ -137,6 +139,7 @@ class ObClient(OpenApi):
             config=poll,
             started_at=started_at,
             on_seen=on_seen,
+            rto_seconds=rto_seconds,
         )
 
     @classmethod

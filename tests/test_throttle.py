@@ -1,55 +1,205 @@
-"""Adaptive throttling: 429s lower the send rate, successes raise it, quiet lifts it."""
+"""The client's share of the request budget: it finds a server's rate, holds it, follows
+it when it changes, obeys what the server says, and lets state reads go first.
+
+A fake server (a token bucket with one second of burst, as the simulator's) runs on a
+fake clock, so these tests assert behaviour over simulated seconds, never wall time.
+"""
 
 from __future__ import annotations
 
-from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
+import asyncio
+from collections import Counter
+
+from ob_async.http.throttle import AdaptiveRateLimiter, Priority, ThrottleConfig
 from tests.support.fakes import FakeClock
 
 
-async def send(limiter: AdaptiveRateLimiter, clock: FakeClock, count: int, status: int) -> None:
-    for _ in range(count):
-        await limiter.acquire()
-        limiter.observe(status)
+class FakeServer:
+    """A per-second token bucket of ``rate`` with ``rate`` tokens of burst."""
+
+    def __init__(self, clock: FakeClock, rate: float) -> None:
+        self.clock = clock
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = clock.monotonic()
+        self.answers: list[tuple[float, int]] = []
+
+    def answer(self) -> int:
+        now = self.clock.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        status = 429
+        if self.tokens >= 1:
+            self.tokens -= 1
+            status = 200
+        self.answers.append((now, status))
+        return status
+
+    def accepted_between(self, start: float, end: float) -> float:
+        """Accepted answers per second over [start, end)."""
+        count = sum(1 for t, status in self.answers if start <= t < end and status == 200)
+        return count / (end - start)
+
+    def share_429(self, start: float = 0.0) -> float:
+        statuses = Counter(status for t, status in self.answers if t >= start)
+        return statuses[429] / max(1, sum(statuses.values()))
 
 
-async def test_unthrottled_until_the_first_429() -> None:
+async def drive(
+    limiter: AdaptiveRateLimiter,
+    clock: FakeClock,
+    server: FakeServer,
+    *,
+    until: float,
+    demand: float = 500.0,
+    changes: dict[float, float] | None = None,
+) -> None:
+    """A client that would send ``demand`` requests per second, paced by the limiter."""
+    pending = dict(changes or {})
+    while clock.elapsed < until:
+        for moment in [t for t in pending if clock.elapsed >= t]:
+            server.rate = pending.pop(moment)
+        await limiter.acquire(Priority.SUBMIT)
+        status = server.answer()
+        limiter.observe(status, {"Retry-After": "1"} if status == 429 else {})
+        clock.elapsed += 1.0 / demand
+
+
+async def test_unthrottled_until_429s_are_a_real_share() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(clock=clock)
-    await send(limiter, clock, 100, 200)
+    for index in range(200):
+        await limiter.acquire()
+        limiter.observe(429 if index % 50 == 0 else 200)  # 2% of answers
+        clock.elapsed += 0.01
     assert limiter.rate is None
+    assert limiter.throttle_events == 4
     assert clock.sleeps == []
 
 
-async def test_429_halves_the_observed_rate_and_paces_sends() -> None:
+async def test_finds_the_servers_rate_and_holds_it_within_a_few_percent() -> None:
     clock = FakeClock()
-    limiter = AdaptiveRateLimiter(ThrottleConfig(decrease_factor=0.5), clock=clock)
-    # 40 sends in the first second, then a burst of 429s counts as one signal.
-    for _ in range(40):
-        await limiter.acquire()
-    clock.elapsed = 1.0
-    await limiter.acquire()
-    for _ in range(10):
-        limiter.observe(429)
-    assert limiter.decreases == 1
-    assert limiter.rate == 20.0
-    before = clock.elapsed
-    for _ in range(20):
-        await limiter.acquire()
-    # 20 sends at 20/s take about a second of (fake) time.
-    assert 0.9 <= clock.elapsed - before <= 1.05
-
-
-async def test_successes_raise_the_rate_and_quiet_lifts_the_limit() -> None:
-    clock = FakeClock()
-    limiter = AdaptiveRateLimiter(ThrottleConfig(release_after=30.0), clock=clock)
-    for _ in range(3):  # 3 of the first answers: a 15% share of a small sample
-        await limiter.acquire()
-        limiter.observe(429)
-    low = limiter.rate
-    assert low is not None
-    await send(limiter, clock, 50, 200)
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    await drive(limiter, clock, server, until=60.0)
+    # From the third second on, the accepted answers use the limit almost fully...
+    assert server.accepted_between(3.0, 60.0) >= 0.95 * 40
+    # ... while 429s stay a small share of all answers, the first burst included.
+    assert server.share_429() <= 0.05
     assert limiter.rate is not None
-    assert limiter.rate > low
+    assert 0.9 * 40 <= limiter.rate <= 1.1 * 40
+
+
+async def test_follows_a_limit_halved_mid_run() -> None:
+    clock = FakeClock()
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    await drive(limiter, clock, server, until=60.0, changes={30.0: 20.0})
+    assert limiter.rate is not None
+    assert 0.85 * 20 <= limiter.rate <= 1.1 * 20
+    # Within a few seconds of the change, the limit is used again, without a flood of 429s.
+    assert server.accepted_between(33.0, 60.0) >= 0.95 * 20
+    assert server.share_429(30.0) <= 0.10
+
+
+async def test_follows_a_limit_doubled_mid_run() -> None:
+    clock = FakeClock()
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    await drive(limiter, clock, server, until=60.0, changes={30.0: 80.0})
+    assert server.accepted_between(40.0, 60.0) >= 0.9 * 80
+    assert server.share_429() <= 0.05
+
+
+async def test_an_idle_client_does_not_probe_upwards() -> None:
+    clock = FakeClock()
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    await drive(limiter, clock, server, until=10.0)
+    held = limiter.rate
+    assert held is not None
+    # Ten requests a second for twenty seconds teach nothing about a 40/s limit.
+    await drive(limiter, clock, server, until=25.0, demand=10.0)
+    assert limiter.rate == held
+
+
+async def test_state_reads_go_before_queued_submissions() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ThrottleConfig(burst=0.0), clock=clock)
+    limiter.rate = 10.0
+    order: list[str] = []
+
+    async def send(name: str, priority: Priority) -> None:
+        await limiter.acquire(priority)
+        order.append(name)
+
+    submits = [asyncio.create_task(send(f"submit{n}", Priority.SUBMIT)) for n in range(6)]
+    await asyncio.sleep(0)
+    reads = [asyncio.create_task(send(f"read{n}", Priority.STATE)) for n in range(2)]
+    other = asyncio.create_task(send("delete", Priority.NORMAL))
+    await asyncio.gather(*submits, *reads, other)
+    # The first submission went at once (nothing queued); every read and the delete
+    # were let through before the submissions queued ahead of them, reads first.
+    assert order[:4] == ["submit0", "read0", "read1", "delete"]
+    assert order[4:] == [f"submit{n}" for n in range(1, 6)]
+    assert limiter.waited[Priority.SUBMIT] > limiter.waited[Priority.STATE]
+
+
+async def test_a_long_retry_after_pauses_every_send() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ThrottleConfig(pause_threshold=2.0), clock=clock)
+    limiter.observe(429, {"Retry-After": "5"})
+    await limiter.acquire(Priority.STATE)
+    assert clock.elapsed >= 5.0
+
+
+async def test_a_short_retry_after_is_left_to_the_refused_request() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ThrottleConfig(pause_threshold=2.0), clock=clock)
+    limiter.observe(429, {"Retry-After": "1"})
+    await limiter.acquire()
+    assert clock.elapsed == 0.0
+
+
+async def test_remaining_zero_pauses_until_the_reset() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(clock=clock)
+    limiter.observe(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "3"})
+    assert not limiter.admit()
+    await limiter.acquire()
+    assert 3.0 <= clock.elapsed < 3.5
+
+
+async def test_an_announced_policy_is_a_ceiling_followed_at_once() -> None:
+    clock = FakeClock()
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    limiter.observe(200, {"RateLimit-Policy": "40;w=1"})
+    assert limiter.ceiling == 40.0
+    assert limiter.rate is not None
+    assert 0.95 * 40 <= limiter.rate <= 40
+    await drive(limiter, clock, server, until=20.0)
+    assert limiter.rate <= 40
+    # Paced under the announced limit from the start: not one request refused.
+    assert server.share_429() == 0.0
+    limiter.observe(200, {"X-RateLimit-Limit": "20;window=1"})
+    assert limiter.ceiling == 20.0
+    assert limiter.rate <= 20
+
+
+async def test_a_limit_without_a_window_is_not_taken_for_a_rate() -> None:
+    limiter = AdaptiveRateLimiter(clock=FakeClock())
+    limiter.observe(200, {"X-RateLimit-Limit": "5000", "X-RateLimit-Remaining": "4999"})
+    assert limiter.ceiling is None
+    assert limiter.rate is None
+
+
+async def test_quiet_lifts_the_limit() -> None:
+    clock = FakeClock()
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(ThrottleConfig(release_after=30.0), clock=clock)
+    await drive(limiter, clock, server, until=5.0)
+    assert limiter.rate is not None
     clock.elapsed += 31.0
     limiter.observe(200)
     assert limiter.rate is None
@@ -57,7 +207,7 @@ async def test_successes_raise_the_rate_and_quiet_lifts_the_limit() -> None:
 
 async def test_rate_never_falls_below_the_floor() -> None:
     clock = FakeClock()
-    limiter = AdaptiveRateLimiter(ThrottleConfig(min_rate=0.5, decrease_interval=0.0), clock=clock)
+    limiter = AdaptiveRateLimiter(ThrottleConfig(min_rate=0.5), clock=clock)
     for _ in range(30):
         limiter.observe(429)
     assert limiter.rate == 0.5
@@ -66,25 +216,7 @@ async def test_rate_never_falls_below_the_floor() -> None:
 async def test_disabled_never_throttles() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ThrottleConfig(enabled=False), clock=clock)
-    limiter.observe(429)
+    for _ in range(30):
+        limiter.observe(429, {"Retry-After": "9"})
     assert limiter.rate is None
-
-
-async def test_a_stray_429_among_many_successes_is_not_congestion() -> None:
-    clock = FakeClock()
-    limiter = AdaptiveRateLimiter(ThrottleConfig(throttle_share=0.1), clock=clock)
-    for second in range(5):
-        clock.elapsed = float(second)
-        for index in range(50):
-            await limiter.acquire()
-            limiter.observe(429 if index == 0 else 200)  # 2% of answers
-    assert limiter.throttle_events == 5
-    assert limiter.decreases == 0
-    assert limiter.rate is None
-    # When 429s become a real share of the answers, the rate comes down.
-    clock.elapsed = 5.0
-    for index in range(20):
-        await limiter.acquire()
-        limiter.observe(429 if index % 3 == 0 else 200)
-    assert limiter.decreases == 1
-    assert limiter.rate is not None
+    assert limiter.admit()

@@ -45,7 +45,8 @@ import attrs
 
 from ob_async.client import ObClient
 from ob_async.errors import ClientError, InvalidInputError, ObError
-from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState
+from ob_async.http.throttle import Priority, request_class
+from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState, RtoVerdict
 from ob_async.restore.ratelimit import RateCap
 from ob_async.restore.retry import RetryPolicy
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
@@ -127,13 +128,19 @@ class ItemResult:
         return self.restore.recovery_seconds if self.restore is not None else None
 
     @property
-    def met_rto(self) -> bool | None:
-        """Whether it came ONLINE within its RTO target; None without a target or
-        when it never came ONLINE (that failure is its state's, not the RTO's)."""
-        seconds = self.recovery_seconds
-        if self.item.rto_seconds is None or seconds is None:
+    def rto_verdict(self) -> RtoVerdict | None:
+        """Met, missed, or uncertain (the RTO falls inside the recovery interval)."""
+        if self.restore is None:
             return None
-        return seconds <= self.item.rto_seconds
+        return self.restore.rto_verdict(self.item.rto_seconds)
+
+    @property
+    def met_rto(self) -> bool | None:
+        """Whether it was seen ONLINE within its RTO target (an uncertain verdict is not
+        proof of that); None without a target or when it never came ONLINE (that failure
+        is its state's, not the RTO's)."""
+        verdict = self.rto_verdict
+        return None if verdict is None else verdict is RtoVerdict.MET
 
     @property
     def ok(self) -> bool:
@@ -389,6 +396,7 @@ class BatchRunner:
                         poll=self.poll,
                         started_at=submission.first_attempt_at,
                         on_seen=lambda tenant: self.observer.seen(item, tenant),
+                        rto_seconds=item.rto_seconds,
                     )
                     problem = await self._validate(item, restore) if self.validate else None
                     # A tenant that is not what was asked for stays, for inspection.
@@ -435,9 +443,11 @@ class BatchRunner:
             return None
         instance_id, tenant_id = restore.instance_id, restore.tenant_id
         try:
-            detail = await self.client.retrying(
-                lambda: self.client.describe_tenant(instance_id, tenant_id), policy=self.policy
-            )
+            with request_class(Priority.STATE):  # it decides the item's state
+                detail = await self.client.retrying(
+                    lambda: self.client.describe_tenant(instance_id, tenant_id),
+                    policy=self.policy,
+                )
         except ObError as error:
             return f"could not read the restored tenant to validate it: {error}"
         problems = check_restored(item.request, detail)

@@ -5,7 +5,8 @@
 1. builds the URL itself, already encoded, so that the request-target the
    digest response is computed over is byte for byte the one aiohttp sends;
 2. adds ``X-Ob-Project-Id`` and the ``requestId`` query parameter;
-3. waits its turn under the client's adaptive send rate (:mod:`ob_async.http.throttle`);
+3. waits its turn under the client's adaptive send rate, in the priority of its
+   context (:mod:`ob_async.http.throttle`);
 4. drives the pure digest engine (:mod:`ob_async.digest`) over the exchange.
    Until the first challenge has been answered, calls pass one at a time
    through a lock, so a cold burst of N calls costs one 401, not N; after that
@@ -51,7 +52,7 @@ from ob_async.errors import (
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.ids import is_url_safe, new_request_id
-from ob_async.http.throttle import AdaptiveRateLimiter
+from ob_async.http.throttle import AdaptiveRateLimiter, current_priority, notify_admitted
 from ob_async.wire.envelope import open_envelope
 from ob_async.wire.models import Envelope
 
@@ -348,8 +349,10 @@ class Session:
         if authorization is not None:
             headers = {**headers, "Authorization": authorization}
         limiter = self.limiter
-        if limiter is not None and not limiter.admit():
-            await limiter.acquire()
+        if limiter is not None:
+            if not limiter.admit():
+                await limiter.acquire(current_priority())
+            notify_admitted()
         try:
             async with http.request(
                 method,
@@ -359,7 +362,7 @@ class Session:
                 allow_redirects=False,
             ) as response:
                 if limiter is not None:
-                    limiter.observe(response.status)
+                    limiter.observe(response.status, response.headers)
                 declared = response.content_length
                 if (
                     declared is not None

@@ -15,11 +15,24 @@ waiter it has news for. The pieces:
 - :class:`WatcherPool`: hands out one watcher per (instance, config), started by
   the first waiter and stopped when the last one leaves or is cancelled.
 
+Schedule: each waiter has its own interval schedule, counted from its own
+start (a restore submitted late in a drill is first looked at
+``initial_interval`` after its submission, not at the pace the instance's oldest
+waiter has backed off to), and the watcher sweeps when the first waiter is due;
+every sweep serves every waiter of the instance, so the cost stays one list call
+per instance per sweep. Near a waiter's RTO the schedule tightens: one sweep
+``rto_margin`` before the RTO and one just after it, so that whether the RTO was
+met is rarely left open by the poll pace.
+
 Verdicts: ``ONLINE`` is done; a status in ``failure_statuses`` is failed; a
 tenant that was seen and then disappears has vanished (failed); anything else
-is still in progress. Recovery times are measured on the client clock, from the
-submission to the first sweep that saw the tenant ONLINE, so they carry up to
-one poll interval of error (reported alongside).
+is still in progress. Recovery times are measured on the client clock from the
+submission, and come as an interval: the tenant was last seen not ONLINE by a
+sweep that began ``recovery_lower_seconds`` after the submission, and first seen
+ONLINE by a sweep answered ``recovery_upper_seconds`` after it. The true
+recovery lies in between; ``recovery_seconds`` is the upper end (what the RTO is
+held to), and :meth:`RestoreOutcome.rto_verdict` says ``uncertain`` when the RTO
+falls inside the interval.
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ import attrs
 from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import InvalidInputError, ObError
+from ob_async.http.throttle import Priority, request_class
 from ob_async.restore.retry import RetryChecker
 from ob_async.validators import at_least_one, positive, proper_fraction
 from ob_async.wire.models import ONLINE, TenantSummary
@@ -69,10 +83,27 @@ class PollConfig:
     name_filter: bool = True
     """List with the waiting names' common prefix as the ``tenantName`` filter. This
     assumes the server's fuzzy match returns every name containing the filter."""
+    rto_margin: float = attrs.field(default=1.0, validator=attrs.validators.ge(0.0))
+    """Seconds before a waiter's RTO at which an extra sweep is made (and one just after)."""
 
     def interval(self, sweep: int, rng: Callable[[], float]) -> float:
         base = min(self.max_interval, self.initial_interval * self.multiplier**sweep)
         return base * (1.0 + self.jitter * (2.0 * rng() - 1.0))
+
+
+class RtoVerdict(enum.StrEnum):
+    """Whether a restore that came ONLINE met its RTO, given its recovery interval."""
+
+    MET = "met"
+    """ONLINE was seen within the RTO."""
+    MISSED = "missed"
+    """Still not ONLINE when the RTO had passed."""
+    UNCERTAIN = "uncertain"
+    """The RTO falls between the last sight of it not ONLINE and the first ONLINE."""
+
+
+_RTO_SLACK = 0.005
+"""Seconds after an RTO at which the sweep "just after" it is made (timers may fire early)."""
 
 
 class RestoreState(enum.StrEnum):
@@ -96,6 +127,8 @@ class RestoreOutcome:
     started_at: datetime
     """When the restore was submitted (or the wait began, if not told)."""
     first_seen_at: datetime | None = None
+    last_not_online_at: datetime | None = None
+    """When the last sweep that saw the tenant absent or not ONLINE began."""
     finished_at: datetime
     polls: int = 0
     """Sweeps of the instance this wait lived through."""
@@ -109,10 +142,37 @@ class RestoreOutcome:
 
     @property
     def recovery_seconds(self) -> float | None:
-        """Seconds from submission to ONLINE; None unless the tenant came ONLINE."""
+        """Seconds from submission to ONLINE first seen; None unless the tenant came ONLINE."""
         if self.state is not RestoreState.ONLINE:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+    @property
+    def recovery_upper_seconds(self) -> float | None:
+        """The latest the restore can have come ONLINE (the same as ``recovery_seconds``)."""
+        return self.recovery_seconds
+
+    @property
+    def recovery_lower_seconds(self) -> float | None:
+        """The earliest it can have come ONLINE: when it was last seen otherwise (or 0)."""
+        upper = self.recovery_seconds
+        if upper is None:
+            return None
+        if self.last_not_online_at is None:
+            return 0.0
+        lower = (self.last_not_online_at - self.started_at).total_seconds()
+        return min(upper, max(0.0, lower))
+
+    def rto_verdict(self, rto_seconds: float | None) -> RtoVerdict | None:
+        """Met, missed or uncertain; None without an RTO or unless it came ONLINE."""
+        upper, lower = self.recovery_upper_seconds, self.recovery_lower_seconds
+        if rto_seconds is None or upper is None or lower is None:
+            return None
+        if upper <= rto_seconds:
+            return RtoVerdict.MET
+        if lower >= rto_seconds:
+            return RtoVerdict.MISSED
+        return RtoVerdict.UNCERTAIN
 
 
 @attrs.define(eq=False)
@@ -123,10 +183,15 @@ class _Waiter:
     appear_deadline: float
     future: asyncio.Future[RestoreOutcome]
     on_seen: Callable[[TenantSummary], None] | None = None
+    due: float = 0.0
+    """Monotonic time of this waiter's next look."""
+    rto_at: float | None = None
+    """Monotonic time at which its RTO is reached."""
     polls: int = 0
     tenant_id: str | None = None
     last_status: str | None = None
     first_seen_at: datetime | None = None
+    last_not_online_at: datetime | None = None
 
     def finish(
         self, state: RestoreState, watcher: _InstanceWatcher, error: str | None = None
@@ -142,6 +207,7 @@ class _Waiter:
                 last_status=self.last_status,
                 started_at=self.started_at,
                 first_seen_at=self.first_seen_at,
+                last_not_online_at=self.last_not_online_at,
                 finished_at=watcher.clock.now(),
                 polls=self.polls,
                 poll_interval=watcher.last_interval,
@@ -172,6 +238,7 @@ class _InstanceWatcher:
         self.waiters: dict[str, list[_Waiter]] = {}
         self.sweeps = 0
         self.last_interval: float | None = None
+        self._last_sweep_at: float | None = None
         self._consecutive_errors = 0
         self._wakeup = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -208,21 +275,39 @@ class _InstanceWatcher:
     async def _run(self) -> None:
         try:
             while self.waiters:
-                await self._sweep()
-                self._expire()
+                await self._pause_until_due()
                 if not self.waiters:
                     return
-                interval = self.config.interval(self.sweeps - 1, self._rng)
-                self.last_interval = interval
-                await self._pause_until(self.clock.monotonic() + interval)
+                previous = self._last_sweep_at
+                await self._sweep()
+                if previous is not None:
+                    self.last_interval = self.clock.monotonic() - previous
+                self._expire()
         except Exception as error:  # a dead watcher must not strand its waiters
             logger.exception("watcher of %s failed", self.instance_id)
             self._fail_all(f"internal error while polling {self.instance_id}: {error!r}")
 
-    async def _pause_until(self, resume_at: float) -> None:
-        """Sleep until the next sweep, waking early to time out waiters on their deadlines."""
+    def _next_due(self) -> float:
+        return min(
+            (waiter.due for waiters in self.waiters.values() for waiter in waiters),
+            default=self.clock.monotonic(),
+        )
+
+    def _schedule(self, waiter: _Waiter, swept_at: float) -> None:
+        """When to look at ``waiter`` next: its own backoff, tightened around its RTO."""
+        due = swept_at + self.config.interval(waiter.polls - 1, self._rng)
+        if waiter.rto_at is not None:
+            for mark in (waiter.rto_at - self.config.rto_margin, waiter.rto_at + _RTO_SLACK):
+                if swept_at < mark < due:
+                    due = mark
+                    break
+        waiter.due = due
+
+    async def _pause_until_due(self) -> None:
+        """Sleep until the first waiter is due (new waiters may move that), waking early
+        to time out waiters on their deadlines."""
         while self.waiters:
-            pause = min(resume_at - self.clock.monotonic(), self._until_next_deadline())
+            pause = min(self._next_due() - self.clock.monotonic(), self._until_next_deadline())
             if pause <= 0:
                 return
             self._wakeup.clear()
@@ -252,10 +337,20 @@ class _InstanceWatcher:
 
     async def _sweep(self) -> None:
         self.sweeps += 1
+        swept_at = self._last_sweep_at = self.clock.monotonic()
+        began = self.clock.now()
         try:
-            tenants = await self._list()
+            with request_class(Priority.STATE):
+                tenants = await self._list()
         except ObError as error:
             self._on_error(error)
+            # Nothing was learnt: look again after a pause (at least what the server asked).
+            retry_at = swept_at + max(
+                self.config.initial_interval, getattr(error, "retry_after", None) or 0.0
+            )
+            for waiters in self.waiters.values():
+                for waiter in waiters:
+                    waiter.due = max(waiter.due, retry_at)
             return
         self._consecutive_errors = 0
         now = self.clock.now()
@@ -263,9 +358,11 @@ class _InstanceWatcher:
             tenant = tenants.get(name)
             for waiter in list(waiters):
                 waiter.polls += 1
-                self._judge(waiter, tenant, now)
+                self._judge(waiter, tenant, now, began)
                 if waiter.future.done():
                     self.remove(waiter)
+                else:
+                    self._schedule(waiter, swept_at)
 
     async def _list(self) -> dict[str, TenantSummary]:
         name_filter = None
@@ -279,7 +376,11 @@ class _InstanceWatcher:
             )
         }
 
-    def _judge(self, waiter: _Waiter, tenant: TenantSummary | None, now: datetime) -> None:
+    def _judge(
+        self, waiter: _Waiter, tenant: TenantSummary | None, now: datetime, began: datetime
+    ) -> None:
+        if tenant is None or tenant.status != ONLINE:
+            waiter.last_not_online_at = began
         if tenant is None:
             if waiter.first_seen_at is not None:
                 waiter.finish(
@@ -378,10 +479,12 @@ class WatcherPool:
         config: PollConfig | None = None,
         started_at: datetime | None = None,
         on_seen: Callable[[TenantSummary], None] | None = None,
+        rto_seconds: float | None = None,
     ) -> RestoreOutcome:
         """Wait until the tenant is ONLINE, failed, gone, or ``timeout`` seconds pass.
 
-        ``on_seen`` is called once, when a sweep first finds the tenant.
+        ``on_seen`` is called once, when a sweep first finds the tenant. With
+        ``rto_seconds`` (counted from ``started_at``) the polls tighten around the RTO.
         """
         if timeout <= 0:
             raise InvalidInputError(f"must be positive, got {timeout}", where="timeout")
@@ -394,14 +497,22 @@ class WatcherPool:
             )
             self._watchers[key] = watcher
         now = self.clock.monotonic()
+        started = started_at or self.clock.now()
+        rto_at = None
+        if rto_seconds is not None:
+            rto_at = now + rto_seconds - (self.clock.now() - started).total_seconds()
         waiter = _Waiter(
             tenant_name=tenant_name,
-            started_at=started_at or self.clock.now(),
+            started_at=started,
             deadline=now + timeout,
             appear_deadline=now + poll.appear_timeout,
             future=asyncio.get_running_loop().create_future(),
             on_seen=on_seen,
+            due=now + poll.interval(0, self._rng),
+            rto_at=rto_at,
         )
+        if rto_at is not None and now < rto_at - poll.rto_margin < waiter.due:
+            waiter.due = rto_at - poll.rto_margin
         watcher.add(waiter)
         try:
             return await waiter.future

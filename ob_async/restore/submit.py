@@ -42,6 +42,7 @@ from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, ObError, TenantNameConflict
 from ob_async.http.ids import new_request_id
+from ob_async.http.throttle import Priority, request_class
 from ob_async.restore.poll import RestoreOutcome
 from ob_async.restore.retry import PendingRetry, RetryChecker, RetryPolicy, RetryQuota
 from ob_async.validators import non_negative, non_negative_int
@@ -302,8 +303,18 @@ class Submitter:
     async def _attempt(self, submission: RestoreSubmission, checker: RetryChecker) -> None:
         record = Attempt(number=len(submission.attempts) + 1, started_at=self.clock.now())
         submission.attempts.append(record)
-        if submission.first_attempt_at is None:
+        starts_the_clock = submission.first_attempt_at is None
+        if starts_the_clock:
             submission.first_attempt_at = record.started_at
+
+        def left() -> None:
+            # The first POST really leaves now: the restore's clock starts here, not
+            # when it began to wait for its share of the client's request budget.
+            nonlocal starts_the_clock
+            if starts_the_clock:
+                starts_the_clock = False
+                submission.first_attempt_at = record.started_at = self.clock.now()
+
         try:
             if submission.may_exist:
                 record.looked_up = True
@@ -311,9 +322,10 @@ class Submitter:
                     return
             record.sent = True
             try:
-                await self.api.create_restore_task(
-                    submission.instance_id, submission.request, request_id=submission.request_id
-                )
+                with request_class(Priority.SUBMIT, on_admit=left):
+                    await self.api.create_restore_task(
+                        submission.instance_id, submission.request, request_id=submission.request_id
+                    )
             except ClientError as refusal:
                 if not self.config.is_name_conflict(refusal):
                     raise
