@@ -38,7 +38,9 @@ Read routes, beyond the documented fields:
   known type and ``fromRemote`` ``true``/``false`` when given; not paged.
 
 ``GET /_simulator/stats`` needs no authentication but answers only a loopback
-peer (else 403 ``Forbidden``).
+peer (else 403 ``Forbidden``); so does ``POST /_simulator/rate-limit?perSecond=N``,
+which changes the rate limit of the running simulator (for benchmarks of a limit
+that changes mid-drill).
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ import asyncio
 import calendar
 import ipaddress
 import logging
+import math
 import re
 import socket
 import struct
@@ -133,6 +136,8 @@ class SimulatorApp:
         self._bucket = (
             TokenBucket(config.rate_limit, config.clock) if config.rate_limit is not None else None
         )
+        if config.rate_limit is not None:
+            stats.record_rate_limit(config.clock.time(), config.rate_limit)
         self._name_pattern = re.compile(config.tenant_name_pattern)
         self._replies: dict[str, tuple[int, bytes]] = {}
         self.app = self._build()
@@ -152,6 +157,7 @@ class SimulatorApp:
         for name, (method, path) in routes.API_ROUTES.items():
             app.router.add_route(method, path, handlers[name], name=name)
         app.router.add_get(routes.STATS_PATH, self.stats_page, name=routes.STATS, allow_head=False)
+        app.router.add_post(routes.RATE_LIMIT_PATH, self.rate_limit_page, name=routes.RATE_LIMIT)
         return app
 
     # --- envelopes ----------------------------------------------------------------------
@@ -221,8 +227,8 @@ class SimulatorApp:
         stats = self.stats
         stats.requests += 1
         route = request.match_info.route.name
-        if route == routes.STATS:
-            stats.by_route[routes.STATS] += 1
+        if route in (routes.STATS, routes.RATE_LIMIT):
+            stats.by_route[route] += 1
             response = await handler(request)
             stats.by_status[str(response.status)] += 1
             return response
@@ -310,15 +316,28 @@ class SimulatorApp:
             # Oldest first: dicts keep insertion order.
             del replies[next(iter(replies))]
 
+    def set_rate_limit(self, per_second: float) -> None:
+        """Change the rate limit of the running simulator (one is created if there was none)."""
+        if self._bucket is None:
+            self._bucket = TokenBucket(per_second, self.config.clock)
+        else:
+            self._bucket.set_rate(per_second)
+        self.stats.record_rate_limit(self.config.clock.time(), per_second)
+
+    @property
+    def rate_limit(self) -> float | None:
+        return self._bucket.rate if self._bucket is not None else None
+
     def _take_token(self) -> None:
         if self._bucket is None:
             return
         wait = self._bucket.take()
+        self.stats.record_answer(self.config.clock.time(), throttled=bool(wait))
         if wait:
             self.stats.rate_limited += 1
             raise Refusal(
                 ErrorCode.THROTTLING,
-                f"rate limit of {self.config.rate_limit:g} requests per second exceeded",
+                f"rate limit of {self._bucket.rate:g} requests per second exceeded",
                 headers=[(hdrs.RETRY_AFTER, retry_after_header(wait))],
             )
 
@@ -466,6 +485,29 @@ class SimulatorApp:
         return web.Response(
             body=_dumps(self.stats.snapshot(self.world)), content_type="application/json"
         )
+
+    async def rate_limit_page(self, request: web.Request) -> web.Response:
+        request_id = request.query.get("requestId") or str(uuid.uuid4())
+        if not _is_loopback(request):
+            return self.failure(
+                Refusal(ErrorCode.FORBIDDEN, "the rate-limit page answers loopback peers only"),
+                request_id,
+            )
+        text = request.query.get("perSecond", "")
+        try:
+            per_second = float(text)
+        except ValueError:
+            per_second = math.nan
+        if not math.isfinite(per_second) or per_second <= 0:
+            return self.failure(
+                Refusal(
+                    ErrorCode.INVALID_PARAMETER_VALUE,
+                    f"perSecond: must be a positive number, got {text[:32]!r}",
+                ),
+                request_id,
+            )
+        self.set_rate_limit(per_second)
+        return web.Response(body=_dumps({"rateLimit": per_second}), content_type="application/json")
 
     def _paging(self, query: Any) -> tuple[int, int]:
         number = _query_int(query.get("pageNumber"), "pageNumber", 1, None)

@@ -19,11 +19,28 @@ class TokenBucket:
         self._clock = clock
         self._stamp = clock.time()
 
-    def take(self) -> float:
-        """Take a token: 0.0 when allowed, else the seconds until one is available."""
+    @property
+    def rate(self) -> float:
+        return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Change the limit from now on (the tokens already earned are kept, up to the
+        new burst)."""
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._refill()
+        self._rate = rate
+        self._capacity = max(1.0, rate)
+        self._tokens = min(self._tokens, self._capacity)
+
+    def _refill(self) -> None:
         now = self._clock.time()
         self._tokens = min(self._capacity, self._tokens + (now - self._stamp) * self._rate)
         self._stamp = now
+
+    def take(self) -> float:
+        """Take a token: 0.0 when allowed, else the seconds until one is available."""
+        self._refill()
         if self._tokens >= 1:
             self._tokens -= 1
             return 0.0

@@ -16,6 +16,7 @@ LIST_TENANTS = "list_tenants"
 DESCRIBE_TENANT = "describe_tenant"
 DELETE_TENANT = "delete_tenant"
 STATS = "stats"
+RATE_LIMIT = "rate_limit"
 
 API_ROUTES: Mapping[str, tuple[str, str]] = {
     RESTORE: ("POST", "/api/v2/instances/{instanceId}/backup/restore"),
@@ -28,6 +29,8 @@ API_ROUTES: Mapping[str, tuple[str, str]] = {
 """Route name → (method, path pattern), exactly as the API documents them."""
 
 STATS_PATH = "/_simulator/stats"
+RATE_LIMIT_PATH = "/_simulator/rate-limit"
+"""``POST ?perSecond=N`` changes the rate limit of a running simulator (loopback only)."""
 
 ROUTE_GROUPS: Mapping[str, frozenset[str]] = {
     "read": frozenset(name for name, (method, _) in API_ROUTES.items() if method == "GET"),

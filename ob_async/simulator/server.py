@@ -139,6 +139,10 @@ class Simulator:
         """Every counter, as ``GET /_simulator/stats`` returns it."""
         return self._stats.snapshot(self.world)
 
+    def set_rate_limit(self, per_second: float) -> None:
+        """Change the rate limit from now on (``POST /_simulator/rate-limit`` does the same)."""
+        self.application.set_rate_limit(per_second)
+
     def tenants(self, instance_id: str) -> list[dict[str, Any]]:
         """Ground truth: every tenant of an instance now, in describe form."""
         if instance_id not in self.world.instances:

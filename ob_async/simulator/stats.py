@@ -28,6 +28,16 @@ requestIdsByTargetTenant   {targetTenantName: [requestId, ...]} for every authen
                            POST naming that target, in arrival order, faulted attempts included
                            (a POST without ``?requestId=`` is listed under the id generated
                            for its envelope)
+restoreTimes               [{instanceId, tenantName, tenantId, acceptedAt, onlineAt, status}] for
+                           every tenant a restore created (deleted ones too), in creation order:
+                           the ground truth of recovery times, on the simulator's clock (Unix
+                           seconds); onlineAt is null until it is ONLINE (and stays null for a
+                           failed restore or one deleted first)
+answerTimeline             [[t, answered, throttled], ...]: authenticated API requests per tenth
+                           of a second (t, Unix seconds, start of the tenth) that the rate limit
+                           let through or refused with 429; only while a rate limit is set
+rateLimits                 [[t, perSecond], ...]: the rate limit from each moment on (the first
+                           at start; ``POST /_simulator/rate-limit`` adds more)
 tenantsByInstance          {instanceId: number of tenants now}
 tenantStatusesByInstance   {instanceId: {status: count}}
 =========================  =====================================================================
@@ -63,6 +73,18 @@ class Stats:
         self.describe_calls = 0
         self.deletes = 0
         self.request_ids: dict[str, list[str]] = {}
+        self.answers: dict[int, list[int]] = {}
+        """Tenth of a second → [let through, refused] by the rate limit."""
+        self.rate_limits: list[tuple[float, float]] = []
+
+    def record_answer(self, now: float, *, throttled: bool) -> None:
+        counts = self.answers.get(tick := int(now * 10))
+        if counts is None:
+            counts = self.answers[tick] = [0, 0]
+        counts[throttled] += 1
+
+    def record_rate_limit(self, now: float, per_second: float) -> None:
+        self.rate_limits.append((now, per_second))
 
     def record_restore_attempt(self, target_tenant_name: str, request_id: str) -> None:
         self.request_ids.setdefault(target_tenant_name, []).append(request_id)
@@ -94,6 +116,21 @@ class Stats:
             "describeCalls": self.describe_calls,
             "deletes": self.deletes,
             "requestIdsByTargetTenant": {name: list(ids) for name, ids in self.request_ids.items()},
+            "restoreTimes": [
+                {
+                    "instanceId": tenant.instance_id,
+                    "tenantName": tenant.tenant_name,
+                    "tenantId": tenant.tenant_id,
+                    "acceptedAt": tenant.create_time,
+                    "onlineAt": tenant.online_at,
+                    "status": tenant.status,
+                }
+                for tenant in world.restored
+            ],
+            "answerTimeline": [
+                [tick / 10, counts[0], counts[1]] for tick, counts in sorted(self.answers.items())
+            ],
+            "rateLimits": [list(change) for change in self.rate_limits],
             "tenantsByInstance": {
                 instance_id: len(instance.tenants)
                 for instance_id, instance in world.instances.items()

@@ -68,6 +68,8 @@ class Tenant:
     ready_at: float | None = None
     final_status: str | None = None
     deleted: bool = False
+    online_at: float | None = None
+    """When its restore made it ONLINE, on the simulator's clock."""
     # The tenant-name filter is a case-insensitive substring match over possibly
     # thousands of tenants per list call: fold each name once, not on every call.
     folded_name: str = attrs.field(init=False)
@@ -202,6 +204,8 @@ class World:
         self._sequence = 0
         self._tenant_ids: set[str] = set()
         self.instances: dict[str, Instance] = {}
+        self.restored: list[Tenant] = []
+        """Every tenant a restore created, deleted ones included, in creation order."""
         now = self._clock.time()
         for spec in config.fixture.instances:
             self.instances[spec.instance_id] = self._instance_from(spec, now)
@@ -251,10 +255,12 @@ class World:
             return
         now = self._clock.time()
         while pending and pending[0][0] <= now:
-            _, _, tenant = heapq.heappop(pending)
+            due, _, tenant = heapq.heappop(pending)
             if not tenant.deleted and tenant.final_status is not None:
                 tenant.status = tenant.final_status
                 tenant.ready_at = None
+                if tenant.final_status == self._config.online_status:
+                    tenant.online_at = due
 
     def instance(self, instance_id: str) -> Instance:
         """The instance, or a ``InstanceNotFound`` refusal."""
@@ -407,6 +413,7 @@ class World:
             final_status=config.failed_status if failed else config.online_status,
         )
         target.add(tenant)
+        self.restored.append(tenant)
         self._sequence += 1
         heapq.heappush(self._pending, (now + duration, self._sequence, tenant))
         return tenant
