@@ -325,17 +325,31 @@ def test_bad_endpoints_are_refused(endpoint: str, message: str) -> None:
         ObClient(endpoint, Credentials("AK", access_key_secret=SECRET), PROJECT)
 
 
-def test_plain_http_allowed_on_loopback_or_when_asked() -> None:
+@pytest.mark.parametrize(
+    ("endpoint", "config"),
+    [
+        ("http://127.0.0.1:8765", None),
+        ("http://localhost:8765", None),
+        ("http://[::1]:8765", None),
+        ("http://api.example.test", ClientConfig(allow_insecure_http=True)),
+    ],
+)
+async def test_plain_http_allowed_on_loopback_or_when_asked(
+    endpoint: str, config: ClientConfig | None
+) -> None:
     credentials = Credentials("AK", access_key_secret=SECRET)
-    ObClient("http://127.0.0.1:8765", credentials, PROJECT)
-    ObClient("http://localhost:8765", credentials, PROJECT)
-    ObClient("http://[::1]:8765", credentials, PROJECT)
-    ObClient(
-        "http://api.example.test",
-        credentials,
-        PROJECT,
-        config=ClientConfig(allow_insecure_http=True),
-    )
+    async with ObClient(endpoint, credentials, PROJECT, config=config) as client:
+        with aioresponses() as mocked:
+            mocked.get(
+                re.compile(re.escape(endpoint) + "/.*"),
+                payload=ok({"tenantId": "t1", "tenantName": "x", "status": "ONLINE"}),
+            )
+            tenant = await client.describe_tenant("ob1", "t1")
+    assert tenant.tenant_id == "t1"
+    [(_, url, _)] = calls(mocked)
+    # Sent over plain http to that very host and port, not upgraded or refused.
+    assert url.scheme == "http"
+    assert f"{url.scheme}://{url.raw_authority}" == endpoint
 
 
 def test_client_repr_hides_the_secret() -> None:

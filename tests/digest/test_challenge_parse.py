@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -182,6 +184,9 @@ def test_empty_iterable_gives_no_challenges() -> None:
 
 # --- fuzzing -----------------------------------------------------------------------
 
+TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+TOKEN68_RE = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+
 # Characters that matter to the grammar, so random strings hit its branches often.
 GRAMMAR_TEXT = st.text(alphabet='aZ9=,"\\ \t/+-.~_!@\x00\n\u00e9Digest', max_size=80)
 
@@ -193,18 +198,57 @@ def parse_or_error(values: list[str]) -> list[Challenge] | ChallengeError:
         return error
 
 
+ERROR_PLACE = re.compile(r"malformed WWW-Authenticate \(value (\d+), offset (\d+)\): \S")
+
+
+def check_outcome(values: list[str], result: list[Challenge] | ChallengeError) -> None:
+    """What any input must come to: well-formed challenges, or an error that points
+    at a real place in the input (no other exception: parse_or_error lets it escape)."""
+    if isinstance(result, ChallengeError):
+        place = ERROR_PLACE.match(str(result))
+        assert place, str(result)
+        value, offset = int(place.group(1)), int(place.group(2))
+        assert 1 <= value <= len(values)
+        assert 0 <= offset <= len(values[value - 1])
+        return
+    assert len(result) <= MAX_CHALLENGES
+    text = " ".join(values).lower()
+    for challenge in result:
+        assert TOKEN_RE.fullmatch(challenge.scheme), challenge
+        assert challenge.scheme == challenge.scheme.lower()
+        assert challenge.scheme in text
+        assert all(TOKEN_RE.fullmatch(name) and name == name.lower() for name in challenge.params)
+        if challenge.token68 is not None:
+            assert TOKEN68_RE.fullmatch(challenge.token68), challenge
+            assert not challenge.params
+            assert challenge.token68 in " ".join(values)
+
+
 @given(st.text())
 def test_fuzz_arbitrary_text_parses_or_raises_challenge_error(value: str) -> None:
-    result = parse_or_error([value])
-    assert isinstance(result, list | ChallengeError)
-    if isinstance(result, list):
-        assert all(isinstance(c, Challenge) for c in result)
+    check_outcome([value], parse_or_error([value]))
 
 
 @given(st.lists(st.one_of(st.text(), GRAMMAR_TEXT), max_size=6))
 def test_fuzz_lists_of_values(values: list[str]) -> None:
+    # Several values read as one list: what each gives alone, in order; the first
+    # value that fails alone fails the whole, and is the one the error names.
     result = parse_or_error(values)
-    assert isinstance(result, list | ChallengeError)
+    check_outcome(values, result)
+    alone = [parse_or_error([value]) for value in values]
+    failed = [i for i, outcome in enumerate(alone) if isinstance(outcome, ChallengeError)]
+    joined = [c for outcome in alone if isinstance(outcome, list) for c in outcome]
+    if failed:
+        assert isinstance(result, ChallengeError)
+        first = failed[0]
+        before = sum(len(o) for o in alone[:first] if isinstance(o, list))
+        if before <= MAX_CHALLENGES:
+            assert f"(value {first + 1}," in str(result), str(result)
+    elif len(joined) > MAX_CHALLENGES:
+        assert isinstance(result, ChallengeError)
+        assert "more than" in str(result)
+    else:
+        assert result == joined
 
 
 @given(GRAMMAR_TEXT)

@@ -44,6 +44,7 @@ import aiohttp
 import pytest
 import trustme
 from aiohttp import web
+from yarl import URL
 
 from ob_async.cli.connection import open_connection
 from ob_async.cli.drill_command import register as register_drill
@@ -541,7 +542,15 @@ def test_plain_http_off_loopback_is_refused_unless_allowed(endpoint: str) -> Non
 
 @pytest.mark.parametrize("endpoint", LOOPBACK)
 def test_plain_http_to_loopback_needs_no_flag(endpoint: str) -> None:
-    ObClient(endpoint, Credentials(ACCESS_KEY_ID, access_key_secret=SECRET), PROJECT)
+    client = ObClient(endpoint, Credentials(ACCESS_KEY_ID, access_key_secret=SECRET), PROJECT)
+    assert not client.session.config.allow_insecure_http
+    base = client.session.base_url
+    assert (base.scheme, base.host, base.port) == (
+        "http",
+        URL(endpoint).host,
+        URL(endpoint).port,
+    )
+    assert_clean(repr(client), "the client's repr")
 
 
 @pytest.mark.parametrize("command", ["drill", "submit"])
