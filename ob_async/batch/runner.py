@@ -371,12 +371,14 @@ class BatchRunner:
                 async with permits:
                     ahead.release()
                     waiting = False
+                    if self._cap is not None:
+                        await self._cap.acquire()
+                    # Checked after the rate cap's wait: a stop (or a failure policy)
+                    # may come while an item waits for its turn to be sent.
                     if self._stopping.is_set():
                         result = _not_sent(item, submission, "stopped before it was sent")
                         await self._finish(result, results)
                         return
-                    if self._cap is not None:
-                        await self._cap.acquire()
                     await self.observer.submitting(item, submission)
                     await self.client.submit_restore(
                         item.instance_id,

@@ -31,6 +31,7 @@ import attrs
 
 from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState
 from ob_async.drill.plan import PlanItem
+from ob_async.drill.summary import LEGEND, Verdict
 from ob_async.stats import nearest_rank
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
@@ -196,6 +197,9 @@ class DrillReport:
     dry_run: bool = False
     interrupted: bool = False
     notes: list[str] = attrs.field(factory=list)
+    cleanup_requested: bool = False
+    """The run deletes what it restored: the summary says what was deleted and kept."""
+    verdict: Verdict = attrs.field(factory=Verdict)
     counts: Counter[str] = attrs.field(factory=Counter)
     failures: int = 0
     rto_misses: int = 0
@@ -209,6 +213,7 @@ class DrillReport:
     def add(self, entry: ReportEntry) -> None:
         self.item_count += 1
         self.counts[entry.state] += 1
+        self.verdict.add(entry)
         if not entry.ok:
             self.failures += 1
             if len(self.first_failures) < _FAILURES_KEPT:
@@ -313,18 +318,19 @@ class DrillReport:
         percentiles = self.recovery_percentiles()
         head = "DRY RUN " if self.dry_run else ""
         lines = [
-            f"{head}drill {self.drill} (run {self.run_id}): {self.item_count} restore(s), "
-            f"{self.item_count - self.failures} ok, {self.failures} failed"
-            + (", INTERRUPTED" if self.interrupted else ""),
+            f"{head}drill {self.drill} (run {self.run_id}): {self.item_count} restore(s): "
+            f"{self.verdict.headline()}" + (", INTERRUPTED" if self.interrupted else ""),
             "  states: " + ", ".join(f"{state} {n}" for state, n in sorted(self.counts.items())),
         ]
+        if not self.dry_run:
+            lines.append(f"  ({LEGEND})")
+        if self.cleanup_requested:
+            lines.extend(self.verdict.cleanup_lines())
         if percentiles["max"] is not None:
             lines.append(
                 "  recovery time: "
                 + ", ".join(f"{name} {_seconds(value)}" for name, value in percentiles.items())
             )
-        if self.rto_misses:
-            lines.append(f"  RTO missed by {self.rto_misses} restore(s)")
         lines.extend(f"  FAILED {e.key}: {_failure_message(e)}" for e in self.first_failures)
         if self.failures > len(self.first_failures):
             lines.append(

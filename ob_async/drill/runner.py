@@ -140,6 +140,7 @@ class DrillRunner:
             endpoint=self.options.endpoint_label,
             started_at=self.client.clock.now(),
             dry_run=self.options.dry_run,
+            cleanup_requested=self.cleanup and not self.options.dry_run,
         )
         self.events.emit(
             "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
@@ -220,13 +221,17 @@ class DrillRunner:
                 indexes[restore_item.key] = plan_item.index
                 yield restore_item
 
+        unsent = 0
         async for result in self.batch.run(items()):
+            if result.submission is None or not result.submission.attempts:
+                unsent += 1
             report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
-        if self.batch.stopping and not self._stop_requested:
+        if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
+            limit = 1 if self.options.failure_policy is FailurePolicy.FAIL_FAST else None
+            unsent += self.plan.item_count - report.item_count  # never taken from the plan
             report.notes.append(
-                f"stopped submitting after {self.batch.summary.failed} failure(s) "
-                f"({self.options.failure_policy.value}); "
-                f"{self.plan.item_count - report.item_count} restore(s) not submitted"
+                f"stopped submitting after {limit or self.options.max_failures} failure(s) "
+                f"({self.options.failure_policy.value}); {unsent} restore(s) not submitted"
             )
 
     async def _items(
