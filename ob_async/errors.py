@@ -15,6 +15,8 @@ kind of failure it was and therefore whether trying again can help:
 - :class:`ProtocolError`: an answer came back but is not the API's (HTML pages,
   non-JSON, a missing envelope field, a body over the size limit, a malformed
   ``WWW-Authenticate`` challenge).
+- :class:`JournalWriteError`: a drill's journal could not be written (a full
+  disk, an I/O error); what was sent is no longer certain to be on record.
 
 Messages never contain the AccessKey secret or an ``Authorization`` value.
 """
@@ -181,3 +183,11 @@ class TenantNameConflict(ObError):
         super().__init__(message)
         self.instance_id = instance_id
         self.tenant_name = tenant_name
+
+
+class JournalWriteError(ObError):
+    """A drill journal's write failed; the events of that group are not on disk."""
+
+    def __init__(self, message: str, *, path: object) -> None:
+        super().__init__(f"journal {path}: {message}")
+        self.path = path

@@ -1,15 +1,29 @@
-"""The journal: durable appends in groups, and reading back after a crash."""
+"""The journal: durable appends in groups, reading back after a crash, and failures
+that are reported rather than lost (a failed write, a stopped writer, a close during
+a write)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from pathlib import Path
 
 import pytest
 
 from ob_async.drill.journal import Journal, read_journal
-from ob_async.errors import InvalidInputError
+from ob_async.drill.journal_record import ItemRecord, JournalEvent, RunRecord
+from ob_async.errors import InvalidInputError, JournalWriteError
+
+
+def submitting(key: str, request_id: str) -> ItemRecord:
+    return ItemRecord(event=JournalEvent.SUBMITTING, key=key, request_id=request_id)
+
+
+async def opened(path: Path) -> Journal:
+    journal = Journal(path)
+    await journal.open(RunRecord(run_id="r"), resume=False)
+    return journal
 
 
 async def test_events_are_on_disk_when_record_returns_and_fsyncs_are_grouped(
@@ -17,26 +31,30 @@ async def test_events_are_on_disk_when_record_returns_and_fsyncs_are_grouped(
 ) -> None:
     path = tmp_path / "j.jsonl"
     journal = Journal(path)
-    await journal.open({"runId": "r1"}, resume=False)
-    await asyncio.gather(
-        *(journal.record("submitting", f"k{i}", requestId=f"id{i}") for i in range(200))
-    )
+    await journal.open(RunRecord(run_id="r1"), resume=False)
+    await asyncio.gather(*(journal.record(submitting(f"k{i}", f"id{i}")) for i in range(200)))
     lines = path.read_text().splitlines()  # read while still open: already durable
     assert len(lines) == 201
     assert journal.fsyncs < 50  # 201 events, a handful of group commits
     await journal.close()
     state = read_journal(path)
-    assert state.run["runId"] == "r1"
+    assert state.run.run_id == "r1"
     assert state.items["k7"].request_id == "id7"
     assert state.items["k7"].was_sent
     assert state.items["k7"].final is None
+    assert json.loads(lines[8]) == {
+        "event": "submitting",
+        "key": "k7",
+        "t": json.loads(lines[8])["t"],
+        "requestId": "id7",
+    }
 
 
 async def test_a_new_journal_never_overwrites_an_old_one(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     path.write_text('{"event":"run","runId":"old"}\n')
     with pytest.raises(InvalidInputError, match="already exists; pass --resume"):
-        await Journal(path).open({"runId": "new"}, resume=False)
+        await Journal(path).open(RunRecord(run_id="new"), resume=False)
     assert "old" in path.read_text()
 
 
@@ -51,10 +69,30 @@ def test_a_torn_last_line_is_ignored_and_a_damaged_one_is_an_error(tmp_path: Pat
     path.write_text(body + '{"event":"submitting","key":"b","req')  # crash mid-write
     state = read_journal(path)
     assert state.torn_lines == 1
-    assert state.items["a"].final == events[2]
+    final = state.items["a"].final
+    assert final is not None
+    assert (final.event, final.tenant_id, final.line) == (JournalEvent.ONLINE, "t", 3)
     assert "b" not in state.items
     path.write_text(body.replace('"online"', '"onl') + json.dumps(events[1]) + "\n")
     with pytest.raises(InvalidInputError, match="line 3: is not valid JSON"):
+        read_journal(path)
+
+
+@pytest.mark.parametrize(
+    ("line", "named"),
+    [
+        ({"event": "submitting", "key": "a", "restoreTime": 5}, r"\$\.restoreTime: expected"),
+        ({"event": "online", "key": "a", "state": "green"}, r"\$\.state: 'green' is not a valid"),
+        ({"event": "exploded", "key": "a"}, r"\$\.event: 'exploded' is not a valid"),
+    ],
+)
+def test_a_line_with_a_wrong_value_is_named_with_its_field(
+    tmp_path: Path, line: dict[str, object], named: str
+) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_text(json.dumps({"event": "run", "runId": "r"}) + "\n" + json.dumps(line) + "\n")
+    expected = rf"line 2: is not a readable journal event: {named}"
+    with pytest.raises(InvalidInputError, match=expected):
         read_journal(path)
 
 
@@ -72,3 +110,68 @@ def test_unknown_and_interrupted_items_are_not_final(tmp_path: Path) -> None:
     assert state.items["a"].final is None
     assert state.items["b"].final is None
     assert state.items["a"].was_sent
+
+
+async def test_a_full_disk_is_a_journal_write_error_not_bad_input() -> None:
+    """/dev/full takes the open and refuses every write with ENOSPC, as a full disk."""
+    journal = Journal(Path("/dev/full"))
+    with pytest.raises(JournalWriteError, match="journal /dev/full: write failed: No space") as e:
+        await journal.open(RunRecord(run_id="r"), resume=True)
+    assert not isinstance(e.value, InvalidInputError)  # bad input means "nothing was sent"
+    await journal.close()
+
+
+async def test_an_unexpected_write_error_fails_its_group_and_the_writer_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = await opened(tmp_path / "j.jsonl")
+    write = journal._write_and_sync
+    failures = iter([ValueError("not an OSError")])
+
+    def flaky(data: bytes) -> None:
+        failure = next(failures, None)
+        if failure is not None:
+            raise failure
+        write(data)
+
+    monkeypatch.setattr(journal, "_write_and_sync", flaky)
+    with pytest.raises(JournalWriteError, match="write failed: ValueError"):
+        await asyncio.wait_for(journal.record(submitting("a", "x")), 30)
+    # The writer survived: the next event is written (before the fix it waited forever).
+    await asyncio.wait_for(journal.record(submitting("b", "y")), 30)
+    await journal.close()
+    assert set(read_journal(journal.path).items) == {"b"}
+
+
+async def test_close_waits_for_the_group_being_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    journal = await opened(tmp_path / "j.jsonl")
+    write = journal._write_and_sync
+    started, release = threading.Event(), threading.Event()
+
+    def slow(data: bytes) -> None:
+        started.set()
+        release.wait(30)
+        write(data)
+
+    monkeypatch.setattr(journal, "_write_and_sync", slow)
+    journal.note(submitting("a", "x"))
+    await asyncio.to_thread(started.wait, 30)  # the writer took the group: none pending
+    closing = asyncio.create_task(journal.close())
+    await asyncio.sleep(0.05)
+    release.set()
+    await asyncio.wait_for(closing, 30)
+    assert read_journal(journal.path).items["a"].request_id == "x"
+
+
+async def test_a_stopped_writer_fails_every_later_event_instead_of_hanging(
+    tmp_path: Path,
+) -> None:
+    journal = await opened(tmp_path / "j.jsonl")
+    assert journal._writer is not None
+    journal._writer.cancel()
+    await asyncio.gather(journal._writer, return_exceptions=True)
+    with pytest.raises(JournalWriteError, match="the journal writer stopped"):
+        await asyncio.wait_for(journal.record(submitting("a", "x")), 30)
+    await journal.close()

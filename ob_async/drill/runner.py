@@ -40,11 +40,11 @@ from ob_async.batch.runner import (
 )
 from ob_async.client import ObClient
 from ob_async.drill.journal import ItemJournal, Journal, JournalState, read_journal
+from ob_async.drill.journal_record import ItemRecord, JournalEvent, RunRecord, final_event
 from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill.report import DrillReport, ReportEntry, entry_from_result
 from ob_async.errors import InvalidInputError, ObError
 from ob_async.restore.submit import RestoreSubmission
-from ob_async.wire.codec import parse_time
 from ob_async.wire.models import RestorableTenant, TenantSummary
 
 logger = logging.getLogger("ob_async.drill")
@@ -149,14 +149,14 @@ class DrillRunner:
             self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
             self.journal = Journal(self.journal_path, clock=self.client.clock)
             await self.journal.open(
-                {
-                    "runId": context.run_id,
-                    "startedAt": context.started_at.isoformat(),
-                    "plan": str(self.plan.path),
-                    "planDigest": self.plan.digest,
-                    "drill": self.plan.name,
-                    "items": self.plan.item_count,
-                },
+                RunRecord(
+                    run_id=context.run_id,
+                    started_at=context.started_at,
+                    plan=str(self.plan.path),
+                    plan_digest=self.plan.digest,
+                    drill=self.plan.name,
+                    items=self.plan.item_count,
+                ),
                 resume=self._resuming,
             )
         try:
@@ -181,18 +181,18 @@ class DrillRunner:
         assert self.options.journal_path is not None
         previous = self._previous = read_journal(self.options.journal_path)
         run = previous.run
-        if run.get("planDigest") != self.plan.digest:
+        if run.plan_digest != self.plan.digest:
             raise InvalidInputError(
                 "belongs to another plan (or the plan changed since the run began); "
-                f"resume with the plan it was started with ({run.get('plan')})",
+                f"resume with the plan it was started with ({run.plan})",
                 where=f"journal {self.options.journal_path}",
             )
-        try:
-            return RunContext(run_id=str(run["runId"]), started_at=parse_time(run["startedAt"]))
-        except (KeyError, ValueError, TypeError):
+        if run.run_id is None or run.started_at is None:
             raise InvalidInputError(
                 "has a damaged 'run' line", where=f"journal {self.options.journal_path}"
-            ) from None
+            )
+        _check_resumable(previous)
+        return RunContext(run_id=run.run_id, started_at=run.started_at)
 
     async def _run_batch(self, context: RunContext, report: DrillReport) -> None:
         plan = self.plan
@@ -261,9 +261,12 @@ class DrillRunner:
     def _reconcile_item(
         self, plan_item: PlanItem, known: ItemJournal, context: RunContext
     ) -> RestoreItem:
-        submitting = known.last("submitting") or {}
-        restore_time = parse_time(submitting["restoreTime"])
-        submitted_at = parse_time(submitting["t"]) if "t" in submitting else None
+        submitting = known.last(JournalEvent.SUBMITTING)
+        # _check_resumable refused a journal without these before anything was sent.
+        assert submitting is not None
+        assert submitting.restore_time is not None
+        restore_time = submitting.restore_time
+        submitted_at = submitting.t
         return RestoreItem(
             key=plan_item.key,
             instance_id=plan_item.instance_id,
@@ -347,56 +350,78 @@ class DrillRunner:
         return cached
 
     async def _settled_entry(self, plan_item: PlanItem, known: ItemJournal) -> ReportEntry:
-        final = known.final or {}
-        cleaned = known.last("cleaned")
-        tenant_id = final.get("tenantId")
-        if (
-            self.cleanup
-            and cleaned is None
-            and final.get("event") == "online"
-            and isinstance(tenant_id, str)
-        ):
+        final = known.final
+        assert final is not None  # only settled items come here
+        cleaned = known.last(JournalEvent.CLEANED)
+        tenant_id = final.tenant_id
+        if self.cleanup and cleaned is None and final.event is JournalEvent.ONLINE and tenant_id:
             cleaned = await self._clean_settled(plan_item, tenant_id)
-        submitting = known.last("submitting") or {}
+        submitting = known.last(JournalEvent.SUBMITTING)
         return ReportEntry.of_plan_item(
             plan_item,
-            ItemState(final.get("state", "unknown")),
+            final.state or ItemState.UNKNOWN,
             request_id=known.request_id,
-            restore_time=submitting.get("restoreTime"),
+            restore_time=_iso(submitting.restore_time) if submitting else None,
             tenant_id=tenant_id,
-            submission=final.get("submission"),
-            submitted_at=submitting.get("t"),
-            first_seen_at=final.get("firstSeenAt"),
-            finished_at=final.get("finishedAt"),
-            recovery_seconds=final.get("recoverySeconds"),
-            met_rto=final.get("metRto"),
-            last_status=final.get("lastStatus"),
+            submission=final.submission.value if final.submission else None,
+            submitted_at=_iso(submitting.t) if submitting else None,
+            first_seen_at=_iso(final.first_seen_at),
+            finished_at=_iso(final.finished_at),
+            recovery_seconds=final.recovery_seconds,
+            met_rto=final.met_rto,
+            last_status=final.last_status,
             cleanup=_cleanup_from_journal(cleaned),
-            error=final.get("error"),
+            error=final.error,
             resumed=True,
         )
 
-    async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> dict[str, Any]:
+    async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> ItemRecord:
         try:
             await self.client.retrying(
                 lambda: self.client.delete_tenant(plan_item.target_instance_id, tenant_id)
             )
-            event: dict[str, Any] = {"tenantId": tenant_id, "deleted": True}
-        except ObError as error:
-            event = {"tenantId": tenant_id, "deleted": False, "error": str(error)}
+            error = None
+        except ObError as failure:
+            error = str(failure)
+        event = ItemRecord(
+            event=JournalEvent.CLEANED,
+            key=plan_item.key,
+            tenant_id=tenant_id,
+            deleted=error is None,
+            error=error,
+        )
         if self.journal is not None:
-            await self.journal.record("cleaned", plan_item.key, **event)
-        return {**event, "t": self.client.clock.now().isoformat()}
+            await self.journal.record(event)
+        return attrs.evolve(event, t=self.client.clock.now())
 
 
-def _cleanup_from_journal(event: dict[str, Any] | None) -> dict[str, Any] | None:
+def _check_resumable(previous: JournalState) -> None:
+    """A sent, unsettled item is reconciled with the restore time it was sent with:
+    a journal that lost it is refused, naming the line, before anything is sent."""
+    for known in previous.items.values():
+        if known.final is not None or not known.was_sent:
+            continue
+        submitting = known.last(JournalEvent.SUBMITTING)
+        if submitting is not None and submitting.restore_time is None:
+            raise InvalidInputError(
+                f"item {known.key} was sent, but its 'submitting' event records no "
+                "restoreTime; the journal is damaged",
+                where=f"journal {previous.path}, line {submitting.line}",
+            )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _cleanup_from_journal(event: ItemRecord | None) -> dict[str, Any] | None:
     if event is None:
         return None
     return {
-        "tenantId": event.get("tenantId"),
-        "deleted": event.get("deleted"),
-        "at": event.get("t"),
-        "error": event.get("error"),
+        "tenantId": event.tenant_id,
+        "deleted": event.deleted,
+        "at": _iso(event.t),
+        "error": event.error,
     }
 
 
@@ -428,61 +453,68 @@ class _JournalObserver:
 
     async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
         await self.journal.record(
-            "submitting",
-            item.key,
-            requestId=submission.request_id,
-            restoreTime=item.request.restore_time.isoformat(),
-            reconcile=item.reconcile_first,
+            ItemRecord(
+                event=JournalEvent.SUBMITTING,
+                key=item.key,
+                request_id=submission.request_id,
+                restore_time=item.request.restore_time,
+                reconcile=item.reconcile_first,
+            )
         )
         self.emit("submitting", key=item.key)
 
     async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
         await self.journal.record(
-            "submitted",
-            item.key,
-            requestId=submission.request_id,
-            outcome=submission.outcome.value,
-            attempts=len(submission.attempts),
-            tenantId=submission.tenant_id,
+            ItemRecord(
+                event=JournalEvent.SUBMITTED,
+                key=item.key,
+                request_id=submission.request_id,
+                outcome=submission.outcome,
+                attempts=len(submission.attempts),
+                tenant_id=submission.tenant_id,
+            )
         )
         self.emit("submitted", key=item.key, outcome=submission.outcome.value)
 
     def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
-        self.journal.note("seen", item.key, tenantId=tenant.tenant_id, status=tenant.status)
+        self.journal.note(
+            ItemRecord(
+                event=JournalEvent.SEEN,
+                key=item.key,
+                tenant_id=tenant.tenant_id,
+                status=tenant.status,
+            )
+        )
         self.emit("seen", key=item.key, status=tenant.status)
 
     async def finished(self, result: ItemResult) -> None:
-        event = {
-            ItemState.ONLINE: "online",
-            ItemState.SUBMITTED: "submitted_only",
-            ItemState.UNKNOWN: "unknown",
-            ItemState.INTERRUPTED: "interrupted",
-        }.get(result.state, "failed")
         restore = result.restore
         submission = result.submission
         await self.journal.record(
-            event,
-            result.key,
-            state=result.state.value,
-            submission=submission.outcome.value if submission else None,
-            tenantId=(restore.tenant_id if restore else None)
-            or (submission.tenant_id if submission else None),
-            firstSeenAt=restore.first_seen_at.isoformat()
-            if restore and restore.first_seen_at
-            else None,
-            finishedAt=restore.finished_at.isoformat() if restore else None,
-            recoverySeconds=result.recovery_seconds,
-            metRto=result.met_rto,
-            lastStatus=restore.last_status if restore else None,
-            error=result.error,
+            ItemRecord(
+                event=final_event(result.state),
+                key=result.key,
+                state=result.state,
+                submission=submission.outcome if submission else None,
+                tenant_id=(restore.tenant_id if restore else None)
+                or (submission.tenant_id if submission else None),
+                first_seen_at=restore.first_seen_at if restore else None,
+                finished_at=restore.finished_at if restore else None,
+                recovery_seconds=result.recovery_seconds,
+                met_rto=result.met_rto,
+                last_status=restore.last_status if restore else None,
+                error=result.error,
+            )
         )
         if result.cleanup is not None:
             await self.journal.record(
-                "cleaned",
-                result.key,
-                tenantId=result.cleanup.tenant_id,
-                deleted=result.cleanup.deleted,
-                error=result.cleanup.error,
+                ItemRecord(
+                    event=JournalEvent.CLEANED,
+                    key=result.key,
+                    tenant_id=result.cleanup.tenant_id,
+                    deleted=result.cleanup.deleted,
+                    error=result.cleanup.error,
+                )
             )
         self.emit(
             "item",
