@@ -17,6 +17,7 @@ No credential is ever part of a report.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -383,13 +384,20 @@ def _failure_message(entry: ReportEntry) -> str:
 
 
 def write_atomically(path: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write a file via a temporary file and a rename: a crash never leaves half a file."""
+    """Write a file via a temporary file and a rename: a crash never leaves half a file,
+    and a failed write leaves neither half a file nor the temporary one."""
     directory = path.parent if str(path.parent) else Path(".")
-    with tempfile.NamedTemporaryFile(dir=directory, delete=False, prefix=f".{path.name}.") as temp:
-        write(temp)
-        temp.flush()
-        os.fsync(temp.fileno())
-    os.replace(temp.name, path)
+    temp = tempfile.NamedTemporaryFile(dir=directory, delete=False, prefix=f".{path.name}.")  # noqa: SIM115
+    try:
+        with temp:
+            write(temp)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp.name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp.name)
+        raise
 
 
 def write_reports(report: DrillReport, *, json_path: Path | None, junit_path: Path | None) -> None:
