@@ -90,7 +90,7 @@ class ItemState(enum.StrEnum):
     """The restore may exist; it could not be verified."""
     INTERRUPTED = "interrupted"
     VALIDATION_FAILED = "validation_failed"
-    """ONLINE, but not the tenant asked for (see :mod:`ob_async.validate`)."""
+    """ONLINE, but not the tenant asked for (see :mod:`ob_async.restore.validate`)."""
     PREFLIGHT_FAILED = "preflight_failed"
     """Never sent: a drill's pre-flight check (window, free name) refused it."""
     PLANNED = "planned"

@@ -2,7 +2,7 @@
 
 :class:`DrillRunner` ties the pieces together:
 
-1. **Run identity.** A new run gets a :class:`~ob_async.plan.RunContext` (run
+1. **Run identity.** A new run gets a :class:`~ob_async.drill.plan.RunContext` (run
    id and start time: templates and requestIds derive from it). A resumed run
    reads it back from the journal, refuses a plan whose digest changed, and so
    renders the same names and requestIds as the run it continues.
@@ -11,7 +11,7 @@
    explicit times must fall inside a window; the target name must be free.
    An item that fails pre-flight is reported (``preflight_failed``) and never
    sent. ``--dry-run`` stops here and sends no POST.
-3. **The batch**, through :class:`~ob_async.batch.BatchRunner`, with the journal
+3. **The batch**, through :class:`~ob_async.batch.runner.BatchRunner`, with the journal
    as observer: ``submitting`` is on disk before an item's first request.
 4. **Resume.** Items the journal shows settled are reported from it (and
    cleaned up if asked and not yet done); items that were sent but not settled

@@ -31,7 +31,7 @@ class DrillPlan:
     burst: int
     cleanup: bool
     validate: bool
-    """Check each restored tenant's detail against the request (see ob_async.validate)."""
+    """Check each restored tenant's detail against the request (see ob_async.restore.validate)."""
     poll_initial: float | None
     poll_max: float | None
     simulator_fixture: Path | None
