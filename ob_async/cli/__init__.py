@@ -16,6 +16,7 @@ from typing import Any
 
 from ob_async._version import __version__
 from ob_async.cli import (
+    cleanup_command,
     drill_command,
     simulator_command,
     submit_command,
@@ -40,7 +41,13 @@ __all__ = [
     "main",
 ]
 
-_SUBCOMMANDS: tuple[Any, ...] = (drill_command, submit_command, windows_command, simulator_command)
+_SUBCOMMANDS: tuple[Any, ...] = (
+    drill_command,
+    submit_command,
+    windows_command,
+    cleanup_command,
+    simulator_command,
+)
 
 
 DESCRIPTION = """
