@@ -90,8 +90,8 @@ def load_run_tenants(path: Path) -> tuple[str, list[RunTenant]]:
     """The run id and the restores it sent, from the journal at ``path``."""
     where = f"journal {path}"
     state = read_journal(path)
-    run_id = state.run.get("runId")
-    if not isinstance(run_id, str):
+    run_id = state.run.run_id
+    if run_id is None:
         raise InvalidInputError("has no 'run' line: not a drill journal", where=where)
     return run_id, run_tenants(state, where=where)
 

@@ -102,6 +102,7 @@ class DrillRunner:
         self._previous: JournalState | None = None
         self._windows: dict[str, dict[str, RestorableTenant]] = {}
         self._names: dict[str, set[str]] = {}
+        self._names_taken = 0
         self._stop_requested = False
         # A journal that does not exist recorded nothing, so nothing was sent (the
         # journal is written ahead of every request): such a resume starts afresh.
@@ -170,6 +171,9 @@ class DrillRunner:
                 report.item_count < self.plan.item_count or report.counts[ItemState.INTERRUPTED] > 0
             )
             report.finished_at = self.client.clock.now()
+            taken = self._names_taken + report.counts[ItemState.CONFLICT]
+            if taken:
+                report.notes.append(name_conflict_hint(taken))
             if self.journal is not None:
                 await self.journal.close()
         self.events.emit("finish", failed=report.failures, items=report.item_count)
@@ -285,6 +289,7 @@ class DrillRunner:
             if reason is None and plan_item.target_tenant_name in await self._taken(
                 plan_item.target_instance_id
             ):
+                self._names_taken += 1
                 reason = (
                     f"target name {plan_item.target_tenant_name!r} is already used in "
                     f"{plan_item.target_instance_id}"
@@ -412,6 +417,16 @@ def _check_resumable(previous: JournalState) -> None:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def name_conflict_hint(count: int) -> str:
+    """What to do when target names are taken: most often, by an earlier run of the plan."""
+    return (
+        f"{count} target name(s) already used. If an earlier run of this plan created "
+        "them, 'ob-restore cleanup --journal <that run's journal>' deletes exactly its "
+        "tenants; to let runs of a day coexist, put {time} or {run} in target_tenant_name "
+        '(e.g. "{source_tenant_id}_dr_{date}_{time}").'
+    )
 
 
 def _cleanup_from_journal(event: ItemRecord | None) -> dict[str, Any] | None:

@@ -114,3 +114,22 @@ def test_cleanup_refuses_a_file_that_is_not_a_drill_journal(tmp_path: Path) -> N
     refused = ob_restore("cleanup", "--journal", str(other), "--simulate")
     assert refused.returncode == 2
     assert "other.jsonl: has no 'run' line" in refused.stderr
+
+
+def test_a_rerun_with_taken_names_points_at_cleanup_and_unique_names(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path / "plan.toml", 2)
+    journal = tmp_path / "first.jsonl"
+    with simulator("--restore-seconds", "0.2") as sim:
+        assert run_drill(plan, sim, "--journal", str(journal)).returncode == 0
+        again = run_drill(plan, sim, "--journal", str(tmp_path / "second.jsonl"))
+        assert again.returncode == 1
+        assert "2 restore(s): 0 restored, 0 missed RTO, 2 failed" in again.stdout
+        (hint,) = [line for line in again.stdout.splitlines() if "already used." in line]
+        assert hint.startswith("  note: 2 target name(s) already used.")
+        assert "'ob-restore cleanup --journal <that run's journal>'" in hint
+        assert "{time} or {run} in target_tenant_name" in hint
+        # Following the hint: clean up the first run, and the plan runs again.
+        cleanup = ob_restore("cleanup", "--journal", str(journal), "--endpoint", sim.url)
+        assert cleanup.returncode == 0, cleanup.stderr
+        third = run_drill(plan, sim, "--journal", str(tmp_path / "third.jsonl"))
+        assert third.returncode == 0, third.stdout
