@@ -30,9 +30,14 @@ from rich.text import Text
 
 from ob_async.batch.runner import ItemState
 from ob_async.drill.report import OK_STATES
+from ob_async.restore.submit import SubmissionOutcome
 
 FAILED_STATES = frozenset(ItemState) - OK_STATES
 """The states the display counts as failed: every one but the report's ok states."""
+
+
+_RESTORING_OUTCOMES = frozenset({SubmissionOutcome.SUBMITTED, SubmissionOutcome.ADOPTED})
+"""Submissions after which the restore is under way."""
 
 
 class _Tally:
@@ -54,7 +59,7 @@ class _Tally:
             self.submitting.add(key)
         elif event == "submitted":
             self.submitting.discard(key)
-            if fields.get("outcome") in ("submitted", "adopted"):
+            if fields.get("outcome") in _RESTORING_OUTCOMES:
                 self.restoring.add(key)
         elif event == "item":
             self.submitting.discard(key)
