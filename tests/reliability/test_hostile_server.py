@@ -45,6 +45,7 @@ from ob_async.errors import (
     ServerError,
     ThrottledError,
     TransportError,
+    TransportTimeout,
 )
 from ob_async.http.config import ClientConfig
 from ob_async.wire.models import (
@@ -846,7 +847,7 @@ async def test_stalls_and_endless_slow_answers_end_at_the_configured_timeout(cas
         outcomes = await attempt_all(server.url)
         await server.settled()  # the client hung up: every server handler saw it go
     for method, outcome in outcomes.items():
-        assert isinstance(outcome.error, TransportError), f"{method}: {outcome!r}"
+        assert isinstance(outcome.error, TransportTimeout), f"{method}: {outcome!r}"
         assert "timed out" in str(outcome.error)
         assert outcome.error.may_have_reached_server
         check_error_is_well_formed(outcome.error)
@@ -862,7 +863,7 @@ async def test_without_a_read_timeout_a_stall_still_ends_at_the_total_timeout() 
         async with client_for(server.url, config) as client:
             outcome = await attempt(CALLS["create_restore_task"], client, hang_after=HANG_AFTER)
         await server.settled()
-    assert isinstance(outcome.error, TransportError), repr(outcome)
+    assert isinstance(outcome.error, TransportTimeout), repr(outcome)
     assert "timed out" in str(outcome.error)
     assert FAST.total_timeout - 0.1 <= outcome.seconds < FAST.total_timeout + 2.0
 
