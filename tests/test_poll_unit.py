@@ -9,9 +9,17 @@ from ob_async.client import ObClient
 from ob_async.clock import SYSTEM_CLOCK
 from ob_async.errors import ServerError
 from ob_async.http.credentials import Credentials
-from ob_async.restore.poll import PollConfig, RestoreState, WatcherPool, _InstanceWatcher, _Waiter
+from ob_async.restore.poll import (
+    PollConfig,
+    RestoreState,
+    RtoVerdict,
+    WatcherPool,
+    _InstanceWatcher,
+    _Waiter,
+)
 from ob_async.restore.retry import RetryChecker, RetryPolicy
 from ob_async.wire.models import TenantSummary
+from tests.support.fakes import FakeClock
 
 
 class ListingApi:
@@ -120,4 +128,93 @@ async def test_a_listing_failure_the_checker_calls_permanent_ends_the_wait() -> 
     outcome = await asyncio.wait_for(pool.wait("ob1", "a", timeout=5), 3)
     assert outcome.state is RestoreState.ERROR
     assert "501" in (outcome.error or "")
+    await pool.close()
+
+
+class TimedListingApi:
+    """Tenants that come ONLINE at set moments of a fake clock; records each sweep's time."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.online_at: dict[str, float] = {}
+        self.sweep_times: list[float] = []
+
+    async def iter_tenants(
+        self, instance_id: str, *, tenant_name: str | None = None, page_size: int = 100
+    ) -> AsyncIterator[TenantSummary]:
+        now = self.clock.monotonic()
+        self.sweep_times.append(now)
+        for name, moment in list(self.online_at.items()):
+            status = "ONLINE" if now >= moment else "RESTORING"
+            yield TenantSummary(tenant_id=f"id-{name}", tenant_name=name, status=status)
+
+
+DOUBLING = PollConfig(
+    initial_interval=1.0, max_interval=8.0, multiplier=2.0, jitter=0.0, rto_margin=1.0
+)
+
+
+async def _until(clock: FakeClock, moment: float) -> None:
+    while clock.monotonic() < moment:
+        await asyncio.sleep(0)
+
+
+async def test_a_late_waiter_is_polled_on_its_own_schedule_not_the_instances() -> None:
+    clock = FakeClock()
+    api = TimedListingApi(clock)
+    pool = WatcherPool(api, config=DOUBLING, clock=clock)  # type: ignore[arg-type]
+    api.online_at["old"] = 1000.0
+    old = asyncio.create_task(pool.wait("ob1", "old", timeout=900))
+    # The old waiter's sweeps back off: 1, 3, 7, 15, 23, ... (intervals 1, 2, 4, 8, 8).
+    await _until(clock, 20.0)
+    joined = clock.monotonic()
+    api.online_at["late"] = joined + 1.5
+    outcome = await pool.wait("ob1", "late", timeout=60, started_at=clock.now())
+    assert outcome.state is RestoreState.ONLINE
+    # It joined as the old waiter's sweep at 23 s began (RESTORING), and was looked at
+    # again on its own schedule 2 s later (ONLINE), not at the 8-second pace the
+    # instance's older waiter had backed off to.
+    assert joined == 23.0
+    assert api.sweep_times[-2:] == [23.0, 25.0]
+    assert outcome.recovery_lower_seconds == 0.0
+    assert outcome.recovery_upper_seconds == 2.0
+    old.cancel()
+    await pool.close()
+
+
+async def test_polls_tighten_around_the_rto_so_that_the_verdict_is_known() -> None:
+    clock = FakeClock()
+    api = TimedListingApi(clock)
+    pool = WatcherPool(api, config=DOUBLING, clock=clock)  # type: ignore[arg-type]
+    api.online_at.update(early=8.5, late=10.5)
+    early, late = await asyncio.gather(
+        pool.wait("ob1", "early", timeout=60, rto_seconds=10.0),
+        pool.wait("ob1", "late", timeout=60, rto_seconds=10.0),
+    )
+    # Without tightening, the sweeps at 7 and 15 would leave both uncertain
+    # (ONLINE somewhere between 7 and 15 s, the RTO 10 s in between).
+    assert 9.0 in api.sweep_times
+    assert any(10.0 < moment < 10.1 for moment in api.sweep_times)
+    assert early.recovery_upper_seconds == 9.0
+    assert early.rto_verdict(10.0) is RtoVerdict.MET
+    assert late.recovery_lower_seconds is not None
+    assert late.recovery_lower_seconds >= 10.0
+    assert late.rto_verdict(10.0) is RtoVerdict.MISSED
+    await pool.close()
+
+
+async def test_the_recovery_interval_brackets_the_true_moment_and_may_hold_the_rto() -> None:
+    clock = FakeClock()
+    api = TimedListingApi(clock)
+    pool = WatcherPool(api, config=DOUBLING, clock=clock)  # type: ignore[arg-type]
+    api.online_at["t"] = 4.2
+    outcome = await pool.wait("ob1", "t", timeout=60)  # no RTO given: no tightening
+    # Sweeps at 1, 3 (RESTORING) and 7 (ONLINE).
+    assert api.sweep_times == [1.0, 3.0, 7.0]
+    assert (outcome.recovery_lower_seconds, outcome.recovery_upper_seconds) == (3.0, 7.0)
+    assert outcome.recovery_seconds == 7.0
+    assert outcome.rto_verdict(5.0) is RtoVerdict.UNCERTAIN
+    assert outcome.rto_verdict(7.0) is RtoVerdict.MET
+    assert outcome.rto_verdict(3.0) is RtoVerdict.MISSED
+    assert outcome.rto_verdict(None) is None
     await pool.close()

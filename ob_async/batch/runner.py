@@ -37,12 +37,14 @@ import asyncio
 import enum
 import logging
 from collections import Counter
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
 
 import attrs
 
+from ob_async.batch.bottleneck import Bottleneck, SlotTime
 from ob_async.client import ObClient
 from ob_async.errors import ClientError, InvalidInputError, ObError
 from ob_async.http.throttle import Priority, request_class
@@ -273,6 +275,15 @@ class BatchRunner:
             if self.limits.submits_per_second
             else None
         )
+        self._time = SlotTime()
+        self._submit_waits_before = client.limiter.waited[Priority.SUBMIT]
+
+    def bottleneck(self) -> Bottleneck:
+        """What limited the run so far (see :mod:`ob_async.batch.bottleneck`)."""
+        limiter = self.client.limiter
+        self._time.api += limiter.waited[Priority.SUBMIT] - self._submit_waits_before
+        self._submit_waits_before = limiter.waited[Priority.SUBMIT]
+        return Bottleneck.of(self._time, api_rate=limiter.rate)
 
     @property
     def stopping(self) -> bool:
@@ -367,26 +378,36 @@ class BatchRunner:
         try:
             # The instance's capacity first, holding no submit permit, so that a full
             # instance keeps no permit from restores to other instances.
+            taken = self.client.clock.monotonic()
             async with self._slot(item.request.target_instance_id):
+                slotted = self.client.clock.monotonic()
                 async with permits:
+                    permitted = self.client.clock.monotonic()
                     ahead.release()
                     waiting = False
                     if self._cap is not None:
                         await self._cap.acquire()
+                        self._time.rate += self.client.clock.monotonic() - permitted
                     # Checked after the rate cap's wait: a stop (or a failure policy)
                     # may come while an item waits for its turn to be sent.
                     if self._stopping.is_set():
                         result = _not_sent(item, submission, "stopped before it was sent")
                         await self._finish(result, results)
                         return
-                    await self.observer.submitting(item, submission)
-                    await self.client.submit_restore(
-                        item.instance_id,
-                        item.request,
-                        submission=submission,
-                        policy=self.policy,
-                        reconcile_first=item.reconcile_first,
-                    )
+                    with self._timed(taken, slotted, permitted):
+                        await self.observer.submitting(item, submission)
+                        await self.client.submit_restore(
+                            item.instance_id,
+                            item.request,
+                            submission=submission,
+                            policy=self.policy,
+                            reconcile_first=item.reconcile_first,
+                        )
+                        self._time.api += sum(
+                            attempt.wait_after or 0.0
+                            for attempt in submission.attempts
+                            if attempt.status == 429
+                        )
                 await self.observer.submitted(item, submission)
                 if not submission.submitted or not self.wait:
                     result = result_of(item, submission, None, None)
@@ -432,6 +453,16 @@ class BatchRunner:
             if waiting:
                 ahead.release()
         await self._finish(result, results)
+
+    @contextmanager
+    def _timed(self, taken: float, slotted: float, permitted: float) -> Iterator[None]:
+        """Count where an item's wait to be submitted went (for :meth:`bottleneck`)."""
+        self._time.capacity += slotted - taken
+        self._time.permit_wait += permitted - slotted
+        try:
+            yield
+        finally:
+            self._time.held += self.client.clock.monotonic() - permitted
 
     async def _finish(self, result: ItemResult, results: asyncio.Queue[ItemResult | None]) -> None:
         try:

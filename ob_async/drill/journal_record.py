@@ -17,6 +17,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ob_async.batch.runner import ItemState
 from ob_async.errors import InvalidInputError
+from ob_async.restore.poll import RtoVerdict
 from ob_async.restore.submit import SubmissionOutcome
 from ob_async.wire.codec import camel_case, describe_structure_error, parse_time
 
@@ -97,7 +98,10 @@ class ItemRecord:
     first_seen_at: datetime | None = None
     finished_at: datetime | None = None
     recovery_seconds: float | None = None
+    recovery_lower_seconds: float | None = None
+    """The start of the recovery interval (see :class:`~ob_async.restore.poll.RestoreOutcome`)."""
     met_rto: bool | None = None
+    rto_verdict: RtoVerdict | None = None
     last_status: str | None = None
     error: str | None = None
     deleted: bool | None = None

@@ -33,6 +33,7 @@ import attrs
 from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState
 from ob_async.drill.plan import PlanItem
 from ob_async.drill.summary import LEGEND, Verdict
+from ob_async.restore.poll import RtoVerdict
 from ob_async.stats import nearest_rank
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
@@ -58,8 +59,14 @@ class ReportEntry:
     first_seen_at: str | None = None
     finished_at: str | None = None
     recovery_seconds: float | None = None
+    recovery_lower_seconds: float | None = None
+    """The earliest it can have come ONLINE: last seen otherwise this long after submission."""
+    recovery_upper_seconds: float | None = None
+    """The latest: first seen ONLINE this long after submission (= ``recovery_seconds``)."""
     rto_seconds: float | None = None
     met_rto: bool | None = None
+    rto_verdict: str | None = None
+    """``met``, ``missed``, or ``uncertain`` (the RTO falls inside the recovery interval)."""
     last_status: str | None = None
     cleanup: dict[str, Any] | None = None
     error: str | None = None
@@ -106,8 +113,11 @@ class ReportEntry:
             "firstSeenAt": self.first_seen_at,
             "finishedAt": self.finished_at,
             "recoverySeconds": self.recovery_seconds,
+            "recoveryLowerSeconds": self.recovery_lower_seconds,
+            "recoveryUpperSeconds": self.recovery_upper_seconds,
             "rtoSeconds": self.rto_seconds,
             "metRto": self.met_rto,
+            "rtoVerdict": self.rto_verdict,
             "lastStatus": self.last_status,
             "cleanup": self.cleanup,
             "error": self.error,
@@ -117,6 +127,10 @@ class ReportEntry:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _value(verdict: RtoVerdict | None) -> str | None:
+    return verdict.value if verdict is not None else None
 
 
 def entry_from_result(result: ItemResult, *, index: int | None = None) -> ReportEntry:
@@ -168,8 +182,11 @@ def entry_from_result(result: ItemResult, *, index: int | None = None) -> Report
         first_seen_at=_iso(restore.first_seen_at) if restore else None,
         finished_at=_iso(restore.finished_at) if restore else None,
         recovery_seconds=result.recovery_seconds,
+        recovery_lower_seconds=restore.recovery_lower_seconds if restore else None,
+        recovery_upper_seconds=restore.recovery_upper_seconds if restore else None,
         rto_seconds=item.rto_seconds,
         met_rto=result.met_rto,
+        rto_verdict=_value(result.rto_verdict),
         last_status=restore.last_status if restore else None,
         cleanup=cleanup,
         error=result.error,
@@ -204,6 +221,10 @@ class DrillReport:
     counts: Counter[str] = attrs.field(factory=Counter)
     failures: int = 0
     rto_misses: int = 0
+    rto_uncertain: int = 0
+    """Of the RTO misses, those whose recovery interval contains the RTO."""
+    bottleneck: dict[str, Any] | None = None
+    """What limited the run (:meth:`ob_async.batch.runner.BatchRunner.bottleneck`)."""
     item_count: int = 0
     recovery: list[float] = attrs.field(factory=list)
     first_failures: list[ReportEntry] = attrs.field(factory=list)
@@ -221,6 +242,7 @@ class DrillReport:
                 self.first_failures.append(entry)
         if entry.met_rto is False:
             self.rto_misses += 1
+            self.rto_uncertain += entry.rto_verdict == RtoVerdict.UNCERTAIN.value
         if entry.recovery_seconds is not None:
             self.recovery.append(entry.recovery_seconds)
         if len(self.sample) < _SAMPLE_KEPT:
@@ -263,8 +285,10 @@ class DrillReport:
                 "ok": self.item_count - self.failures,
                 "failed": self.failures,
                 "rtoMissed": self.rto_misses,
+                "rtoUncertain": self.rto_uncertain,
                 "byState": dict(sorted(self.counts.items())),
                 "recoverySeconds": self.recovery_percentiles(),
+                "bottleneck": self.bottleneck,
             },
             "notes": self.notes,
         }
@@ -332,6 +356,14 @@ class DrillReport:
                 "  recovery time: "
                 + ", ".join(f"{name} {_seconds(value)}" for name, value in percentiles.items())
             )
+        if self.rto_uncertain:
+            lines.append(
+                f"  of the missed RTOs, {self.rto_uncertain} uncertain: the RTO falls inside "
+                "the interval between the last poll that saw it restoring and the first that "
+                "saw it ONLINE"
+            )
+        if self.bottleneck is not None:
+            lines.append(f"  bottleneck: {self.bottleneck['summary']}")
         lines.extend(f"  FAILED {e.key}: {_failure_message(e)}" for e in self.first_failures)
         if self.failures > len(self.first_failures):
             lines.append(
@@ -353,6 +385,11 @@ def _testcase(item: Mapping[str, Any]) -> ET.Element:
             "time": f"{recovery or 0.0:.3f}",
         },
     )
+    properties = ET.SubElement(case, "properties")
+    for name in ("recoveryLowerSeconds", "recoveryUpperSeconds", "rtoSeconds", "rtoVerdict"):
+        value = item.get(name)
+        if value is not None:
+            ET.SubElement(properties, "property", {"name": name, "value": str(value)})
     if not item.get("ok"):
         failure = ET.SubElement(
             case, "failure", {"message": _failure_text(item), "type": str(item.get("state"))}
@@ -367,6 +404,12 @@ def _testcase(item: Mapping[str, Any]) -> ET.Element:
 
 
 def _failure_text(item: Mapping[str, Any]) -> str:
+    if item.get("rtoVerdict") == RtoVerdict.UNCERTAIN.value:
+        return (
+            f"ONLINE between {item['recoveryLowerSeconds']:.1f}s and "
+            f"{item['recoveryUpperSeconds']:.1f}s after submission: the RTO target of "
+            f"{item['rtoSeconds']:.0f}s falls inside, so it cannot be shown to be met"
+        )
     if item.get("state") == ItemState.ONLINE.value and item.get("metRto") is False:
         return (
             f"ONLINE after {item['recoverySeconds']:.1f}s, over the RTO target of "

@@ -230,6 +230,9 @@ class DrillRunner:
             if result.submission is None or not result.submission.attempts:
                 unsent += 1
             report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
+        if self.batch.summary.started:
+            report.bottleneck = self.batch.bottleneck().to_json()
+            self.events.emit("bottleneck", **report.bottleneck)
         if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
             limit = 1 if self.options.failure_policy is FailurePolicy.FAIL_FAST else None
             unsent += self.plan.item_count - report.item_count  # never taken from the plan
@@ -373,7 +376,10 @@ class DrillRunner:
             first_seen_at=_iso(final.first_seen_at),
             finished_at=_iso(final.finished_at),
             recovery_seconds=final.recovery_seconds,
+            recovery_lower_seconds=final.recovery_lower_seconds,
+            recovery_upper_seconds=final.recovery_seconds,
             met_rto=final.met_rto,
+            rto_verdict=final.rto_verdict.value if final.rto_verdict else None,
             last_status=final.last_status,
             cleanup=_cleanup_from_journal(cleaned),
             error=final.error,
@@ -516,7 +522,9 @@ class _JournalObserver:
                 first_seen_at=restore.first_seen_at if restore else None,
                 finished_at=restore.finished_at if restore else None,
                 recovery_seconds=result.recovery_seconds,
+                recovery_lower_seconds=restore.recovery_lower_seconds if restore else None,
                 met_rto=result.met_rto,
+                rto_verdict=result.rto_verdict,
                 last_status=restore.last_status if restore else None,
                 error=result.error,
             )

@@ -183,6 +183,8 @@ class _Waiter:
     appear_deadline: float
     future: asyncio.Future[RestoreOutcome]
     on_seen: Callable[[TenantSummary], None] | None = None
+    joined: float = 0.0
+    """Monotonic time at which the wait began."""
     due: float = 0.0
     """Monotonic time of this waiter's next look."""
     rto_at: float | None = None
@@ -295,7 +297,7 @@ class _InstanceWatcher:
 
     def _schedule(self, waiter: _Waiter, swept_at: float) -> None:
         """When to look at ``waiter`` next: its own backoff, tightened around its RTO."""
-        due = swept_at + self.config.interval(waiter.polls - 1, self._rng)
+        due = swept_at + self.config.interval(waiter.polls, self._rng)
         if waiter.rto_at is not None:
             for mark in (waiter.rto_at - self.config.rto_margin, waiter.rto_at + _RTO_SLACK):
                 if swept_at < mark < due:
@@ -357,6 +359,8 @@ class _InstanceWatcher:
         for name, waiters in list(self.waiters.items()):
             tenant = tenants.get(name)
             for waiter in list(waiters):
+                if waiter.joined > swept_at:
+                    continue  # it joined while this sweep was under way: its own comes later
                 waiter.polls += 1
                 self._judge(waiter, tenant, now, began)
                 if waiter.future.done():
@@ -508,6 +512,7 @@ class WatcherPool:
             appear_deadline=now + poll.appear_timeout,
             future=asyncio.get_running_loop().create_future(),
             on_seen=on_seen,
+            joined=now,
             due=now + poll.interval(0, self._rng),
             rto_at=rto_at,
         )
