@@ -88,6 +88,7 @@ def test_the_summary_says_how_many_misses_are_uncertain_and_what_limited_the_run
         entry("a", 590.0, 604.0, "uncertain", False), entry("c", 700.0, 705.0, "missed", False)
     )
     lines = report.summary_lines()
-    assert any("RTO missed by 2 restore(s) (1 uncertain" in line for line in lines)
+    assert any("2 missed RTO" in line for line in lines)
+    assert any("of the missed RTOs, 1 uncertain" in line for line in lines)
     assert "  bottleneck: the API's rate limit: 90%" in lines
     report.close()
