@@ -117,7 +117,12 @@ class Bottleneck:
         return {
             "limit": self.limit.value,
             "summary": self.summary,
-            "shares": {name: round(share, 4) for name, share in self.shares.items()},
+            "shares": {_camel(name): round(share, 4) for name, share in self.shares.items()},
             "heldBack": round(self.held_back, 4) if math.isfinite(self.held_back) else None,
             "apiRate": self.api_rate,
         }
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
