@@ -31,9 +31,13 @@ tenants a run kept (failed or mismatching restores) once inspected.
 """
 
 EXAMPLES = (
-    ("see what would be deleted", "ob-restore cleanup --journal drill.jsonl --dry-run --simulate"),
     (
-        "delete last week's drill tenants on the real API",
+        "see what would be deleted",
+        "ob-restore cleanup --journal drill.jsonl --dry-run \\\n"
+        "    --endpoint https://api-cloud.oceanbase.com",
+    ),
+    (
+        "delete the tenants last week's run created",
         "ob-restore cleanup --journal runs/2026-W48.jsonl \\\n"
         "    --endpoint https://api-cloud.oceanbase.com",
     ),

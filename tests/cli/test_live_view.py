@@ -56,8 +56,11 @@ class Terminal:
                 continue
             except pexpect.EOF:
                 return
-            self.stream.feed(data)
-            yield self.lines()
+            # Each redraw starts with a carriage return: fed one redraw at a time, a
+            # slow reader still sees every frame, not only the last of a burst.
+            for piece in re.split(r"(?=\r)", data):
+                self.stream.feed(piece)
+                yield self.lines()
 
     def lines(self) -> list[str]:
         return [line.rstrip() for line in self.screen.display]
