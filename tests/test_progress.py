@@ -77,8 +77,9 @@ def test_drill_json_events_use_camel_case_and_iso_times(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     plan = Path(__file__).resolve().parents[1] / "examples" / "weekly-drill.toml"
-    journal = tmp_path / "j.jsonl"
-    assert main(["drill", str(plan), "--simulate", "--json", "--journal", str(journal)]) == 0
+    journal, report = tmp_path / "j.jsonl", tmp_path / "report.json"
+    argv = ["drill", str(plan), "--simulate", "--json", "--journal", str(journal)]
+    assert main([*argv, "--report-json", str(report)]) == 0
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     kinds = [event["event"] for event in events]
     assert kinds[0] == "start"
@@ -99,3 +100,9 @@ def test_drill_json_events_use_camel_case_and_iso_times(
         record = json.loads(line)
         assert datetime.fromisoformat(record["t"]).tzinfo is not None
         assert {key for key in keys(record) if not CAMEL.match(key)} == set(), record
+    # ... and so does the report.
+    document = json.loads(report.read_text())
+    by_state = set(document["summary"]["byState"])
+    assert {key for key in keys(document) if key not in by_state and not CAMEL.match(key)} == set()
+    for moment in (document["startedAt"], document["items"][0]["submittedAt"]):
+        assert datetime.fromisoformat(moment).tzinfo is not None
