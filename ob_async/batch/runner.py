@@ -20,10 +20,17 @@ waiting items do not fill the whole look-ahead: the feed stops only once
 holds at most ``lookahead`` waiting items plus the restores in progress,
 however long the feed (a 100,000-item plan is never held at once).
 
-Stopping: :meth:`BatchRunner.stop` (a first Ctrl-C) pulls no new item and lets
-those in flight finish; :meth:`BatchRunner.abort` (a second one) cancels them,
-and every one still ends as a result (``interrupted``), carrying what is known
-of its submission so that nothing submitted goes unrecorded.
+Stopping: :meth:`BatchRunner.stop` (a first Ctrl-C) pulls no new item, cancels
+every item that has not sent its restore request yet (waiting for a permit or
+the rate cap, or between two attempts: no new POST leaves after a stop) and
+lets the requests already on the wire finish; :meth:`BatchRunner.abort` (a
+second one) cancels the rest too. Every item pulled still ends as exactly one
+result: ``not_started`` when nothing of it was sent, ``interrupted`` (with what
+is known of its submission) when something was.
+
+An item source that raises stops the batch the same way: the items it gave are
+finished and yielded, then :meth:`BatchRunner.run` raises the source's error,
+so that a failing source never passes for a short one.
 
 An optional :class:`BatchObserver` hears every state change; the drill's
 journal and progress display are observers. ``submitting`` is awaited before
@@ -91,6 +98,8 @@ class ItemState(enum.StrEnum):
     UNKNOWN = "unknown"
     """The restore may exist; it could not be verified."""
     INTERRUPTED = "interrupted"
+    NOT_STARTED = "not_started"
+    """Nothing was sent (or nothing that could have created it): the batch stopped first."""
     VALIDATION_FAILED = "validation_failed"
     """ONLINE, but not the tenant asked for (see :mod:`ob_async.restore.validate`)."""
     PREFLIGHT_FAILED = "preflight_failed"
@@ -269,6 +278,12 @@ class BatchRunner:
         self.summary = BatchSummary()
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        # Items whose restore request has not been (re)sent: a stop cancels them.
+        self._unsent: dict[asyncio.Task[None], RestoreSubmission] = {}
+        self.stop_reason: str | None = None
+        """Why the batch stopped (given to :meth:`stop`), once it has."""
+        self.source_error: Exception | None = None
+        """Why the item source failed, if it did (``run`` raises it at the end)."""
         self._instance_slots: dict[str, asyncio.Semaphore] = {}
         self._cap = (
             RateCap(self.limits.submits_per_second, burst=self.limits.burst, clock=client.clock)
@@ -289,15 +304,24 @@ class BatchRunner:
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
-    def stop(self) -> None:
-        """Soft stop: submit nothing new; what is in flight finishes and is recorded."""
+    def stop(self, reason: str = "the batch was stopped") -> None:
+        """Soft stop: send nothing new; what is on the wire finishes and is recorded.
+
+        An item waiting for a permit or the rate cap, or waiting to retry, is
+        cancelled: releasing it would send one more restore request after the stop.
+        """
         if not self._stopping.is_set():
             logger.warning("stopping: no new restores will be submitted")
+            self.stop_reason = reason
         self._stopping.set()
+        for task, submission in list(self._unsent.items()):
+            submission.halted = True  # an attempt on the wire may finish; none follows it
+            if not _on_the_wire(submission):
+                task.cancel()
 
-    def abort(self) -> None:
+    def abort(self, reason: str = "the batch was aborted") -> None:
         """Hard stop: cancel everything in flight; each still ends as a result."""
-        self.stop()
+        self.stop(reason)
         for task in list(self._tasks):
             task.cancel()
 
@@ -315,6 +339,8 @@ class BatchRunner:
                 self.summary.add(result)
                 self._apply_failure_policy()
                 yield result
+            if self.source_error is not None:
+                raise self.source_error
         finally:
             if not feeder.done():
                 feeder.cancel()
@@ -338,6 +364,12 @@ class BatchRunner:
                 except StopAsyncIteration:
                     ahead.release()
                     break
+                except Exception as error:  # the source failed: not the end of the items
+                    ahead.release()
+                    logger.warning("the items of the batch could not be read: %s", error)
+                    self.source_error = error
+                    self.stop(f"the items could not be read: {error}")
+                    break
                 self.summary.started += 1
                 task = asyncio.create_task(self._run_item(item, ahead, permits, results))
                 self._tasks.add(task)
@@ -353,7 +385,10 @@ class BatchRunner:
             FailurePolicy.STOP_AFTER: self.max_failures,
         }.get(self.failure_policy)
         if limit is not None and self.summary.failed >= limit:
-            self.stop()
+            self.stop(
+                f"stopped submitting after {self.summary.failed} failure(s) "
+                f"({self.failure_policy.value})"
+            )
 
     def _slot(self, instance_id: str) -> asyncio.Semaphore:
         slot = self._instance_slots.get(instance_id)
@@ -375,6 +410,9 @@ class BatchRunner:
         submission.first_attempt_at = item.submitted_at
         restore: RestoreOutcome | None = None
         waiting = True
+        task = asyncio.current_task()
+        assert task is not None
+        self._unsent[task] = submission
         try:
             # The instance's capacity first, holding no submit permit, so that a full
             # instance keeps no permit from restores to other instances.
@@ -391,7 +429,7 @@ class BatchRunner:
                     # Checked after the rate cap's wait: a stop (or a failure policy)
                     # may come while an item waits for its turn to be sent.
                     if self._stopping.is_set():
-                        result = _not_sent(item, submission, "stopped before it was sent")
+                        result = self._stopped(item, submission, None)
                         await self._finish(result, results)
                         return
                     with self._timed(taken, slotted, permitted):
@@ -408,8 +446,11 @@ class BatchRunner:
                             for attempt in submission.attempts
                             if attempt.status == 429
                         )
+                    self._unsent.pop(task, None)
                 await self.observer.submitted(item, submission)
-                if not submission.submitted or not self.wait:
+                if submission.halted and not submission.submitted:
+                    result = self._stopped(item, submission, None)
+                elif not submission.submitted or not self.wait:
                     result = result_of(item, submission, None, None)
                 else:
                     restore = await self.client.wait_until_online(
@@ -426,14 +467,7 @@ class BatchRunner:
                     cleanup = await self._cleanup(restore) if self.cleanup and not problem else None
                     result = result_of(item, submission, restore, cleanup, problem)
         except asyncio.CancelledError:
-            result = ItemResult(
-                item=item,
-                state=ItemState.INTERRUPTED,
-                submission=submission,
-                restore=restore,
-                error=f"interrupted while {_phase(submission, restore)}",
-            )
-            await self._finish(result, results)
+            await self._finish(self._stopped(item, submission, restore), results)
             raise
         except ObError as error:
             result = ItemResult(
@@ -450,6 +484,7 @@ class BatchRunner:
                 error=f"internal error: {error!r}",
             )
         finally:
+            self._unsent.pop(task, None)
             if waiting:
                 ahead.release()
         await self._finish(result, results)
@@ -463,6 +498,21 @@ class BatchRunner:
             yield
         finally:
             self._time.held += self.client.clock.monotonic() - permitted
+
+    def _stopped(
+        self, item: RestoreItem, submission: RestoreSubmission, restore: RestoreOutcome | None
+    ) -> ItemResult:
+        """The result of an item a stop or an abort cut short."""
+        if not _may_exist(item, submission):
+            why = f"{self.stop_reason or 'stopped'}, while {_phase(submission, None)}"
+            return _not_started(item, submission, why)
+        return ItemResult(
+            item=item,
+            state=ItemState.INTERRUPTED,
+            submission=submission,
+            restore=restore,
+            error=f"interrupted while {_phase(submission, restore)}",
+        )
 
     async def _finish(self, result: ItemResult, results: asyncio.Queue[ItemResult | None]) -> None:
         try:
@@ -552,12 +602,29 @@ def result_of(
     )
 
 
-def _not_sent(item: RestoreItem, submission: RestoreSubmission, why: str) -> ItemResult:
+def _on_the_wire(submission: RestoreSubmission) -> bool:
+    """An attempt of the submission is under way (its request may be on the wire)."""
+    return bool(submission.attempts) and submission.attempts[-1].finished_at is None
+
+
+def _may_exist(item: RestoreItem, submission: RestoreSubmission) -> bool:
+    """Whether the item's tenant may exist: a request of it may have been acted on
+    (in this run, or in the earlier run a resume continues)."""
+    if submission.submitted:
+        return True
+    if submission.outcome in (SubmissionOutcome.CANCELLED, SubmissionOutcome.FAILED):
+        return False  # both mean that nothing was created
+    return (
+        item.reconcile_first
+        or submission.may_exist
+        or any(attempt.sent for attempt in submission.attempts)
+    )
+
+
+def _not_started(item: RestoreItem, submission: RestoreSubmission, why: str) -> ItemResult:
+    """The result of an item of which nothing was sent (nothing can have been created)."""
     return ItemResult(
-        item=item,
-        state=ItemState.INTERRUPTED,
-        submission=submission,
-        error=f"{why} (nothing was sent)",
+        item=item, state=ItemState.NOT_STARTED, submission=submission, error=f"not started: {why}"
     )
 
 

@@ -1,10 +1,13 @@
 """``ob-restore drill PLAN.toml``: run a disaster-recovery drill and report on it.
 
 Exit codes: 0 every restore met its target; 1 some failed or missed their RTO;
-2 bad input or configuration (nothing was sent); 130 interrupted (reports are
-still written). The first Ctrl-C (SIGINT, or SIGTERM) stops submitting and
-lets what is in flight finish; a second one stops at once. Either way every
-item is in the reports and the journal, and ``--resume`` continues the run.
+2 bad input or configuration, or a run-wide failure (credentials refused,
+endpoint unreachable, unknown project: one message, nothing more sent); 130
+interrupted by SIGINT, 143 by SIGTERM (reports are still written). The first
+signal stops submitting at once (no new restore request leaves) and lets what
+is on the wire finish; a second one stops everything. Either way every item of
+the plan is in the reports (those never sent as ``not_started``) and
+``--resume`` continues the run.
 """
 
 from __future__ import annotations
@@ -13,17 +16,18 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from ob_async.batch.runner import FailurePolicy
+from ob_async.batch.runner import FailurePolicy, ItemState
 from ob_async.cli.args import configure_logging, positive_float, positive_int
 from ob_async.cli.connection import add_connection_arguments, open_connection
-from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async.cli.help import add_command, add_verbosity, exit_codes
 from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
-from ob_async.cli.signals import forget_stop_signals, on_stop_signals
+from ob_async.cli.signals import forget_stop_signals, on_each_stop_signal
 from ob_async.drill.plan import DrillPlan, load_plan
 from ob_async.drill.report import DrillReport, write_reports
 from ob_async.drill.runner import DrillOptions, DrillRunner
@@ -38,9 +42,10 @@ parallelism, each journaled before it is sent, read back once ONLINE, timed
 against its RTO target, and reported.
 
 The plan is checked whole before anything is sent (every problem with its file,
-line and field). The first Ctrl-C (or SIGTERM) submits nothing new and lets what
-is in flight finish; a second one stops at once. Either way every restore is in
-the reports and the journal, and --resume continues the run.
+line and field). The first Ctrl-C (or SIGTERM) sends no new restore request and
+lets what is on the wire finish; a second one stops at once. Either way every
+restore of the plan is in the reports, those never sent as not_started (JUnit
+<skipped>), and --resume continues the run.
 """
 
 EXAMPLES = (
@@ -239,9 +244,13 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         _print_summary(report, args, sink)
     finally:
         report.close()
-    if interrupts.count and report.interrupted:
-        return EXIT_INTERRUPTED
-    return EXIT_OK if report.failures == 0 else EXIT_FAILED
+    if interrupts.first is not None:
+        return exit_for_signal(interrupts.first)
+    if report.run_error is not None:
+        print(f"ob-restore drill: {report.run_error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    not_started = report.counts[ItemState.NOT_STARTED.value]
+    return EXIT_OK if report.failures == 0 and not_started == 0 else EXIT_FAILED
 
 
 def _failure_policy(args: argparse.Namespace) -> FailurePolicy:
@@ -267,22 +276,27 @@ def _sink(args: argparse.Namespace, plan: DrillPlan) -> Sink:
 
 class _Interrupts:
     count = 0
+    first: signal.Signals | None = None
+    """The first stop signal received: it decides the exit status."""
 
 
 def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
     interrupts = _Interrupts()
     loop = asyncio.get_running_loop()
 
-    def on_signal() -> None:
+    def on_signal(signum: signal.Signals) -> None:
         interrupts.count += 1
+        if interrupts.first is None:
+            interrupts.first = signum
+        reason = f"the drill was interrupted ({signum.name})"
         if interrupts.count == 1:
             sink.note("stopping: no new restores; those in flight finish (Ctrl-C again: stop now)")
-            runner.stop()
+            runner.stop(reason)
         else:
             sink.note("stopping now; recording what is known")
-            runner.abort()
+            runner.abort(reason)
 
-    on_stop_signals(loop, on_signal)
+    on_each_stop_signal(loop, on_signal)
     return interrupts
 
 

@@ -15,7 +15,13 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async.cli.exit_codes import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+)
 
 TIME_FORMAT = "ISO-8601 with a zone, e.g. 2026-01-13T05:58:34Z"
 DURATION_FORMAT = 'seconds, or e.g. "90s", "15m", "1h30m"'
@@ -39,10 +45,14 @@ def exit_codes(*, failed: str, ok: str, interrupted: bool = True) -> list[tuple[
     table = [
         (EXIT_OK, ok),
         (EXIT_FAILED, failed),
-        (EXIT_BAD_INPUT, "bad input or configuration: nothing was sent"),
+        (
+            EXIT_BAD_INPUT,
+            "bad input or configuration, or credentials refused, endpoint unreachable",
+        ),
     ]
     if interrupted:
-        table.append((EXIT_INTERRUPTED, "interrupted (Ctrl-C or SIGTERM)"))
+        table.append((EXIT_INTERRUPTED, "interrupted by Ctrl-C (SIGINT)"))
+        table.append((EXIT_TERMINATED, "stopped by SIGTERM"))
     return table
 
 

@@ -9,6 +9,7 @@ There nothing is installed and Ctrl-C arrives as KeyboardInterrupt instead, whic
 from __future__ import annotations
 
 import asyncio
+import functools
 import signal
 from collections.abc import Callable
 from contextlib import suppress
@@ -20,9 +21,16 @@ _UNSUPPORTED = (NotImplementedError, RuntimeError)
 
 def on_stop_signals(loop: asyncio.AbstractEventLoop, callback: Callable[[], None]) -> None:
     """Call ``callback`` on every SIGINT and SIGTERM, where the loop can."""
+    on_each_stop_signal(loop, lambda _signum: callback())
+
+
+def on_each_stop_signal(
+    loop: asyncio.AbstractEventLoop, callback: Callable[[signal.Signals], None]
+) -> None:
+    """Call ``callback(signum)`` on every SIGINT and SIGTERM, where the loop can."""
     for signum in STOP_SIGNALS:
         with suppress(*_UNSUPPORTED):
-            loop.add_signal_handler(signum, callback)
+            loop.add_signal_handler(signum, functools.partial(callback, signum))
 
 
 def forget_stop_signals(loop: asyncio.AbstractEventLoop) -> None:

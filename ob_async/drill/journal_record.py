@@ -42,6 +42,9 @@ class JournalEvent(enum.StrEnum):
     UNKNOWN = "unknown"
     """It may have been created: a resume reconciles it."""
     INTERRUPTED = "interrupted"
+    NOT_STARTED = "not_started"
+    """The run stopped before the item was sent (if it was sent by an earlier run,
+    a resume still reconciles it): not final, a resume runs it."""
     CLEANED = "cleaned"
     """The restored tenant's deletion (or the attempt at it)."""
 
@@ -55,6 +58,7 @@ _FINAL_EVENT_OF_STATE = {
     ItemState.SUBMITTED: JournalEvent.SUBMITTED_ONLY,
     ItemState.UNKNOWN: JournalEvent.UNKNOWN,
     ItemState.INTERRUPTED: JournalEvent.INTERRUPTED,
+    ItemState.NOT_STARTED: JournalEvent.NOT_STARTED,
 }
 
 

@@ -9,7 +9,9 @@ run's facts and renders them:
 
 - JSON (:meth:`DrillReport.to_json`): everything, for machines;
 - JUnit XML (:meth:`DrillReport.to_junit`): one test case per restore, failed
-  unless ONLINE within its RTO target, as Jenkins and GitLab read it;
+  unless ONLINE within its RTO target, as Jenkins and GitLab read it; a restore
+  never sent (``not_started``, or ``planned`` in a dry run) is ``<skipped>``,
+  so that a CI system shows it as not run, never as passed;
 - a terminal summary with recovery-time percentiles (:meth:`DrillReport.summary_lines`).
 
 No credential is ever part of a report.
@@ -37,6 +39,8 @@ from ob_async.restore.poll import RtoVerdict
 from ob_async.stats import nearest_rank
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
+SKIPPED_STATES = frozenset({ItemState.PLANNED, ItemState.NOT_STARTED})
+"""States of items that did not run: neither passed nor failed, in JUnit ``<skipped>``."""
 
 REPORT_VERSION = 1
 
@@ -214,6 +218,8 @@ class DrillReport:
     finished_at: datetime | None = None
     dry_run: bool = False
     interrupted: bool = False
+    run_error: str | None = None
+    """A run-wide failure that ended the drill (refused credentials, an unreadable plan)."""
     notes: list[str] = attrs.field(factory=list)
     cleanup_requested: bool = False
     """The run deletes what it restored: the summary says what was deleted and kept."""
@@ -236,7 +242,9 @@ class DrillReport:
         self.item_count += 1
         self.counts[entry.state] += 1
         self.verdict.add(entry)
-        if not entry.ok:
+        if entry.state in SKIPPED_STATES:
+            pass  # did not run: neither a success nor a failure
+        elif not entry.ok:
             self.failures += 1
             if len(self.first_failures) < _FAILURES_KEPT:
                 self.first_failures.append(entry)
@@ -280,10 +288,12 @@ class DrillReport:
             "finishedAt": _iso(self.finished_at),
             "dryRun": self.dry_run,
             "interrupted": self.interrupted,
+            "runError": self.run_error,
             "summary": {
                 "items": self.item_count,
-                "ok": self.item_count - self.failures,
+                "ok": self.item_count - self.failures - self.skipped,
                 "failed": self.failures,
+                "notStarted": self.counts[ItemState.NOT_STARTED],
                 "rtoMissed": self.rto_misses,
                 "rtoUncertain": self.rto_uncertain,
                 "byState": dict(sorted(self.counts.items())),
@@ -315,7 +325,7 @@ class DrillReport:
                 "tests": str(self.item_count),
                 "failures": str(self.failures),
                 "errors": "0",
-                "skipped": "0",
+                "skipped": str(self.skipped),
                 "timestamp": self.started_at.replace(tzinfo=None).isoformat(timespec="seconds"),
                 "time": f"{self._elapsed():.3f}",
             },
@@ -333,6 +343,11 @@ class DrillReport:
         for item in self.entries():
             out.write(ET.tostring(_testcase(item), encoding="utf-8") + b"\n")
         out.write(b"</testsuite>\n</testsuites>\n")
+
+    @property
+    def skipped(self) -> int:
+        """Items that did not run (JUnit ``<skipped>``)."""
+        return sum(self.counts[state] for state in SKIPPED_STATES)
 
     def _elapsed(self) -> float:
         if self.finished_at is None:
@@ -390,7 +405,9 @@ def _testcase(item: Mapping[str, Any]) -> ET.Element:
         value = item.get(name)
         if value is not None:
             ET.SubElement(properties, "property", {"name": name, "value": str(value)})
-    if not item.get("ok"):
+    if item.get("state") in SKIPPED_STATES:
+        ET.SubElement(case, "skipped", {"message": _failure_text(item)})
+    elif not item.get("ok"):
         failure = ET.SubElement(
             case, "failure", {"message": _failure_text(item), "type": str(item.get("state"))}
         )

@@ -17,13 +17,17 @@
    cleaned up if asked and not yet done); items that were sent but not settled
    are reconciled (looked up before anything is sent again) with their
    original requestId, restore time and submission time; the rest run afresh.
-5. **Reports** for every item, including those interrupted.
+5. **Reports** for every item of the plan, exactly once, whatever happens:
+   items never sent because the drill stopped (a signal, a run-wide failure, a
+   restore list that could not be read) are reported ``not_started`` with the
+   reason; an item the plan could no longer render (its list was damaged
+   mid-run) is reported by its position, ``restore[N]``.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -104,6 +108,8 @@ class DrillRunner:
         self._names: dict[str, set[str]] = {}
         self._names_taken = 0
         self._stop_requested = False
+        self._stop_reason: str | None = None
+        self._plan_items: _PlanCursor | None = None
         # A journal that does not exist recorded nothing, so nothing was sent (the
         # journal is written ahead of every request): such a resume starts afresh.
         self._resuming = bool(
@@ -112,17 +118,23 @@ class DrillRunner:
 
     # --- control ------------------------------------------------------------------
 
-    def stop(self) -> None:
-        """Submit nothing new; let what is in flight finish."""
+    def stop(self, reason: str = "the drill was interrupted") -> None:
+        """Submit nothing new; let what is on the wire finish."""
         self._stop_requested = True
+        self._stop_reason = self._stop_reason or reason
         if self.batch is not None:
-            self.batch.stop()
+            self.batch.stop(reason)
 
-    def abort(self) -> None:
+    def abort(self, reason: str = "the drill was interrupted") -> None:
         """Cancel what is in flight too (each item is still reported)."""
         self._stop_requested = True
+        self._stop_reason = self._stop_reason or reason
         if self.batch is not None:
-            self.batch.abort()
+            self.batch.abort(reason)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
 
     # --- the run --------------------------------------------------------------------
 
@@ -160,16 +172,27 @@ class DrillRunner:
                 ),
                 resume=self._resuming,
             )
+        self._plan_items = _PlanCursor(self.plan.items(context))
         try:
             if self.options.dry_run:
                 async for _ in self._items(context, report):
                     pass
             else:
                 await self._run_batch(context, report)
+        except ObError as error:  # the item source failed: a run-wide failure
+            self._stop_reason = self._stop_reason or f"the drill stopped: {error}"
+            report.run_error = str(error)
+        except Exception as error:
+            self._stop_reason = self._stop_reason or f"the drill stopped: internal error {error!r}"
+            raise
         finally:
-            report.interrupted = self._stop_requested and (
-                report.item_count < self.plan.item_count or report.counts[ItemState.INTERRUPTED] > 0
-            )
+            self._account_for_the_rest(context, report)
+            report.interrupted = self._stop_requested
+            if self._stop_requested or report.run_error is not None:
+                report.notes.append(
+                    f"{self._stop_reason}: {report.counts[ItemState.NOT_STARTED]} "
+                    "restore(s) not started; --resume continues the run"
+                )
             report.finished_at = self.client.clock.now()
             taken = self._names_taken + report.counts[ItemState.CONFLICT]
             if taken:
@@ -217,7 +240,7 @@ class DrillRunner:
             observer=_JournalObserver(self),
         )
         if self._stop_requested:
-            self.batch.stop()
+            self.batch.stop(self._stop_reason or "the drill was interrupted")
         indexes: dict[str, int] = {}
 
         async def items() -> AsyncIterator[RestoreItem]:
@@ -240,30 +263,95 @@ class DrillRunner:
                 f"stopped submitting after {limit or self.options.max_failures} failure(s) "
                 f"({self.options.failure_policy.value}); {unsent} restore(s) not submitted"
             )
+        if self.batch.stopping and self._stop_reason is None:
+            self._stop_reason = self.batch.stop_reason
+
+    def _account_for_the_rest(self, context: RunContext, report: DrillReport) -> None:
+        """Report every plan item not reported yet: it was never sent."""
+        cursor = self._plan_items
+        if cursor is None:
+            return
+        reason = f"not started: {self._stop_reason or 'the drill stopped'}"
+        previous = self._previous.items if self._previous else {}
+        try:
+            for plan_item in cursor:
+                known = previous.get(plan_item.key)
+                if known is not None and known.final is not None:
+                    report.add(self._journal_entry(plan_item, known, cleanup=None))
+                elif known is not None and known.was_sent:
+                    entry = _plan_entry(plan_item, ItemState.UNKNOWN, None, context)
+                    report.add(
+                        attrs.evolve(
+                            entry,
+                            request_id=known.request_id or entry.request_id,
+                            resumed=True,
+                            error="sent by an earlier run and not looked up since, because "
+                            f"the drill stopped ({self._stop_reason}); --resume reconciles it",
+                        )
+                    )
+                else:
+                    report.add(_plan_entry(plan_item, ItemState.NOT_STARTED, reason, context))
+        except Exception:
+            if cursor.error is None:
+                raise
+        if cursor.error is not None:  # the plan can no longer be read (its list changed)
+            reason = f"not started: the plan could not be read any further: {cursor.error}"
+            for index in range(cursor.index + 1, self.plan.item_count + 1):
+                report.add(_unreadable_entry(index, reason))
 
     async def _items(
         self, context: RunContext, report: DrillReport
     ) -> AsyncIterator[tuple[PlanItem, RestoreItem]]:
         """Plan items become restore items; settled, failing or dry-run ones become entries."""
         previous = self._previous.items if self._previous else {}
-        for plan_item in self.plan.items(context):
-            if self._stop_requested:
+        cursor = self._plan_items
+        assert cursor is not None
+        # The stop is checked before an item is taken: every item taken is reported
+        # here or by the batch, every other one by _account_for_the_rest.
+        while not self._stop_requested:
+            plan_item = next(cursor, None)
+            if plan_item is None:
                 return
-            known = previous.get(plan_item.key)
-            if known is not None and known.final is not None:
-                report.add(await self._settled_entry(plan_item, known))
-                continue
-            if known is not None and known.was_sent:
-                yield plan_item, self._reconcile_item(plan_item, known, context)
-                continue
-            entry_or_item = await self._preflight(plan_item, context)
-            if isinstance(entry_or_item, ReportEntry):
-                report.add(entry_or_item)
-                self.events.emit(
-                    "item", key=plan_item.key, state=entry_or_item.state, error=entry_or_item.error
+            try:
+                outcome = await self._item_or_entry(plan_item, previous.get(plan_item.key), context)
+            except BaseException as error:
+                reason = f"not started: {error!r}" if isinstance(error, Exception) else None
+                report.add(
+                    _plan_entry(
+                        plan_item,
+                        ItemState.NOT_STARTED,
+                        reason or "not started: the drill was interrupted",
+                        context,
+                    )
                 )
-                continue
-            yield plan_item, entry_or_item
+                raise
+            if isinstance(outcome, RestoreItem):
+                yield plan_item, outcome
+            else:
+                report.add(outcome)
+                if outcome.state is ItemState.PREFLIGHT_FAILED:
+                    self.events.emit(
+                        "item", key=plan_item.key, state=outcome.state, error=outcome.error
+                    )
+
+    async def _item_or_entry(
+        self, plan_item: PlanItem, known: ItemJournal | None, context: RunContext
+    ) -> RestoreItem | ReportEntry:
+        """What to do with one plan item: send (or reconcile) it, or report it as it is."""
+        if known is not None and known.final is not None:
+            return await self._settled_entry(plan_item, known)
+        if known is not None and known.was_sent:
+            if self.options.dry_run:
+                entry = _plan_entry(plan_item, ItemState.PLANNED, None, context)
+                return attrs.evolve(
+                    entry,
+                    request_id=known.request_id or entry.request_id,
+                    resumed=True,
+                    error="sent by the run being resumed, not settled: it would be looked up "
+                    "before anything is sent again",
+                )
+            return self._reconcile_item(plan_item, known, context)
+        return await self._preflight(plan_item, context)
 
     def _reconcile_item(
         self, plan_item: PlanItem, known: ItemJournal, context: RunContext
@@ -362,15 +450,30 @@ class DrillRunner:
         assert final is not None  # only settled items come here
         cleaned = known.last(JournalEvent.CLEANED)
         tenant_id = final.tenant_id
-        if self.cleanup and cleaned is None and final.event is JournalEvent.ONLINE and tenant_id:
+        if (
+            self.cleanup
+            and not self.options.dry_run
+            and cleaned is None
+            and final.event is JournalEvent.ONLINE
+            and tenant_id
+        ):
             cleaned = await self._clean_settled(plan_item, tenant_id)
+        return self._journal_entry(plan_item, known, cleanup=cleaned)
+
+    def _journal_entry(
+        self, plan_item: PlanItem, known: ItemJournal, *, cleanup: ItemRecord | None
+    ) -> ReportEntry:
+        """The entry of an item an earlier run settled, as its journal tells it."""
+        final = known.final
+        assert final is not None  # only settled items come here
+        cleaned = cleanup or known.last(JournalEvent.CLEANED)
         submitting = known.last(JournalEvent.SUBMITTING)
         return ReportEntry.of_plan_item(
             plan_item,
             final.state or ItemState.UNKNOWN,
             request_id=known.request_id,
             restore_time=_iso(submitting.restore_time) if submitting else None,
-            tenant_id=tenant_id,
+            tenant_id=final.tenant_id,
             submission=final.submission.value if final.submission else None,
             submitted_at=_iso(submitting.t) if submitting else None,
             first_seen_at=_iso(final.first_seen_at),
@@ -461,6 +564,43 @@ def _plan_entry(
         restore_time=moment.isoformat() if moment else "latest",
         error=error,
     )
+
+
+def _unreadable_entry(index: int, reason: str) -> ReportEntry:
+    """The entry of a plan item that could not be read: only its position is known."""
+    return ReportEntry(
+        key=f"restore[{index}]",
+        index=index,
+        source_instance_id="?",
+        source_tenant_id="?",
+        target_instance_id="?",
+        target_tenant_name=f"restore[{index}]",
+        state=ItemState.NOT_STARTED,
+        error=reason,
+    )
+
+
+class _PlanCursor(Iterator[PlanItem]):
+    """The plan's items, handed out once each, remembering the last index handed out."""
+
+    def __init__(self, items: Iterator[PlanItem]) -> None:
+        self._items = items
+        self.index = 0
+        self.error: Exception | None = None
+        """Why the plan could not be read past ``index``, if it could not."""
+
+    def __next__(self) -> PlanItem:
+        if self.error is not None:
+            raise StopIteration
+        try:
+            item = next(self._items)
+        except StopIteration:
+            raise
+        except Exception as error:
+            self.error = error
+            raise
+        self.index = item.index
+        return item
 
 
 class _JournalObserver:

@@ -1,7 +1,8 @@
 """The drill's verdict in words that add up: restored, missed RTO, failed; and the clean-up.
 
 Every item of a run lands in exactly one of three counts, so they sum to the
-number of items:
+number of items (with a fourth, **not started**, when the run stopped before
+sending some: they never ran, so they are neither restored nor failed):
 
 - **restored**: came ONLINE as asked (read back and matching the request)
   within its RTO target (or without a target);
@@ -55,6 +56,7 @@ class Verdict:
     missed_rto: int = 0
     failed: int = 0
     planned: int = 0
+    not_started: int = 0
     deleted: int = 0
     kept: int = 0
     kept_listed: list[tuple[ReportEntry, str]] = attrs.field(factory=list)
@@ -62,6 +64,8 @@ class Verdict:
     def add(self, entry: ReportEntry) -> None:
         if entry.state is ItemState.PLANNED:
             self.planned += 1
+        elif entry.state is ItemState.NOT_STARTED:
+            self.not_started += 1
         elif entry.state is ItemState.ONLINE and entry.met_rto is False:
             self.missed_rto += 1
         elif entry.ok:
@@ -80,7 +84,8 @@ class Verdict:
         """``14 restored, 4 missed RTO, 2 failed`` (a dry run: what was planned)."""
         if self.planned:
             return f"{self.planned} planned, {self.failed} failed pre-flight"
-        return f"{self.restored} restored, {self.missed_rto} missed RTO, {self.failed} failed"
+        counts = f"{self.restored} restored, {self.missed_rto} missed RTO, {self.failed} failed"
+        return counts + (f", {self.not_started} not started" if self.not_started else "")
 
     def cleanup_lines(self) -> list[str]:
         """What the clean-up did: how many deleted, which tenants were kept and why."""

@@ -158,6 +158,9 @@ class RestoreSubmission:
     """An attempt may have created the tenant; the next one must look before resending."""
     restore: RestoreOutcome | None = None
     """Set by ``submit_restore(..., wait=True)``."""
+    halted: bool = False
+    """Send no further restore request (a batch was stopped): an attempt that would
+    send one ends the submission instead; lookups may still settle it."""
 
     @classmethod
     def new(
@@ -251,7 +254,7 @@ class Submitter:
             submission.may_exist = True
         await self._run(submission, policy)
         for _ in range(self.config.reconcile_rounds):
-            if submission.outcome is not SubmissionOutcome.UNKNOWN:
+            if submission.outcome is not SubmissionOutcome.UNKNOWN or submission.halted:
                 break
             submission.outcome = SubmissionOutcome.PENDING
             submission.error = None
@@ -320,6 +323,8 @@ class Submitter:
                 record.looked_up = True
                 if await self._settle_by_lookup(submission, record):
                     return
+            if submission.halted:
+                raise SubmissionHalted("stopped: no restore request is sent after a stop")
             record.sent = True
             try:
                 with request_class(Priority.SUBMIT, on_admit=left):
@@ -398,6 +403,10 @@ class Submitter:
             instance_id=submission.target_instance_id,
             tenant_name=submission.target_tenant_name,
         )
+
+
+class SubmissionHalted(ObError):
+    """The submission was halted before it would have sent (again); never retried."""
 
 
 def _in_flight(submission: RestoreSubmission) -> bool:
