@@ -280,6 +280,7 @@ class BatchRunner:
         self._tasks: set[asyncio.Task[None]] = set()
         # Items whose restore request has not been (re)sent: a stop cancels them.
         self._unsent: dict[asyncio.Task[None], RestoreSubmission] = {}
+        self._started: set[asyncio.Task[None]] = set()
         self.stop_reason: str | None = None
         """Why the batch stopped (given to :meth:`stop`), once it has."""
         self.source_error: Exception | None = None
@@ -323,7 +324,8 @@ class BatchRunner:
         """Hard stop: cancel everything in flight; each still ends as a result."""
         self.stop(reason)
         for task in list(self._tasks):
-            task.cancel()
+            if task in self._started:  # one not started yet ends by itself, not_started
+                task.cancel()
 
     async def run(
         self, items: Iterable[RestoreItem] | AsyncIterable[RestoreItem]
@@ -371,7 +373,13 @@ class BatchRunner:
                     self.stop(f"the items could not be read: {error}")
                     break
                 self.summary.started += 1
-                task = asyncio.create_task(self._run_item(item, ahead, permits, results))
+                submission = RestoreSubmission.new(
+                    item.instance_id, item.request, request_id=item.request_id
+                )
+                submission.first_attempt_at = item.submitted_at
+                task = asyncio.create_task(
+                    self._run_item(item, submission, ahead, permits, results)
+                )
                 self._tasks.add(task)
                 task.add_done_callback(self._tasks.discard)
             while self._tasks:
@@ -400,20 +408,20 @@ class BatchRunner:
     async def _run_item(
         self,
         item: RestoreItem,
+        submission: RestoreSubmission,
         ahead: asyncio.Semaphore,
         permits: asyncio.Semaphore,
         results: asyncio.Queue[ItemResult | None],
     ) -> None:
-        submission = RestoreSubmission.new(
-            item.instance_id, item.request, request_id=item.request_id
-        )
-        submission.first_attempt_at = item.submitted_at
         restore: RestoreOutcome | None = None
         waiting = True
-        task = asyncio.current_task()
-        assert task is not None
-        self._unsent[task] = submission
         try:
+            # A task a stop finds not yet started is left to run, to end here: one
+            # cancelled before its first step would never report its item.
+            self._track(submission)
+            if self._stopping.is_set():
+                await self._finish(self._stopped(item, submission, None), results)
+                return
             # The instance's capacity first, holding no submit permit, so that a full
             # instance keeps no permit from restores to other instances.
             taken = self.client.clock.monotonic()
@@ -446,7 +454,7 @@ class BatchRunner:
                             for attempt in submission.attempts
                             if attempt.status == 429
                         )
-                    self._unsent.pop(task, None)
+                    self._sent()
                 await self.observer.submitted(item, submission)
                 if submission.halted and not submission.submitted:
                     result = self._stopped(item, submission, None)
@@ -484,10 +492,24 @@ class BatchRunner:
                 error=f"internal error: {error!r}",
             )
         finally:
-            self._unsent.pop(task, None)
+            self._sent()
             if waiting:
                 ahead.release()
         await self._finish(result, results)
+
+    def _track(self, submission: RestoreSubmission) -> None:
+        """The current item's submission is under way: a stop cancels it until it sends."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._unsent[task] = submission
+            self._started.add(task)
+            task.add_done_callback(self._started.discard)
+
+    def _sent(self) -> None:
+        """The current item's submission is over: a stop has nothing of it to cancel."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._unsent.pop(task, None)
 
     @contextmanager
     def _timed(self, taken: float, slotted: float, permitted: float) -> Iterator[None]:
