@@ -15,6 +15,7 @@ from urllib.parse import quote
 
 from ob_async.errors import InvalidInputError, ProtocolError
 from ob_async.http.session import Session
+from ob_async.wire.addresses import TenantAddress
 from ob_async.wire.codec import format_time, from_wire, to_json_bytes
 from ob_async.wire.models import (
     BackupSet,
@@ -146,6 +147,17 @@ class OpenApi:
             "GET", instance_path(instance_id, "tenants", tenant_id), request_id=request_id
         )
         return _data(envelope, TenantDetail, "describe_tenant")
+
+    async def describe_tenant_address(
+        self, instance_id: str, tenant_id: str, *, request_id: str | None = None
+    ) -> list[TenantAddress]:
+        """``GET .../tenants/{tenantId}/address``: the tenant's connection addresses."""
+        envelope = await self.session.call(
+            "GET",
+            instance_path(instance_id, "tenants", tenant_id, "address"),
+            request_id=request_id,
+        )
+        return _data(envelope, list[TenantAddress], "describe_tenant_address")
 
     async def delete_tenant(
         self, instance_id: str, tenant_id: str, *, request_id: str | None = None

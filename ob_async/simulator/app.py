@@ -65,6 +65,7 @@ from aiohttp import hdrs, web
 
 from ob_async.simulator import routes
 from ob_async.simulator.config import SimulatorConfig
+from ob_async.simulator.connections import TenantAddresses
 from ob_async.simulator.digest_server import AuthOutcome, AuthResult, DigestVerifier
 from ob_async.simulator.errors import ErrorCode, Refusal
 from ob_async.simulator.faults import Fault, FaultInjector, FaultKind
@@ -140,6 +141,7 @@ class SimulatorApp:
             stats.record_rate_limit(config.clock.time(), config.rate_limit)
         self._name_pattern = re.compile(config.tenant_name_pattern)
         self._replies: dict[str, tuple[int, bytes]] = {}
+        self.addresses = TenantAddresses(config)
         self.app = self._build()
 
     def _build(self) -> web.Application:
@@ -153,6 +155,7 @@ class SimulatorApp:
             routes.LIST_TENANTS: self.list_tenants,
             routes.DESCRIBE_TENANT: self.describe_tenant,
             routes.DELETE_TENANT: self.delete_tenant,
+            routes.TENANT_ADDRESS: self.tenant_address,
         }
         for name, (method, path) in routes.API_ROUTES.items():
             app.router.add_route(method, path, handlers[name], name=name)
@@ -468,11 +471,20 @@ class SimulatorApp:
         call = request[CALL]
         self.stats.describe_calls += 1
         tenant = self.world.tenant(request.match_info["instanceId"], request.match_info["tenantId"])
-        return self.success(call, tenant.describe())
+        data = tenant.describe()
+        data["tenantConnections"] = await self.addresses.connections(tenant, self.world.now())
+        return self.success(call, data)
+
+    async def tenant_address(self, request: web.Request) -> web.Response:
+        call = request[CALL]
+        tenant = self.world.tenant(request.match_info["instanceId"], request.match_info["tenantId"])
+        entries = await self.addresses.addresses(tenant, self.world.now())
+        return self.success(call, entries, total=len(entries))
 
     async def delete_tenant(self, request: web.Request) -> web.Response:
         call = request[CALL]
         tenant = self.world.delete(request.match_info["instanceId"], request.match_info["tenantId"])
+        await self.addresses.forget(tenant)
         self.stats.deletes += 1
         return self.success(call, {"tenantId": tenant.tenant_id})
 

@@ -43,6 +43,14 @@ tenant_name_pattern      [A-Za-z][A-Za-z0-9_]  full-match pattern for ``targetTe
 page_size_max            100                   larger ``pageSize`` values are refused (400)
 max_body_bytes           1 MiB                 larger bodies get 413
 clock                    SystemClock()         where time comes from (tests: ManualClock)
+tenant_password          "demo-tenant-         the password every simulated tenant accepts
+                         password"             over MySQL (any user name); never in repr
+serve_sql                True                  serve each ONLINE tenant over the MySQL
+                                               protocol on its own loopback port
+sql_address              None                  "HOST:PORT": report this address for every
+                                               tenant instead (e.g. a real MySQL server)
+address_delay            0.0                   seconds after ONLINE before a tenant's
+                                               address is ONLINE too
 =======================  ====================  ==============================================
 
 A bad value raises :class:`ConfigError` whose ``where`` is the field name.
@@ -66,6 +74,7 @@ from ob_async.simulator.fixture import Fixture, default_fixture, load_fixture
 
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
 DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 - a published demo value
+DEMO_TENANT_PASSWORD = "demo-tenant-password"  # noqa: S105 - a published demo value
 
 # Base hash of each algorithm, strongest first; the "-sess" variants share their base's rank.
 ALGORITHM_STRENGTH = ("SHA-512-256", "SHA-256", "MD5")
@@ -209,6 +218,25 @@ def _path_instance(instance: object, attribute: attrs.Attribute[str], value: str
         )
 
 
+def _sql_address(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    host, sep, port = value.rpartition(":")
+    if not sep or not host.strip("[]") or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ConfigError(f"must be HOST:PORT, got {value!r}", where=attribute.name)
+
+
+def _tenant_password(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
+    # The API's rule for tenant user passwords.
+    if not 10 <= len(value) <= 32:
+        raise ConfigError(f"must be 10 to 32 characters, got {len(value)}", where=attribute.name)
+
+
+def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not math.isfinite(value) or value < 0:
+        raise ConfigError(f"must be zero or more seconds, got {value!r}", where=attribute.name)
+
+
 def _pattern(instance: object, attribute: attrs.Attribute[str], value: str) -> None:
     try:
         re.compile(value)
@@ -254,6 +282,12 @@ class SimulatorConfig:
     page_size_max: int = attrs.field(default=100, validator=_positive)
     max_body_bytes: int = attrs.field(default=1024 * 1024, validator=_positive)
     clock: Clock = attrs.field(factory=SystemClock)
+    tenant_password: str = attrs.field(
+        default=DEMO_TENANT_PASSWORD, repr=False, validator=_tenant_password
+    )
+    serve_sql: bool = True
+    sql_address: str | None = attrs.field(default=None, validator=_sql_address)
+    address_delay: float = attrs.field(default=0.0, validator=_non_negative)
 
     def __attrs_post_init__(self) -> None:
         if not self.qop and any(name.endswith("-sess") for name in self.digest_algorithms):

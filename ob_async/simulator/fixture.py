@@ -34,6 +34,17 @@ Tenant keys (``[[instances.tenants]]``)::
     windows       array of tables {start, end, storage_type = "OSS"}: restorable windows
     backup_sets   array of tables {id, start, end, status = "DONE",
                   mode = "PHYSICAL_BACKUP", object_type = "TENANT"}
+    tables        array of tables: the tenant's data, served over the MySQL protocol
+                  (see below)
+
+Table keys (``tables = [...]``): ``name`` ("database.table", required) and one of
+
+    rows = N      N rows (id, amount, created_at), created one second apart from
+                  ``since`` (default 2025-06-01T00:00:00Z)
+    every = "1m"  a heartbeat: one row (id, updated_at) at every multiple of the
+                  interval (units s, m, h, d) from ``since`` (required) on
+
+A restore at time T holds exactly the rows of its source created up to T.
 
 A tenant with at least one window is a restore source: it is listed by the
 restorable-tenants route and a restore may name it. A tenant occupies
@@ -121,6 +132,20 @@ class BackupSetSpec:
     backup_object_type: str = "TENANT"
 
 
+DEFAULT_ROWS_SINCE = FixtureTime(absolute=datetime(2025, 6, 1, tzinfo=UTC).timestamp())
+
+
+@attrs.frozen(kw_only=True)
+class TableSpec:
+    """A table of a tenant's data: a fixed number of rows, or a heartbeat row per interval."""
+
+    database: str
+    name: str
+    since: FixtureTime
+    rows: int | None = None
+    every: float | None = None
+
+
 @attrs.frozen(kw_only=True)
 class TenantSpec:
     """A tenant present when the simulator starts."""
@@ -139,6 +164,7 @@ class TenantSpec:
     create_time: FixtureTime = DEFAULT_CREATE_TIME
     windows: tuple[WindowSpec, ...] = ()
     backup_sets: tuple[BackupSetSpec, ...] = ()
+    tables: tuple[TableSpec, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -352,9 +378,40 @@ def _read_tenant(table: _Table, zones: tuple[str, ...]) -> TenantSpec:
         create_time=table.time("create_time", DEFAULT_CREATE_TIME),
         windows=tuple(_read_window(item) for item in table.tables("windows")),
         backup_sets=tuple(_read_backup_set(item) for item in table.tables("backup_sets")),
+        tables=tuple(_read_data_table(item) for item in table.tables("tables")),
     )
     table.done()
+    names = [f"{spec.database}.{spec.name}" for spec in tenant.tables]
+    if len(set(names)) != len(names):
+        raise table.error("tables", "names a table twice")
     return tenant
+
+
+_TABLE_NAME = re.compile(r"([A-Za-z_][A-Za-z0-9_]{0,63})\.([A-Za-z_][A-Za-z0-9_]{0,63})")
+
+
+def _read_data_table(table: _Table) -> TableSpec:
+    name = table.text("name")
+    matched = _TABLE_NAME.fullmatch(name)
+    if matched is None:
+        raise table.error("name", f"{name!r} is not database.table (letters, digits, _)")
+    rows = table.positive_int("rows", None)
+    every_text = table.text("every", None)
+    if (rows is None) == (every_text is None):
+        raise table.error("rows", "give exactly one of rows or every")
+    every = None
+    if every_text is not None:
+        parts = _RELATIVE_PART.findall(every_text)
+        if not parts or "".join(a + u for a, u in parts) != every_text:
+            raise table.error("every", f"{every_text!r} is not an interval such as 1m or 30s")
+        every = float(sum(int(amount) * _UNIT_SECONDS[unit] for amount, unit in parts))
+        if every <= 0:
+            raise table.error("every", "must be longer than zero")
+    since = table.time("since", DEFAULT_ROWS_SINCE if rows is not None else _REQUIRED)
+    table.done()
+    return TableSpec(
+        database=matched.group(1), name=matched.group(2), since=since, rows=rows, every=every
+    )
 
 
 def _read_instance(table: _Table) -> InstanceSpec:

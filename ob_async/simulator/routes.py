@@ -15,6 +15,7 @@ BACKUP_SETS = "backup_sets"
 LIST_TENANTS = "list_tenants"
 DESCRIBE_TENANT = "describe_tenant"
 DELETE_TENANT = "delete_tenant"
+TENANT_ADDRESS = "tenant_address"
 STATS = "stats"
 RATE_LIMIT = "rate_limit"
 
@@ -25,6 +26,7 @@ API_ROUTES: Mapping[str, tuple[str, str]] = {
     LIST_TENANTS: ("GET", "/api/v2/instances/{instanceId}/tenants"),
     DESCRIBE_TENANT: ("GET", "/api/v2/instances/{instanceId}/tenants/{tenantId}"),
     DELETE_TENANT: ("DELETE", "/api/v2/instances/{instanceId}/tenants/{tenantId}"),
+    TENANT_ADDRESS: ("GET", "/api/v2/instances/{instanceId}/tenants/{tenantId}/address"),
 }
 """Route name → (method, path pattern), exactly as the API documents them."""
 

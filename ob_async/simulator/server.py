@@ -99,6 +99,7 @@ class Simulator:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self.application.addresses.close()
 
     async def __aenter__(self) -> Simulator:
         await self.start()

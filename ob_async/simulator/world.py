@@ -28,7 +28,13 @@ import attrs
 
 from ob_async.simulator.config import SimulatorConfig
 from ob_async.simulator.errors import ErrorCode, Refusal, clip
-from ob_async.simulator.fixture import BackupSetSpec, InstanceSpec, TenantSpec, WindowSpec
+from ob_async.simulator.fixture import (
+    BackupSetSpec,
+    InstanceSpec,
+    TableSpec,
+    TenantSpec,
+    WindowSpec,
+)
 from ob_async.simulator.validation import RestoreOrder
 from ob_async.wire.codec import WIRE_TIME_FORMAT
 
@@ -70,6 +76,11 @@ class Tenant:
     deleted: bool = False
     online_at: float | None = None
     """When its restore made it ONLINE, on the simulator's clock."""
+    # Its data: fixture tables (a restore's are its source's), as of a moment
+    # (a restore's restore point; None: now, for a fixture tenant).
+    tables: tuple[TableSpec, ...] = ()
+    data_as_of: float | None = None
+    address_ready_at: float = 0.0
     # The tenant-name filter is a case-insensitive substring match over possibly
     # thousands of tenants per list call: fold each name once, not on every call.
     folded_name: str = attrs.field(init=False)
@@ -243,6 +254,7 @@ class World:
             ob_version=instance.ob_version,
             windows=spec.windows,
             backup_sets=spec.backup_sets,
+            tables=spec.tables,
         )
 
     def now(self) -> float:
@@ -411,6 +423,9 @@ class World:
             ob_version=target.ob_version,
             ready_at=now + duration,
             final_status=config.failed_status if failed else config.online_status,
+            tables=source_tenant.tables,
+            data_as_of=order.restore_time,
+            address_ready_at=now + duration + config.address_delay,
         )
         target.add(tenant)
         self.restored.append(tenant)

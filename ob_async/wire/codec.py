@@ -45,8 +45,15 @@ WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
 
 
+# Wire names that do not follow the camelCase rule (an acronym kept in capitals).
+_IRREGULAR_NAMES = {"use_ssl": "useSSL"}
+
+
 def camel_case(name: str) -> str:
-    """``target_tenant_name`` → ``targetTenantName``."""
+    """``target_tenant_name`` → ``targetTenantName`` (``use_ssl`` → ``useSSL``)."""
+    irregular = _IRREGULAR_NAMES.get(name)
+    if irregular is not None:
+        return irregular
     return _CAMEL_BOUNDARY.sub(lambda match: match.group(1).upper(), name)
 
 

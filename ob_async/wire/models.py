@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from ob_async.errors import InvalidInputError
+from ob_async.wire.addresses import TenantConnection
 
 T = TypeVar("T")
 E = TypeVar("E", bound=enum.Enum)
@@ -280,6 +281,7 @@ class TenantDetail:
     tenant_mode: str | None = None
     tenant_resource: TenantResourceDetail | None = None
     create_time: datetime | None = attrs.field(default=None, validator=_aware)
+    tenant_connections: tuple[TenantConnection, ...] = ()
 
     @property
     def is_online(self) -> bool:
