@@ -29,6 +29,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ob_async.api",),
     ("ob_async.restore",),
     ("ob_async.client",),
+    ("ob_async.data",),
     ("ob_async.batch",),
     ("ob_async.drill",),
     ("ob_async.simulator",),

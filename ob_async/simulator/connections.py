@@ -31,8 +31,8 @@ class TenantAddresses:
         if tenant.status != config.online_status or now < tenant.address_ready_at:
             return None
         if config.sql_address is not None:
-            host, _, port = config.sql_address.rpartition(":")
-            return host.strip("[]"), int(port)
+            host, _, port_text = config.sql_address.rpartition(":")
+            return host.strip("[]"), int(port_text)
         if not config.serve_sql:
             return None
         as_of = now if tenant.data_as_of is None else tenant.data_as_of

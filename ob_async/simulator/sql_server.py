@@ -27,7 +27,7 @@ from mysql_mimic.auth import (  # type: ignore[import-untyped]
     User,
 )
 from mysql_mimic.constants import KillKind  # type: ignore[import-untyped]
-from mysql_mimic.errors import ErrorCode, MysqlError  # type: ignore[import-untyped]
+from mysql_mimic.errors import MysqlError  # type: ignore[import-untyped]
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.executor import execute
@@ -63,6 +63,8 @@ class _TenantSession(Session):  # type: ignore[misc]
     def __init__(self, data: Snapshot) -> None:
         super().__init__()
         self._data = data
+        # First, before mysql-mimic answers a FROM-less SELECT on its own.
+        self.middlewares.insert(0, self._sleep_middleware)
 
     async def schema(self) -> dict[str, Any]:
         return self._data.schema
@@ -74,7 +76,6 @@ class _TenantSession(Session):  # type: ignore[misc]
                 code=READ_ONLY_TRANSACTION,
             )
         expression = expression.copy()
-        await self._sleep(expression)
         for table in expression.find_all(exp.Table):
             database = table.db or self.database or ""
             if table.name and not self._data.has_table(database, table.name):
@@ -88,14 +89,16 @@ class _TenantSession(Session):  # type: ignore[misc]
         return result.rows, list(result.columns)
 
     @staticmethod
-    async def _sleep(expression: exp.Expression) -> None:
-        for call in list(expression.find_all(exp.Anonymous)):
+    async def _sleep_middleware(query: Any) -> Any:
+        """``SLEEP(n)`` waits n seconds and is 0, as in MySQL."""
+        for call in list(query.expression.find_all(exp.Anonymous)):
             if call.name.upper() != "SLEEP":
                 continue
             argument = call.expressions[0] if call.expressions else None
             seconds = float(argument.name) if isinstance(argument, exp.Literal) else 0.0
             await asyncio.sleep(min(max(seconds, 0.0), MAX_SLEEP_SECONDS))
             call.replace(exp.Literal.number(0))
+        return await query.next()
 
 
 class TenantSqlServer:

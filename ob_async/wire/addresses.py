@@ -11,6 +11,7 @@ type, role) stay plain strings so that a new value never breaks parsing.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 
 import attrs
 
@@ -39,7 +40,9 @@ class Endpoint:
 
 
 @attrs.frozen(kw_only=True)
-class _Addressed:
+class AddressEntry:
+    """What both kinds of address entry carry: the two addresses, TLS and status."""
+
     intranet_address: str | None = None
     intranet_port: int | None = None
     internet_address: str | None = None
@@ -63,14 +66,14 @@ class _Addressed:
 
 
 @attrs.frozen(kw_only=True)
-class TenantConnection(_Addressed):
+class TenantConnection(AddressEntry):
     """An entry of describe tenant's ``tenantConnections``."""
 
     tenant_zones: tuple[str, ...] = ()
 
 
 @attrs.frozen(kw_only=True)
-class TenantAddress(_Addressed):
+class TenantAddress(AddressEntry):
     """An entry of the address call's list."""
 
     service_type: str | None = None
@@ -79,9 +82,7 @@ class TenantAddress(_Addressed):
     user_name_format: str | None = None
 
 
-def choose_endpoint(
-    entries: tuple[_Addressed, ...] | list[TenantAddress], network: Network
-) -> Endpoint | None:
+def choose_endpoint(entries: Sequence[AddressEntry], network: Network) -> Endpoint | None:
     """The first ONLINE entry's address on ``network``, or None if no entry has one yet."""
     for entry in entries:
         endpoint = entry.endpoint(network) if entry.is_online else None

@@ -1,0 +1,51 @@
+"""What to verify in a restored tenant: the login, the checks, the RPO query and the limits."""
+
+from __future__ import annotations
+
+import attrs
+
+from ob_async.data.expectations import Expectation
+from ob_async.data.login import TenantLogin
+from ob_async.wire.addresses import Network
+
+
+@attrs.frozen(kw_only=True)
+class CheckSpec:
+    """A named read-only query whose first value must meet an expectation."""
+
+    name: str
+    sql: str
+    expect: Expectation
+
+
+@attrs.frozen(kw_only=True)
+class RpoSpec:
+    """The query that finds the newest change in the restored data, and the RPO target."""
+
+    query: str
+    target_seconds: float | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DataSpec:
+    """Everything to verify in one restored tenant."""
+
+    login: TenantLogin
+    checks: tuple[CheckSpec, ...] = ()
+    rpo: RpoSpec | None = None
+
+
+@attrs.frozen(kw_only=True)
+class DataLimits:
+    """Bounds on the SQL side, like the HTTP side's: connections, time and result size."""
+
+    network: Network = Network.INTRANET
+    max_connections: int = 8
+    """Tenant connections open at once across the whole drill."""
+    connect_timeout: float = 10.0
+    check_timeout: float = 30.0
+    """Each check (and the RPO query), from sending it to its last row read."""
+    max_rows: int = 1000
+    """A result with more rows fails its check without reading them all."""
+    retry_interval: float = 2.0
+    """First wait between tries to reach an address that is not up yet (doubling, up to 30 s)."""
