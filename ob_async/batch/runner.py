@@ -53,6 +53,9 @@ import attrs
 
 from ob_async.batch.bottleneck import Bottleneck, SlotTime
 from ob_async.client import ObClient
+from ob_async.data.results import DataVerdict
+from ob_async.data.spec import DataSpec
+from ob_async.data.verify import DataVerifier
 from ob_async.errors import ClientError, InvalidInputError, ObError
 from ob_async.http.throttle import Priority, request_class
 from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState, RtoVerdict
@@ -83,6 +86,8 @@ class RestoreItem:
     """A previous run may have submitted this item: look before sending."""
     submitted_at: datetime | None = None
     """When a previous run first submitted it: recovery time counts from there."""
+    data: DataSpec | None = None
+    """What to verify in the restored tenant's data once it is ONLINE (needs a verifier)."""
 
 
 class ItemState(enum.StrEnum):
@@ -129,6 +134,8 @@ class ItemResult:
     restore: RestoreOutcome | None = None
     cleanup: Cleanup | None = None
     error: str | None = None
+    data: DataVerdict | None = None
+    """The restored data's checks and measured RPO (items with a data spec)."""
 
     @property
     def key(self) -> str:
@@ -155,7 +162,11 @@ class ItemResult:
 
     @property
     def ok(self) -> bool:
-        return self.state in GOOD_STATES and self.met_rto is not False
+        return (
+            self.state in GOOD_STATES
+            and self.met_rto is not False
+            and (self.data is None or self.data.ok)
+        )
 
 
 class FailurePolicy(enum.StrEnum):
@@ -261,6 +272,7 @@ class BatchRunner:
         failure_policy: FailurePolicy = FailurePolicy.COLLECT_ALL,
         max_failures: int | None = None,
         observer: BatchObserver | None = None,
+        verifier: DataVerifier | None = None,
     ) -> None:
         if failure_policy is FailurePolicy.STOP_AFTER and (max_failures or 0) < 1:
             raise InvalidInputError("stop_after needs max_failures >= 1", where="max_failures")
@@ -275,6 +287,7 @@ class BatchRunner:
         self.failure_policy = failure_policy
         self.max_failures = max_failures
         self.observer: BatchObserver = observer or _NoObserver()
+        self.verifier = verifier
         self.summary = BatchSummary()
         self._stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -471,9 +484,16 @@ class BatchRunner:
                         rto_seconds=item.rto_seconds,
                     )
                     problem = await self._validate(item, restore) if self.validate else None
-                    # A tenant that is not what was asked for stays, for inspection.
-                    cleanup = await self._cleanup(restore) if self.cleanup and not problem else None
-                    result = result_of(item, submission, restore, cleanup, problem)
+                    verdict = (
+                        None if problem else await self._verify_data(item, submission, restore)
+                    )
+                    # A tenant that is not what was asked for, or whose data fails, stays
+                    # for inspection.
+                    keep = problem is not None or (verdict is not None and not verdict.ok)
+                    cleanup = await self._cleanup(restore) if self.cleanup and not keep else None
+                    result = attrs.evolve(
+                        result_of(item, submission, restore, cleanup, problem), data=verdict
+                    )
         except asyncio.CancelledError:
             await self._finish(self._stopped(item, submission, restore), results)
             raise
@@ -557,6 +577,27 @@ class BatchRunner:
             return f"could not read the restored tenant to validate it: {error}"
         problems = check_restored(item.request, detail)
         return "restored tenant differs: " + "; ".join(problems) if problems else None
+
+    async def _verify_data(
+        self, item: RestoreItem, submission: RestoreSubmission, restore: RestoreOutcome
+    ) -> DataVerdict | None:
+        """Check the restored data, within what is left of the item's timeout."""
+        if (
+            item.data is None
+            or self.verifier is None
+            or restore.state is not RestoreState.ONLINE
+            or restore.tenant_id is None
+        ):
+            return None
+        started = submission.first_attempt_at or restore.started_at
+        left = self.timeout - (self.client.clock.now() - started).total_seconds()
+        return await self.verifier.verify(
+            restore.instance_id,
+            restore.tenant_id,
+            item.data,
+            reference=item.request.restore_time,
+            timeout=left,
+        )
 
     async def _cleanup(self, restore: RestoreOutcome) -> Cleanup | None:
         """Delete a tenant the batch restored, once seen ONLINE (and only then)."""

@@ -102,28 +102,32 @@ class ReadOnlySession:
         if connection is not None:
             connection.close()
 
-    async def first_value(self, sql: str) -> object:
-        """The first column of the first row of ``sql``'s result; SqlError if there is none."""
+    async def first_value(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> object:
+        """The first column of the first row of ``sql``'s result; SqlError if there is none.
+
+        ``timeout`` and ``max_rows`` default to the limits' ``check_timeout`` and ``max_rows``.
+        """
         await self.connect()
-        limits = self._limits
+        seconds = timeout or self._limits.check_timeout
+        bound = max_rows or self._limits.max_rows
         rows: list[Any] = []
         try:
-            async with asyncio.timeout(limits.check_timeout):
+            async with asyncio.timeout(seconds):
                 cursor = self._connection.cursor(SSCursor)
                 await cursor.execute(sql)
-                rows = await cursor.fetchmany(limits.max_rows + 1)
-                if len(rows) > limits.max_rows:
+                rows = await cursor.fetchmany(bound + 1)
+                if len(rows) > bound:
                     self._drop()
                     raise SqlError(
-                        f"the result has more than {limits.max_rows} rows (the limit); "
+                        f"the result has more than {bound} rows (the limit); "
                         "a check should return one value"
                     )
                 await cursor.close()
         except TimeoutError:
             self._drop()
-            raise SqlError(
-                f"no result within {limits.check_timeout:g}s (the check timeout)"
-            ) from None
+            raise SqlError(f"no result within {seconds:g}s (the check timeout)") from None
         except (MySQLError, OSError) as error:
             described = _describe(error)
             if described.unreachable:

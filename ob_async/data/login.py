@@ -17,6 +17,9 @@ import attrs
 
 MAX_PASSWORD_FILE_BYTES = 4096
 
+DEMO_TENANT_PASSWORD = "demo-tenant-password"  # noqa: S105 - a published demo value
+"""What the embedded simulator's tenants accept when the plan's password variable is unset."""
+
 
 class PasswordError(ValueError):
     """The password cannot be had; the message says why, never what it is."""

@@ -69,6 +69,7 @@ class DataVerdict:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "ok": self.ok,
             "rpoSeconds": self.rpo_seconds,
             "rpoTargetSeconds": self.rpo_target_seconds,
             "metRpo": self.met_rpo,

@@ -16,6 +16,10 @@ class CheckSpec:
     name: str
     sql: str
     expect: Expectation
+    timeout: float | None = None
+    """None: the limits' ``check_timeout``."""
+    max_rows: int | None = None
+    """None: the limits' ``max_rows``."""
 
 
 @attrs.frozen(kw_only=True)
@@ -24,6 +28,7 @@ class RpoSpec:
 
     query: str
     target_seconds: float | None = None
+    timeout: float | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -136,7 +136,9 @@ class DataVerifier:
         results = []
         for check in spec.checks:
             try:
-                value = await session.first_value(check.sql)
+                value = await session.first_value(
+                    check.sql, timeout=check.timeout, max_rows=check.max_rows
+                )
             except SqlError as error:
                 results.append(
                     CheckResult(
@@ -158,7 +160,7 @@ class DataVerifier:
             return DataVerdict(checks=tuple(results), endpoint=endpoint)
         rpo_seconds = newest_text = rpo_error = None
         try:
-            newest = as_moment(await session.first_value(spec.rpo.query))
+            newest = as_moment(await session.first_value(spec.rpo.query, timeout=spec.rpo.timeout))
             rpo_seconds = measured_rpo(reference, newest)
             newest_text = newest.isoformat()
         except (SqlError, RpoValueError) as error:

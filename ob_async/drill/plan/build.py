@@ -10,6 +10,7 @@ from typing import Any
 
 import attrs
 
+from ob_async.drill.plan.data_checks import DataPlan
 from ob_async.drill.plan.item import PlanItem, RunContext
 from ob_async.drill.plan.problems import PlanProblem
 from ob_async.drill.plan.schema import (
@@ -43,6 +44,8 @@ class Rendering:
     context: RunContext
     now: datetime | None = None
     """The time a fixed restore_time must not be after (None: the clock's)."""
+    data: DataPlan | None = None
+    """The plan's data sections: what to verify in each restored tenant."""
 
 
 Where = Callable[[str], tuple[str, int | None, str]]
@@ -92,6 +95,7 @@ def build_item(
         )
     except InvalidInputError as error:
         problem(error.where or "cpu", error.reason)
+    data = rendering.data.for_item(typed, problem) if rendering.data is not None else None
     if problems:
         return None, problems
     target_instance = typed["target_instance_id"]
@@ -114,6 +118,7 @@ def build_item(
         from_remote=typed["from_remote"],
         resource=resource,
         rto_seconds=typed.get("rto", rendering.default_rto),
+        data=data,
     )
     return item, []
 

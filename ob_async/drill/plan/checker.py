@@ -9,13 +9,19 @@ from datetime import datetime
 from typing import Any
 
 from ob_async.drill.plan.build import ItemPlace, Rendering, Where, build_item
+from ob_async.drill.plan.data_checks import DATA_SECTIONS
 from ob_async.drill.plan.drill_plan import DrillPlan
 from ob_async.drill.plan.item import RunContext
 from ob_async.drill.plan.lines import LineFinder
 from ob_async.drill.plan.problems import PlanError, PlanProblem
 from ob_async.drill.plan.schema import ITEM_KEYS, closest, convert
 
-_SECTIONS = {"drill": "[drill]", "defaults": "[defaults]", "restore": "[[restore]]"}
+_SECTIONS = {
+    "drill": "[drill]",
+    "defaults": "[defaults]",
+    "restore": "[[restore]]",
+    **DATA_SECTIONS,
+}
 
 _Suspect = tuple[int, int | None, str, tuple[str, str]]
 """A restore whose target may repeat an earlier one's: (index, line, file, target)."""

@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from ob_async.drill.plan.build import ItemPlace, Rendering, build_item
+from ob_async.drill.plan.data_checks import DataPlan
 from ob_async.drill.plan.item import PlanItem, RunContext
 from ob_async.drill.plan.problems import PlanError, PlanProblem
 from ob_async.drill.plan.reading import RawItem, read_restore_list
@@ -39,6 +40,8 @@ class DrillPlan:
     _defaults: Mapping[str, Any]
     _inline: tuple[tuple[int | None, Mapping[str, Any]], ...]
     _restore_list: Path | None
+    data: DataPlan | None = None
+    """The data sections ([tenant_login], [rpo], [[check]]), checked."""
 
     def poll_config(self) -> PollConfig | None:
         """The plan's poll intervals, or None to keep the client's."""
@@ -52,7 +55,11 @@ class DrillPlan:
     def rendering(self, context: RunContext, now: datetime | None = None) -> Rendering:
         """What this plan's items are rendered with in the run ``context``."""
         return Rendering(
-            drill_name=self.name, default_rto=self.rto_seconds, context=context, now=now
+            drill_name=self.name,
+            default_rto=self.rto_seconds,
+            context=context,
+            now=now,
+            data=self.data,
         )
 
     def items(self, context: RunContext) -> Iterator[PlanItem]:

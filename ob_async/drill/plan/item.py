@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from ob_async.data.spec import DataSpec
 from ob_async.errors import InvalidInputError
 from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 
@@ -37,6 +38,8 @@ class PlanItem:
     from_remote: bool
     resource: TenantResource
     rto_seconds: float | None
+    data: DataSpec | None = None
+    """What to verify in the restored tenant's data (checks, RPO), if anything."""
 
     def request(self, restore_time: datetime | None = None) -> RestoreRequest:
         moment = restore_time or self.restore_time

@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
 import attrs
 
 from ob_async.drill.plan.checker import PlanChecker
+from ob_async.drill.plan.data_checks import read_data_plan
 from ob_async.drill.plan.drill_plan import DrillPlan
 from ob_async.drill.plan.lines import LineFinder
 from ob_async.drill.plan.problems import PlanError
@@ -17,8 +19,18 @@ from ob_async.drill.plan.reading import beside, read_toml
 from ob_async.drill.plan.schema import DRILL_KEYS, ITEM_KEYS
 
 
-def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
-    """Read and validate a plan; raise :class:`PlanError` naming every problem."""
+def load_plan(
+    path: str | Path,
+    *,
+    now: datetime | None = None,
+    environ: Mapping[str, str] | None = None,
+    simulated: bool = False,
+) -> DrillPlan:
+    """Read and validate a plan; raise :class:`PlanError` naming every problem.
+
+    ``environ`` (default the process's) holds the tenant password variable; with
+    ``simulated``, an unset one stands for the simulator's demo password.
+    """
     file = Path(path)
     raw_bytes, document, text = read_toml(file)
     lines = LineFinder(text)
@@ -42,6 +54,9 @@ def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
             "drill.simulator_fixture",
             f"not a file: {fixture}" if fixture.exists() else f"no such file: {fixture}",
         )
+    data = read_data_plan(
+        document, lines, reader.add, plan_file=file, environ=environ, simulated=simulated
+    )
     if not restores and restore_list is None and not misshapen:
         reader.add(
             None,
@@ -67,6 +82,7 @@ def load_plan(path: str | Path, *, now: datetime | None = None) -> DrillPlan:
         defaults=defaults,
         inline=tuple((lines.array_table("restore", i), r) for i, r in enumerate(restores)),
         restore_list=restore_list,
+        data=data,
     )
     digest = hashlib.sha256(raw_bytes)
     count = reader.check_items(plan, defaults, digest, now)

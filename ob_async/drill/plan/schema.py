@@ -47,6 +47,10 @@ ITEM_KEYS = {
     "memory": int,
     "unit_num": int,
     "rto": "duration",
+    # Overrides of the data sections (see data_checks), checked there.
+    "tenant_login": dict,
+    "rpo": dict,
+    "check": list,
 }
 REQUIRED_ITEM_KEYS = (
     "source_instance_id",
@@ -99,10 +103,11 @@ def convert(value: object, expected: object) -> Any:
         # TOML's own date-times are not strings: restore_time is written quoted.
         hint = '; quote it, with its zone: "2026-01-13T05:58:34Z"' if _is_time(value) else ""
         raise ValueError(f"expected a string, got {_kind(value)}{hint}")
-    if expected is list:
-        if isinstance(value, list):
+    if expected is list or expected is dict:
+        if isinstance(value, expected):
             return value
-        raise ValueError(f"expected an array, got {_kind(value)}")
+        shape = "an array" if expected is list else "a table"
+        raise ValueError(f"expected {shape}, got {_kind(value)}")
     raise AssertionError(expected)
 
 
