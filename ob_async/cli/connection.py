@@ -76,8 +76,12 @@ async def open_connection(
     fixture: Path | None = None,
     poll: PollConfig | None = None,
     environ: Any = None,
+    tenant_password: str | None = None,
 ) -> AsyncIterator[Connection]:
-    """Open the client the arguments ask for (starting the simulator if needed)."""
+    """Open the client the arguments ask for (starting the simulator if needed).
+
+    ``tenant_password``: what the simulated tenants accept over MySQL (the plan's).
+    """
     env = os.environ if environ is None else environ
     endpoint: str | None = args.endpoint or env.get("OB_ENDPOINT")
     if not args.simulate and not endpoint:
@@ -88,6 +92,8 @@ async def open_connection(
         )
     if args.simulate:
         config = SimulatorConfig(fixture=fixture) if fixture else SimulatorConfig()
+        if tenant_password:
+            config = attrs.evolve(config, tenant_password=tenant_password)
         async with Simulator(config) as simulator:
             client = ObClient(
                 simulator.url,

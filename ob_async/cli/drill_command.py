@@ -155,7 +155,7 @@ def run_drill(args: argparse.Namespace) -> int:
             print(f"ob-restore drill: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        plan = load_plan(args.plan)
+        plan = load_plan(args.plan, simulated=args.simulate)
     except InvalidInputError as error:
         print(f"ob-restore drill: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -192,7 +192,13 @@ def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
 async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
     sink = _sink(args, plan)
     poll = plan.poll_config()
-    async with open_connection(args, fixture=plan.simulator_fixture, poll=poll) as connection:
+    login = plan.data.login if plan.data else None
+    async with open_connection(
+        args,
+        fixture=plan.simulator_fixture,
+        poll=poll,
+        tenant_password=login.reveal_password() if login else None,
+    ) as connection:
         runner = DrillRunner(
             connection.client,
             plan,

@@ -109,6 +109,8 @@ class ItemRecord:
     last_status: str | None = None
     error: str | None = None
     deleted: bool | None = None
+    data: dict[str, Any] | None = None
+    """A final event's data verdict (checks and measured RPO: DataVerdict.to_json)."""
     line: int | None = attrs.field(default=None, eq=False)
     """Its line in the journal file, when read from one (never written)."""
 

@@ -33,6 +33,12 @@ from typing import IO, Any
 import attrs
 
 from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState
+from ob_async.drill.data_report import (
+    DataTally,
+    data_failure_text,
+    data_fields,
+    junit_properties,
+)
 from ob_async.drill.plan import PlanItem
 from ob_async.drill.summary import LEGEND, Verdict
 from ob_async.restore.poll import RtoVerdict
@@ -76,6 +82,8 @@ class ReportEntry:
     error: str | None = None
     resumed: bool = False
     """Settled by an earlier run of this drill (read back from the journal)."""
+    data: dict[str, Any] | None = None
+    """The data verdict (DataVerdict.to_json): checks and measured RPO, if verified."""
 
     @classmethod
     def of_plan_item(cls, plan_item: PlanItem, state: ItemState, **details: Any) -> ReportEntry:
@@ -95,7 +103,11 @@ class ReportEntry:
 
     @property
     def ok(self) -> bool:
-        return self.state in OK_STATES and self.met_rto is not False
+        return (
+            self.state in OK_STATES
+            and self.met_rto is not False
+            and (self.data is None or bool(self.data.get("ok")))
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -126,6 +138,7 @@ class ReportEntry:
             "cleanup": self.cleanup,
             "error": self.error,
             "resumed": self.resumed,
+            **data_fields(self.data),
         }
 
 
@@ -194,6 +207,7 @@ def entry_from_result(result: ItemResult, *, index: int | None = None) -> Report
         last_status=restore.last_status if restore else None,
         cleanup=cleanup,
         error=result.error,
+        data=result.data.to_json() if result.data else None,
     )
 
 
@@ -235,6 +249,7 @@ class DrillReport:
     recovery: list[float] = attrs.field(factory=list)
     first_failures: list[ReportEntry] = attrs.field(factory=list)
     sample: list[ReportEntry] = attrs.field(factory=list)
+    data: DataTally = attrs.field(factory=DataTally)
     # Closed by close(); a drill's report lives as long as the command.
     _spool: Any = attrs.field(factory=lambda: tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
 
@@ -255,8 +270,10 @@ class DrillReport:
             self.recovery.append(entry.recovery_seconds)
         if len(self.sample) < _SAMPLE_KEPT:
             self.sample.append(entry)
+        item = entry.to_json()
+        self.data.add(entry.key, item)
         self._spool.seek(0, os.SEEK_END)
-        self._spool.write(json.dumps(entry.to_json(), ensure_ascii=False).encode() + b"\n")
+        self._spool.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
 
     def entries(self) -> Iterator[dict[str, Any]]:
         """Every entry as its JSON object, in the order added (read back from the spool)."""
@@ -299,6 +316,7 @@ class DrillReport:
                 "byState": dict(sorted(self.counts.items())),
                 "recoverySeconds": self.recovery_percentiles(),
                 "bottleneck": self.bottleneck,
+                **({"data": self.data.summary_json()} if self.data.verified else {}),
             },
             "notes": self.notes,
         }
@@ -379,6 +397,7 @@ class DrillReport:
             )
         if self.bottleneck is not None:
             lines.append(f"  bottleneck: {self.bottleneck['summary']}")
+        lines.extend(self.data.summary_lines())
         lines.extend(f"  FAILED {e.key}: {_failure_message(e)}" for e in self.first_failures)
         if self.failures > len(self.first_failures):
             lines.append(
@@ -405,6 +424,8 @@ def _testcase(item: Mapping[str, Any]) -> ET.Element:
         value = item.get(name)
         if value is not None:
             ET.SubElement(properties, "property", {"name": name, "value": str(value)})
+    for name, value in junit_properties(item):
+        ET.SubElement(properties, "property", {"name": name, "value": value})
     if item.get("state") in SKIPPED_STATES:
         ET.SubElement(case, "skipped", {"message": _failure_text(item)})
     elif not item.get("ok"):
@@ -421,6 +442,9 @@ def _testcase(item: Mapping[str, Any]) -> ET.Element:
 
 
 def _failure_text(item: Mapping[str, Any]) -> str:
+    data_problem = data_failure_text(item)
+    if item.get("state") == ItemState.ONLINE.value and data_problem is not None:
+        return f"ONLINE, but its data failed: {data_problem}"
     if item.get("rtoVerdict") == RtoVerdict.UNCERTAIN.value:
         return (
             f"ONLINE between {item['recoveryLowerSeconds']:.1f}s and "

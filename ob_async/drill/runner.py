@@ -43,6 +43,7 @@ from ob_async.batch.runner import (
     RestoreItem,
 )
 from ob_async.client import ObClient
+from ob_async.data.verify import DataVerifier
 from ob_async.drill.journal import ItemJournal, Journal, JournalState, read_journal
 from ob_async.drill.journal_record import ItemRecord, JournalEvent, RunRecord, final_event
 from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
@@ -238,6 +239,7 @@ class DrillRunner:
             failure_policy=self.options.failure_policy,
             max_failures=self.options.max_failures,
             observer=_JournalObserver(self),
+            verifier=DataVerifier(self.client, plan.data.limits) if plan.data else None,
         )
         if self._stop_requested:
             self.batch.stop(self._stop_reason or "the drill was interrupted")
@@ -370,6 +372,7 @@ class DrillRunner:
             rto_seconds=plan_item.rto_seconds,
             reconcile_first=True,
             submitted_at=submitted_at,
+            data=plan_item.data,
         )
 
     async def _preflight(
@@ -397,6 +400,7 @@ class DrillRunner:
             request=plan_item.request(restore_time),
             request_id=context.request_id(plan_item.key),
             rto_seconds=plan_item.rto_seconds,
+            data=plan_item.data,
         )
 
     async def _resolve_restore_time(
@@ -456,6 +460,7 @@ class DrillRunner:
             and cleaned is None
             and final.event is JournalEvent.ONLINE
             and tenant_id
+            and (final.data or {}).get("ok", True)  # failed data: kept for inspection
         ):
             cleaned = await self._clean_settled(plan_item, tenant_id)
         return self._journal_entry(plan_item, known, cleanup=cleaned)
@@ -486,6 +491,7 @@ class DrillRunner:
             last_status=final.last_status,
             cleanup=_cleanup_from_journal(cleaned),
             error=final.error,
+            data=final.data,
             resumed=True,
         )
 
@@ -667,6 +673,7 @@ class _JournalObserver:
                 rto_verdict=result.rto_verdict,
                 last_status=restore.last_status if restore else None,
                 error=result.error,
+                data=result.data.to_json() if result.data else None,
             )
         )
         if result.cleanup is not None:

@@ -19,7 +19,7 @@ import attrs
 
 from ob_async.simulator.fixture import TableSpec
 
-MAX_HEARTBEAT_ROWS = 100_000
+MAX_HEARTBEAT_ROWS = 20_000
 
 Rows = list[dict[str, Any]]
 
