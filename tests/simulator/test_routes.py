@@ -27,6 +27,7 @@ TENANT_KEYS = {
     "status",
     "tenantResource",
     "createTime",
+    "tenantConnections",
 }
 SUMMARY_KEYS = {
     "tenantId",
@@ -61,10 +62,18 @@ async def test_restore_lifecycle_on_schedule(
     assert detail["createTime"] == wire_time(clock.time())
     assert detail["primaryZone"] == "cn-shanghai-e"
     assert detail["tenantResource"] == {"cpu": 1, "memory": 4, "disk": 64, "unitNum": 1}
+    [connection] = detail["tenantConnections"]
+    assert connection["addressStatus"] == "CREATING"
+    assert connection["intranetAddress"] is None
     clock.advance(59)
     assert (await describe(api, "ob-dr-east", created["tenantId"]))["status"] == "RESTORING"
     clock.advance(2)
-    assert (await describe(api, "ob-dr-east", created["tenantId"]))["status"] == "ONLINE"
+    detail = await describe(api, "ob-dr-east", created["tenantId"])
+    assert detail["status"] == "ONLINE"
+    [connection] = detail["tenantConnections"]
+    assert connection["addressStatus"] == "ONLINE"
+    assert connection["intranetAddress"] == "127.0.0.1"
+    assert connection["intranetPort"] > 0
     assert sim.stats()["tenantStatusesByInstance"]["ob-dr-east"] == {"ONLINE": 2}
 
 
