@@ -128,6 +128,9 @@ class TenantSqlServers:
     """Every served tenant's listener, by tenant id."""
 
     def __init__(self, password: str, host: str = "127.0.0.1") -> None:
+        # mysql-mimic logs every query error a client causes at ERROR; here those are
+        # the drill's own findings (a missing table, a refused write), reported there.
+        logging.getLogger("mysql_mimic.connection").setLevel(logging.CRITICAL)
         self._password = password
         self._host = host
         self._servers: dict[str, TenantSqlServer] = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import json
 import logging
@@ -934,3 +935,112 @@ def test_reprs_of_everything_that_holds_the_secret() -> None:
         assert_clean(str(holder), f"str of {type(holder).__name__}")
         assert ACCESS_KEY_ID in repr(holder)  # the ID is not secret, and it helps
     assert_clean(repr(client.session.config), "repr of ClientConfig")
+
+
+# --- the tenant password of data checks ------------------------------------------------
+
+TENANT_PASSWORD = "T3nant-Hygiene-5e6f7a"
+WRONG_TENANT_PASSWORD = "Wr0ng-T3nant-1b2c3d"
+TENANT_NEEDLES = {
+    "tenant password": TENANT_PASSWORD,
+    "wrong tenant password": WRONG_TENANT_PASSWORD,
+}
+DATA_PLAN = Path(__file__).resolve().parents[2] / "examples" / "data-drill.toml"
+
+
+def test_a_data_drill_at_debug_level_leaks_no_tenant_password(
+    outputs: dict[str, Path], tmp_path: Path
+) -> None:
+    plan = tmp_path / "data.toml"  # one check fails, one reads a missing table: error paths too
+    plan.write_text(
+        DATA_PLAN.read_text()
+        .replace('expect = ">= 1000"', 'expect = ">= 1000000"')
+        .replace("FROM app.heartbeat WHERE", "FROM app.missing WHERE")
+    )
+    env = cli_env(OB_TENANT_PASSWORD=TENANT_PASSWORD)
+    with tempfile.TemporaryDirectory(prefix="ob-hygiene-") as cwd:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ob_async",
+                "drill",
+                str(plan),
+                "--simulate",
+                "-vv",
+                *output_flags(outputs),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            cwd=cwd,
+        )
+        command_lines = []
+        while process.poll() is None:  # the process list, while it runs
+            with contextlib.suppress(OSError):
+                command_lines.append(Path(f"/proc/{process.pid}/cmdline").read_bytes())
+            threading.Event().wait(0.2)
+        out, err = process.communicate(timeout=120)
+        left = [p.read_text(errors="replace") for p in Path(cwd).rglob("*") if p.is_file()]
+    assert process.returncode == 1, err[-3000:]
+    assert "check 'orders restored' failed" in out
+    assert command_lines
+    assert_debug_logging_was_on(err)
+    for where, text in [
+        ("stdout", out),
+        ("stderr", err),
+        ("the process list", b"".join(command_lines).decode(errors="replace")),
+        *((name, path.read_text(errors="replace")) for name, path in outputs.items()),
+        *(("a file left in the working directory", text) for text in left),
+    ]:
+        assert_clean(text, where, TENANT_NEEDLES)
+
+
+async def test_a_refused_tenant_login_logs_and_reports_no_password(
+    tmp_path: Path, debug_logs: pytest.LogCaptureFixture
+) -> None:
+    from ob_async.drill.plan import RunContext, load_plan
+    from tests.sqldata.drills import PASSWORD_ENV, plan_text, run_data_drill
+
+    text = plan_text('[[check]]\nname = "c"\nsql = "SELECT 1"\nexpect = "= 1"\n')
+    report, _ = await run_data_drill(
+        tmp_path,
+        text,
+        environ={PASSWORD_ENV: TENANT_PASSWORD},
+        tenant_password=WRONG_TENANT_PASSWORD,
+    )
+    [item] = report["items"]
+    assert "Access denied" in item["checks"][0]["error"]
+    plan = load_plan(tmp_path / "plan.toml", environ={PASSWORD_ENV: TENANT_PASSWORD})
+    assert plan.data is not None
+    assert plan.data.login is not None
+    [plan_item] = plan.items(RunContext.new())
+    texts = [
+        json.dumps(report),
+        (tmp_path / "journal.jsonl").read_text(),
+        debug_logs.text,
+        repr(plan),
+        repr(plan.data),
+        repr(plan.data.login),
+        str(plan.data.login),
+        repr(plan_item),
+        repr(plan_item.data),
+    ]
+    for number, text_seen in enumerate(texts):
+        assert_clean(text_seen, f"text {number}", TENANT_NEEDLES)
+    assert plan.data.login.reveal_password() == TENANT_PASSWORD
+
+
+def test_a_missing_or_unreadable_tenant_password_is_named_never_shown(tmp_path: Path) -> None:
+    from ob_async.data.login import PasswordError, password_from_file
+
+    secret = tmp_path / "tenant-password"
+    secret.write_text(TENANT_PASSWORD + "\n")
+    secret.chmod(0o640)
+    with pytest.raises(PasswordError) as refused:
+        password_from_file(secret)
+    assert "chmod 600" in str(refused.value)
+    assert_clean(error_texts(refused.value), "the refusal", TENANT_NEEDLES)
+    secret.chmod(0o600)
+    assert password_from_file(secret) == TENANT_PASSWORD

@@ -162,7 +162,8 @@ def _rpo(
 
 @attrs.frozen(kw_only=True)
 class _PasswordSource:
-    environ: Mapping[str, str]
+    # The environment holds the password (and maybe the AccessKey secret): never in a repr.
+    environ: Mapping[str, str] = attrs.field(repr=False)
     simulated: bool
     plan_dir: Path
     files: dict[Path, str] = attrs.field(factory=dict, eq=False, repr=False)
@@ -223,7 +224,7 @@ class DataPlan:
     login: TenantLogin | None
     rpo: RpoSpec | None
     limits: DataLimits
-    _passwords: _PasswordSource
+    _passwords: _PasswordSource = attrs.field(repr=False)
 
     @property
     def active(self) -> bool:

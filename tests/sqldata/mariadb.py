@@ -1,0 +1,142 @@
+"""A real MariaDB server for the tests: its own data directory, a loopback port, stopped at the end.
+
+Started from Debian's ``mariadb-server`` binaries (``.ci/run`` installs the
+package when it is missing). Root logs in through the server's own socket and
+seeds the ``app`` database; the drill's user, ``dr_reader``, may only SELECT.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncmy
+import attrs
+
+READER = "dr_reader"
+READER_PASSWORD = "Reader-Pass-4b1d9e"  # recognisable: tests assert it never leaks
+ORDERS = 1200
+
+
+@attrs.frozen
+class MariaDB:
+    port: int
+    socket: Path
+    newest_heartbeat: datetime
+    """The newest row of app.heartbeat (UTC, whole minutes)."""
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+
+def _binary(name: str) -> str:
+    found = shutil.which(name) or next(
+        (str(p) for p in (Path("/usr/sbin") / name, Path("/usr/bin") / name) if p.exists()), None
+    )
+    if found is None:
+        raise RuntimeError(f"{name} not found: install Debian's mariadb-server (.ci/run does)")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def _seed(sock: Path, newest: datetime) -> None:
+    connection = await asyncmy.connect(unix_socket=str(sock), user="root", autocommit=True)
+    statements = [
+        "CREATE DATABASE app",
+        "CREATE TABLE app.orders (id INT PRIMARY KEY, amount INT, created_at DATETIME)",
+        "CREATE TABLE app.heartbeat (id INT PRIMARY KEY, updated_at DATETIME)",
+        f"CREATE USER '{READER}'@'%' IDENTIFIED BY '{READER_PASSWORD}'",
+        f"GRANT SELECT ON app.* TO '{READER}'@'%'",
+    ]
+    async with connection.cursor() as cursor:
+        for statement in statements:
+            await cursor.execute(statement)
+        await cursor.executemany(
+            "INSERT INTO app.orders VALUES (%s, %s, %s)",
+            [
+                (n, (n * 37) % 1000, datetime(2025, 6, 1) + timedelta(seconds=n))
+                for n in range(1, ORDERS + 1)
+            ],
+        )
+        await cursor.executemany(
+            "INSERT INTO app.heartbeat VALUES (%s, %s)",
+            [(n, (newest - timedelta(minutes=120 - n)).replace(tzinfo=None)) for n in range(121)],
+        )
+    connection.close()
+
+
+@attrs.frozen
+class _Server:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+
+def _start(base: Path, port: int) -> _Server:
+    datadir, sock, log = base / "data", base / "mysqld.sock", base / "error.log"
+    as_root = ["--user=root"] if os.geteuid() == 0 else []
+    subprocess.run(
+        [
+            _binary("mariadb-install-db"),
+            "--no-defaults",
+            f"--datadir={datadir}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            *as_root,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    process = subprocess.Popen(
+        [
+            _binary("mariadbd"),
+            "--no-defaults",
+            f"--datadir={datadir}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            f"--pid-file={base / 'mariadbd.pid'}",
+            f"--log-error={log}",
+            "--skip-log-bin",
+            "--innodb-buffer-pool-size=16M",
+            *as_root,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not sock.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"mariadbd did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.1)
+    return _Server(process, log)
+
+
+def running_mariadb(base: Path) -> Iterator[MariaDB]:
+    """Start a server under ``base``, seed it, yield it, stop it."""
+    port = _free_port()
+    server = _start(base, port)
+    try:
+        newest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=7)
+        asyncio.run(_seed(base / "mysqld.sock", newest))
+        yield MariaDB(port=port, socket=base / "mysqld.sock", newest_heartbeat=newest)
+    finally:
+        server.process.terminate()
+        try:
+            server.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.process.kill()
+            server.process.wait()
