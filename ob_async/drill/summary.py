@@ -43,10 +43,13 @@ def _kept_reason(entry: ReportEntry) -> str | None:
         return None  # never created (or not known to exist): nothing to delete
     if entry.state is ItemState.VALIDATION_FAILED:
         return "does not match the request; kept for inspection"
-    if entry.state is ItemState.ONLINE and entry.data is not None and not entry.data.get("ok"):
-        return "its data failed a check or the RPO target; kept for inspection"
     if entry.state is ItemState.ONLINE:
-        return "not deleted (the run stopped before its clean-up)"
+        data_failed = entry.data is not None and not entry.data.get("ok")
+        return (
+            "its data failed a check or the RPO target; kept for inspection"
+            if data_failed
+            else "not deleted (the run stopped before its clean-up)"
+        )
     return f"{entry.state.value}; a failed restore's tenant is kept for diagnosis"
 
 
