@@ -483,17 +483,7 @@ class BatchRunner:
                         on_seen=lambda tenant: self.observer.seen(item, tenant),
                         rto_seconds=item.rto_seconds,
                     )
-                    problem = await self._validate(item, restore) if self.validate else None
-                    verdict = (
-                        None if problem else await self._verify_data(item, submission, restore)
-                    )
-                    # A tenant that is not what was asked for, or whose data fails, stays
-                    # for inspection.
-                    keep = problem is not None or (verdict is not None and not verdict.ok)
-                    cleanup = await self._cleanup(restore) if self.cleanup and not keep else None
-                    result = attrs.evolve(
-                        result_of(item, submission, restore, cleanup, problem), data=verdict
-                    )
+                    result = await self._settle(item, submission, restore)
         except asyncio.CancelledError:
             await self._finish(self._stopped(item, submission, restore), results)
             raise
@@ -577,6 +567,17 @@ class BatchRunner:
             return f"could not read the restored tenant to validate it: {error}"
         problems = check_restored(item.request, detail)
         return "restored tenant differs: " + "; ".join(problems) if problems else None
+
+    async def _settle(
+        self, item: RestoreItem, submission: RestoreSubmission, restore: RestoreOutcome
+    ) -> ItemResult:
+        """Validate, verify the data, clean up: the result of a restore that ended."""
+        problem = await self._validate(item, restore) if self.validate else None
+        verdict = None if problem else await self._verify_data(item, submission, restore)
+        # A tenant that is not what was asked for, or whose data fails, stays for inspection.
+        keep = problem is not None or (verdict is not None and not verdict.ok)
+        cleanup = await self._cleanup(restore) if self.cleanup and not keep else None
+        return attrs.evolve(result_of(item, submission, restore, cleanup, problem), data=verdict)
 
     async def _verify_data(
         self, item: RestoreItem, submission: RestoreSubmission, restore: RestoreOutcome
