@@ -18,6 +18,8 @@ Order of work:
    simulator (its strict digest verifier counts 401s and refused nc re-uses).
 4. Polling: coalesced waits versus a per-tenant describe loop.
 5. Scale: a many-restore drill and a huge dry run, each in a child process.
+5b. At the API's limit: drills against a rate-limited simulator
+   (:mod:`benchmarks.ratelimit`, also runnable alone).
 6. The tables on stdout; with an output folder, ``RESULTS.md``, ``results.png``
    and ``results.json`` (every window's raw figures).
 """
@@ -46,6 +48,8 @@ from .common import (
     start_simulator,
 )
 from .polling import run_polling
+from .ratelimit import render as render_ratelimit
+from .ratelimit import run_ratelimit
 from .report import render_markdown, write_chart
 from .scale import run_scale
 from .throughput import cold_burst, open_warm, window
@@ -64,6 +68,7 @@ FULL = {
     "polling_max": 15.0,
     "drill_items": 10_000,
     "dry_run_items": 100_000,
+    "ratelimit_restores": 1000,
     "throughput_requests": 4000,
 }
 QUICK = {
@@ -78,6 +83,7 @@ QUICK = {
     "polling_max": 2.0,
     "drill_items": 300,
     "dry_run_items": 3000,
+    "ratelimit_restores": 100,
     "throughput_requests": 600,
 }
 
@@ -106,6 +112,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         parser.add_argument("--" + name.replace("_", "-"), type=kind, default=None)
     parser.add_argument("--skip-polling", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
+    parser.add_argument("--skip-ratelimit", action="store_true")
     args = parser.parse_args(argv)
     defaults = QUICK if args.quick else FULL
     for name, value in defaults.items():
@@ -294,8 +301,14 @@ def main(argv: list[str] | None = None) -> int:
             data["scale"] = run_scale(
                 workdir, drill_items=args.drill_items, dry_run_items=args.dry_run_items
             )
+        if not args.skip_ratelimit:
+            data["ratelimit"] = run_ratelimit(workdir, restores=args.ratelimit_restores)
     data["elapsed"] = time.time() - started
     markdown = render_markdown(data)
+    if "ratelimit" in data:
+        markdown += "\n" + render_ratelimit(
+            data["ratelimit"], command=data["command"], restores=args.ratelimit_restores
+        )
     print(markdown)
     if args.output_dir is not None:
         args.output_dir.mkdir(parents=True, exist_ok=True)

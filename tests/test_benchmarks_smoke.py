@@ -24,6 +24,7 @@ TINY = [
     "--polling-max=0.4",
     "--drill-items=6",
     "--dry-run-items=30",
+    "--ratelimit-restores=30",
 ]
 
 
@@ -46,6 +47,7 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
         "## Cold bursts",
         "## Polling",
         "## Scale",
+        "## At the API's limit",
     ):
         assert heading in results, heading
     for row in ("| raw-aiohttp |", "| aiohttp-middleware |", "| httpx |", "| ob-async-create |"):

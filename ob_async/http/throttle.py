@@ -13,14 +13,15 @@ So each decrease sets the pace to ``headroom`` (0.97) times the accepted answers
 per second counted since the previous change. One measurement lands within a
 few percent of the limit; there is no sawtooth down to half of it.
 
-**Holding it and following it.** After a window (``window``, 1 s) without a 429
-while the client used the pace it was given, the pace grows by ``probe_start``
-(2%), doubling with each further quiet window up to ``probe_max`` (50%): a limit
-that was doubled is found within a few seconds, while a stable one is probed by
-a few percent, so that the 429s of a probe stay a small share. A halved limit
-shows as 429s at once, and the next measurement (at least ``window / 2`` of
-answers) sets the new pace. After ``release_after`` seconds without a 429 the
-limit is lifted entirely.
+**Holding it and following it.** A measured pace is held for ``hold`` seconds
+(3 s). Then, after each window (``window``, 1 s) without a 429 in which the
+client used the pace it was given, the pace grows by ``probe_start`` (2%),
+doubling with each further quiet window up to ``probe_max`` (50%): a limit that
+was doubled is found within seconds, while a stable one is probed by a few
+percent now and then, so that the 429s of a probe stay a small share. A halved
+limit shows as 429s at once, and the next measurement (at least ``measure_min``,
+0.25 s, of answers) sets the new pace. After ``release_after`` seconds without a
+429 the limit is lifted entirely.
 
 **What the server says.** ``Retry-After`` on a 429 is a floor for that
 request's retry (:class:`~ob_async.restore.retry.Backoff`); one of at least
@@ -144,6 +145,10 @@ class ThrottleConfig:
     """Seconds of answers behind a decision."""
     headroom: float = attrs.field(default=0.97, validator=factor)
     """The pace, as a fraction of the server's measured rate."""
+    hold: float = attrs.field(default=3.0, validator=non_negative)
+    """Seconds a measured pace is held before it is probed upwards."""
+    measure_min: float = attrs.field(default=0.25, validator=positive)
+    """Seconds of answers, at least, behind a measurement that lowers the pace again."""
     probe_start: float = attrs.field(default=0.02, validator=positive)
     probe_max: float = attrs.field(default=0.5, validator=positive)
     busy_share: float = attrs.field(default=0.9, validator=fraction)
@@ -175,6 +180,7 @@ class AdaptiveRateLimiter:
         self._tat = -math.inf  # GCRA theoretical arrival time of the next send
         self._changed_at = clock.monotonic()
         self._last_throttle = -math.inf
+        self._hold_until = -math.inf
         self._step = self.config.probe_start
         # Counting slots of _SLOT seconds: sends, accepted answers, 429 answers.
         self._sent = [0] * _SLOTS
@@ -311,7 +317,7 @@ class AdaptiveRateLimiter:
             self._decrease(now, self._since(self._ok, since) / config.window)
             return
         since, span = self._measured_since(now)
-        if span < config.window / 2:
+        if span < config.measure_min:
             return  # too little since the last change to measure anything new
         throttled = self._since(self._throttled, since)
         accepted = self._since(self._ok, since)
@@ -325,6 +331,7 @@ class AdaptiveRateLimiter:
         )
         self.decreases += 1
         self._step = self.config.probe_start
+        self._hold_until = now + self.config.hold
 
     def _set_rate(self, now: float, rate: float) -> None:
         self.rate = rate
@@ -341,7 +348,7 @@ class AdaptiveRateLimiter:
             self.rate = None
             return
         since, span = self._measured_since(now)
-        if span < config.window:
+        if span < config.window or now < self._hold_until:
             return
         if self._since(self._throttled, since):
             return

@@ -1,0 +1,420 @@
+"""At the API's limit: a drill against a rate-limited simulator, measured against its truth.
+
+``python -m benchmarks.ratelimit [--quick] [--write]`` (also part of ``python -m benchmarks``).
+
+Each scenario starts ``ob-restore simulator --rate-limit R --restore-seconds 4`` in
+its own process (pinned to the server CPU) and runs ``ob-restore drill`` as a
+child process (pinned to the client CPU): ``restores`` restores into one target
+instance (``restoring_per_instance`` raised out of the way), ``concurrency`` 64,
+validation on, polls from 1 s backing off to 4 s. Scenarios: the limit at 40/s,
+at 100/s, and at 40/s halved to 20/s once half the restores are accepted
+(``POST /_simulator/rate-limit``).
+
+Measured on the simulator, which records every answer of its rate limit per tenth
+of a second and, for every restore, when it was accepted and when it came ONLINE
+(``answerTimeline``, ``restoreTimes`` of ``/_simulator/stats``):
+
+- **utilisation**: requests the limit let through from the first restore accepted
+  until the last, over what the limit allowed in that time (the rate in force,
+  plus the one second of burst the bucket starts with);
+- **429 share**: refused answers over all answers of the run;
+- **wall vs floor**: the drill's own start-to-finish time against the least it
+  could take at that limit: the requests it had answered, at the limit, plus one
+  restore duration;
+- **measured minus true recovery**: the report's ``recoverySeconds`` of each restore
+  (from its POST leaving the client to the first poll that saw it ONLINE) minus the
+  simulator's ONLINE minus accepted; median and p90. The report's interval
+  (``recoveryLowerSeconds``..``recoveryUpperSeconds``) is checked to contain it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ob_async.stats import nearest_rank
+
+from .common import (
+    CLIENT_CPU,
+    RESTORE_TIME,
+    SOURCE_INSTANCE,
+    SOURCE_TENANT,
+    TARGET_INSTANCE,
+    bench_env,
+    fixture_text,
+    pin_client,
+    pinned,
+    start_simulator,
+)
+
+RESTORE_SECONDS = 4.0
+GOAL_UTILISATION = 0.95
+GOAL_429 = 0.05
+GOAL_WALL = 1.2
+GOAL_ERROR_P90 = 4.0
+GOAL_HALVED_429 = 0.10
+GOAL_HALVED_UTILISATION = 0.9
+
+SCENARIOS: tuple[tuple[str, float, float | None], ...] = (
+    ("40/s", 40.0, None),
+    ("100/s", 100.0, None),
+    ("40/s halved to 20/s halfway", 40.0, 20.0),
+)
+"""(name, limit, limit after half the restores are accepted)."""
+
+
+def write_plan(folder: Path, name: str, restores: int) -> Path:
+    restore_list = folder / f"{name}.jsonl"
+    with restore_list.open("w", encoding="utf-8") as out:
+        for index in range(restores):
+            entry = {
+                "source_instance_id": SOURCE_INSTANCE,
+                "source_tenant_id": SOURCE_TENANT,
+                "target_instance_id": TARGET_INSTANCE,
+                "target_tenant_name": f"{name}_{index:05d}",
+            }
+            out.write(json.dumps(entry) + "\n")
+    plan = folder / f"{name}.toml"
+    plan.write_text(
+        f"""[drill]
+name = "{name}"
+rto = "1m"
+timeout = "20m"
+concurrency = 64
+restoring_per_instance = {restores * 2}
+poll_initial = "1s"
+poll_max = "4s"
+restore_list = "{restore_list.name}"
+
+[defaults]
+target_tenant_primary_zone = "z1"
+restore_time = "{RESTORE_TIME}"
+description = "rate-limit benchmark"
+cpu = 1
+memory = 4
+unit_num = 1
+""",
+        encoding="utf-8",
+    )
+    return plan
+
+
+def _stats(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url + "/_simulator/stats", timeout=30) as response:
+        result: dict[str, Any] = json.loads(response.read())
+        return result
+
+
+def _change_limit_halfway(
+    url: str, restores: int, limit: float, done: threading.Event
+) -> threading.Thread:
+    """A thread that sets ``limit`` once half the restores are accepted (or ``done``)."""
+
+    def watch() -> None:
+        while not done.is_set():
+            if _stats(url)["restoresAccepted"] >= restores // 2:
+                request = urllib.request.Request(
+                    f"{url}/_simulator/rate-limit?perSecond={limit:g}", method="POST"
+                )
+                with urllib.request.urlopen(request, timeout=30):
+                    return
+            done.wait(0.25)
+
+    thread = threading.Thread(target=watch, daemon=True)
+    thread.start()
+    return thread
+
+
+def _limit_at(moment: float, limits: list[list[float]]) -> float:
+    current = limits[0][1]
+    for since, per_second in limits:
+        if since <= moment:
+            current = per_second
+    return current
+
+
+def measure(stats: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """The scenario's figures from the simulator's truth and the drill's report."""
+    times = stats["restoreTimes"]
+    accepted = sorted(entry["acceptedAt"] for entry in times)
+    first, last = accepted[0], accepted[-1]
+    limits = stats["rateLimits"]
+    timeline = stats["answerTimeline"]
+    let_through = refused = 0
+    window_answered = 0
+    capacity = 0.0
+    for tick, answered, throttled in timeline:
+        let_through += answered
+        refused += throttled
+        if first - 0.1 < tick <= last:
+            window_answered += answered
+    # The limit's capacity over [first, last], piecewise where it changed.
+    moments = [first] + [since for since, _ in limits if first < since < last] + [last]
+    for start, end in itertools.pairwise(moments):
+        capacity += (end - start) * _limit_at(start, limits)
+    # The bucket starts full: one second of burst is allowed on top of the rate.
+    capacity += max(1.0, limits[0][1])
+    started = datetime.fromisoformat(report["startedAt"]).timestamp()
+    finished = datetime.fromisoformat(report["finishedAt"]).timestamp()
+    wall = finished - started
+    # The least time the answered requests need at the limits in force, plus a restore.
+    floor = RESTORE_SECONDS
+    for tick, answered, _ in timeline:
+        floor += answered / _limit_at(tick, limits)
+    truth = {entry["tenantName"]: entry for entry in times}
+    errors: list[float] = []
+    widths: list[float] = []
+    outside = 0
+    for item in report["items"]:
+        real = truth.get(item["target"]["tenantName"])
+        if real is None or real["onlineAt"] is None or item["recoverySeconds"] is None:
+            continue
+        true_recovery = real["onlineAt"] - real["acceptedAt"]
+        errors.append(item["recoverySeconds"] - true_recovery)
+        widths.append(item["recoveryUpperSeconds"] - item["recoveryLowerSeconds"])
+        sent = datetime.fromisoformat(item["submittedAt"]).timestamp()
+        if not (
+            item["recoveryLowerSeconds"] - 0.05
+            <= real["onlineAt"] - sent
+            <= item["recoveryUpperSeconds"] + 0.05
+        ):
+            outside += 1
+    summary = report["summary"]
+    return {
+        "items": summary["items"],
+        "online": summary["byState"].get("online", 0),
+        "utilisation": window_answered / capacity if capacity else float("nan"),
+        "submission_phase": last - first,
+        "answered": let_through,
+        "throttled": refused,
+        "share_429": refused / (let_through + refused) if let_through + refused else 0.0,
+        "requests_per_restore": let_through / max(1, summary["items"]),
+        "wall": wall,
+        "floor": floor,
+        "wall_ratio": wall / floor,
+        "error_median": statistics.median(errors) if errors else float("nan"),
+        "error_p90": nearest_rank(sorted(errors), 0.9) if errors else float("nan"),
+        "error_max": max(errors) if errors else float("nan"),
+        "interval_width_median": statistics.median(widths) if widths else float("nan"),
+        "outside_interval": outside,
+        "bottleneck": (summary.get("bottleneck") or {}).get("summary"),
+        "list_calls": sum(stats["listCalls"].values()),
+        "describe_calls": stats["describeCalls"],
+        "rate_limits": limits,
+    }
+
+
+def run_scenario(
+    folder: Path, name: str, limit: float, halved: float | None, restores: int
+) -> dict[str, Any]:
+    tag = "rl" + "".join(ch for ch in name if ch.isalnum())[:10]
+    fixture = folder / f"{tag}-fixture.toml"
+    fixture.write_text(fixture_text(), encoding="utf-8")
+    plan = write_plan(folder, tag, restores)
+    report_path = folder / f"{tag}-report.json"
+    with start_simulator(
+        fixture, restore_seconds=f"{RESTORE_SECONDS:g}", extra=["--rate-limit", f"{limit:g}"]
+    ) as simulator:
+        done = threading.Event()
+        changer = _change_limit_halfway(simulator.url, restores, halved, done) if halved else None
+        command = [
+            sys.executable,
+            "-m",
+            "ob_async",
+            "drill",
+            str(plan),
+            "--endpoint",
+            simulator.url,
+            "--quiet",
+            "--journal",
+            str(folder / f"{tag}-journal.jsonl"),
+            "--report-json",
+            str(report_path),
+        ]
+        log = folder / f"{tag}.log"
+        with log.open("w", encoding="utf-8") as out:
+            finished = subprocess.run(
+                pinned(command, CLIENT_CPU),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=bench_env(),
+                timeout=1800,
+                check=False,
+            )
+        done.set()
+        if changer is not None:
+            changer.join(timeout=30)
+        stats = _stats(simulator.url)
+    if finished.returncode != 0 or not report_path.exists():
+        raise RuntimeError(
+            f"the drill of {name} exited {finished.returncode}:\n"
+            + log.read_text(encoding="utf-8")[-2000:]
+        )
+    result = measure(stats, json.loads(report_path.read_text(encoding="utf-8")))
+    result.update(name=name, limit=limit, halved_to=halved)
+    return result
+
+
+def goals(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
+    rows = []
+    for result in results:
+        name = result["name"]
+        if result["halved_to"] is None:
+            rows.extend(
+                [
+                    (
+                        f"{name}: utilisation >= {GOAL_UTILISATION}",
+                        f"{result['utilisation']:.3f}",
+                        result["utilisation"] >= GOAL_UTILISATION,
+                    ),
+                    (
+                        f"{name}: 429 share <= {GOAL_429:.0%}",
+                        f"{result['share_429']:.2%}",
+                        result["share_429"] <= GOAL_429,
+                    ),
+                    (
+                        f"{name}: wall <= {GOAL_WALL}x its floor",
+                        f"{result['wall']:.1f} s / {result['floor']:.1f} s = "
+                        f"{result['wall_ratio']:.2f}x",
+                        result["wall_ratio"] <= GOAL_WALL,
+                    ),
+                    (
+                        f"{name}: p90 of measured - true recovery <= {GOAL_ERROR_P90:g} s",
+                        f"{result['error_p90']:.2f} s",
+                        result["error_p90"] <= GOAL_ERROR_P90,
+                    ),
+                ]
+            )
+        else:
+            rows.extend(
+                [
+                    (
+                        f"{name}: 429 share <= {GOAL_HALVED_429:.0%}",
+                        f"{result['share_429']:.2%}",
+                        result["share_429"] <= GOAL_HALVED_429,
+                    ),
+                    (
+                        f"{name}: utilisation >= {GOAL_HALVED_UTILISATION}",
+                        f"{result['utilisation']:.3f}",
+                        result["utilisation"] >= GOAL_HALVED_UTILISATION,
+                    ),
+                ]
+            )
+    return rows
+
+
+SECTION_START = "<!-- ratelimit:start -->"
+SECTION_END = "<!-- ratelimit:end -->"
+
+
+def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str:
+    lines = [
+        SECTION_START,
+        "## At the API's limit (`benchmarks/ratelimit.py`)",
+        "",
+        f"`{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {restores:,} "
+        f"restores of exactly {RESTORE_SECONDS:g} s into one target instance, concurrency 64, "
+        "validation on, polls 1 s backing off to 4 s, against `ob-restore simulator "
+        "--rate-limit R` (a token bucket with one second of burst) in its own process; the "
+        "figures come from the simulator's own record of every answer and every restore.",
+        "",
+        "| scenario | utilisation | 429 share | wall / floor | measured - true recovery, "
+        "median / p90 / max | interval width (median) | requests per restore | bottleneck named |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for result in results:
+        lines.append(
+            f"| {result['name']} | {result['utilisation']:.3f} | {result['share_429']:.2%} "
+            f"({result['throttled']:,} of {result['answered'] + result['throttled']:,}) "
+            f"| {result['wall']:.1f} s / {result['floor']:.1f} s = {result['wall_ratio']:.2f}x "
+            f"| {result['error_median']:.2f} / {result['error_p90']:.2f} / "
+            f"{result['error_max']:.2f} s | {result['interval_width_median']:.2f} s "
+            f"| {result['requests_per_restore']:.2f} | {result['bottleneck']} |"
+        )
+    outside = sum(result["outside_interval"] for result in results)
+    lines += [
+        "",
+        f"Restores whose true ONLINE moment fell outside the reported interval: {outside}.",
+        "",
+        "| goal | measured | met |",
+        "|---|---|---|",
+    ]
+    lines += [
+        f"| {goal} | {measured} | {'yes' if met else '**no**'} |"
+        for goal, measured, met in goals(results)
+    ]
+    lines += ["", SECTION_END]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    """Put ``section`` into ``path`` in place of the previous one (or at its end)."""
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if SECTION_START in text and SECTION_END in text:
+        head, rest = text.split(SECTION_START, 1)
+        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
+        text = head + section + ("\n" + tail if tail else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def run_ratelimit(folder: Path, *, restores: int, only: str = "") -> list[dict[str, Any]]:
+    results = []
+    for name, limit, halved in SCENARIOS:
+        if only and only not in name:
+            continue
+        print(f"rate limit: {restores} restores at {name} ...", file=sys.stderr, flush=True)
+        result = run_scenario(folder, name, limit, halved, restores)
+        print(
+            f"  utilisation {result['utilisation']:.3f}, 429 {result['share_429']:.2%}, "
+            f"wall {result['wall']:.1f} s / floor {result['floor']:.1f} s, "
+            f"error p50 {result['error_median']:.2f} s p90 {result['error_p90']:.2f} s; "
+            f"{result['bottleneck']}",
+            file=sys.stderr,
+            flush=True,
+        )
+        results.append(result)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.ratelimit", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument("--quick", action="store_true", help="200 restores instead of 1,000")
+    parser.add_argument("--restores", type=int, default=None)
+    parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
+    parser.add_argument(
+        "--write", action="store_true", help="put the section into benchmarks/RESULTS.md"
+    )
+    args = parser.parse_args(argv)
+    restores = args.restores or (200 if args.quick else 1000)
+    pin_client()
+    with tempfile.TemporaryDirectory(prefix="ob-async-ratelimit-") as scratch:
+        results = run_ratelimit(Path(scratch), restores=restores, only=args.only)
+    words = argv if argv is not None else sys.argv[1:]
+    command = " ".join(["python -m benchmarks.ratelimit", *words]).strip()
+    section = render(results, command=command, restores=restores)
+    print(section)
+    if args.write:
+        here = Path(__file__).resolve().parent
+        write_section(here / "RESULTS.md", section)
+        raw = json.dumps(results, indent=1, default=str)
+        (here / "ratelimit.json").write_text(raw + "\n", encoding="utf-8")
+    return 0 if all(met for _, _, met in goals(results)) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
