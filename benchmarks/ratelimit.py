@@ -33,7 +33,6 @@ import argparse
 import itertools
 import json
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -46,17 +45,15 @@ from typing import Any
 from ob_async.stats import nearest_rank
 
 from .common import (
-    CLIENT_CPU,
     RESTORE_TIME,
     SOURCE_INSTANCE,
     SOURCE_TENANT,
     TARGET_INSTANCE,
-    bench_env,
     fixture_text,
     pin_client,
-    pinned,
     start_simulator,
 )
+from .scale import run_drill
 
 RESTORE_SECONDS = 4.0
 GOAL_UTILISATION = 0.95
@@ -222,45 +219,21 @@ def run_scenario(
     fixture = folder / f"{tag}-fixture.toml"
     fixture.write_text(fixture_text(), encoding="utf-8")
     plan = write_plan(folder, tag, restores)
-    report_path = folder / f"{tag}-report.json"
+    scratch = folder / tag
+    scratch.mkdir()
     with start_simulator(
         fixture, restore_seconds=f"{RESTORE_SECONDS:g}", extra=["--rate-limit", f"{limit:g}"]
     ) as simulator:
         done = threading.Event()
         changer = _change_limit_halfway(simulator.url, restores, halved, done) if halved else None
-        command = [
-            sys.executable,
-            "-m",
-            "ob_async",
-            "drill",
-            str(plan),
-            "--endpoint",
-            simulator.url,
-            "--quiet",
-            "--journal",
-            str(folder / f"{tag}-journal.jsonl"),
-            "--report-json",
-            str(report_path),
-        ]
-        log = folder / f"{tag}.log"
-        with log.open("w", encoding="utf-8") as out:
-            finished = subprocess.run(
-                pinned(command, CLIENT_CPU),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                env=bench_env(),
-                timeout=1800,
-                check=False,
-            )
+        drill = run_drill(plan, simulator.url, scratch, dry_run=False, timeout=1800)
         done.set()
         if changer is not None:
             changer.join(timeout=30)
         stats = _stats(simulator.url)
-    if finished.returncode != 0 or not report_path.exists():
-        raise RuntimeError(
-            f"the drill of {name} exited {finished.returncode}:\n"
-            + log.read_text(encoding="utf-8")[-2000:]
-        )
+    report_path = scratch / "report-run.json"
+    if drill["exit"] != 0 or not report_path.exists():
+        raise RuntimeError(f"the drill of {name} exited {drill['exit']}:\n{drill['log_tail']}")
     result = measure(stats, json.loads(report_path.read_text(encoding="utf-8")))
     result.update(name=name, limit=limit, halved_to=halved)
     return result

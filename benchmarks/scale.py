@@ -71,7 +71,11 @@ unit_num = 1
     return plan
 
 
-def _drill(plan: Path, url: str, folder: Path, *, dry_run: bool, timeout: float) -> dict[str, Any]:
+def run_drill(
+    plan: Path, url: str, folder: Path, *, dry_run: bool, timeout: float
+) -> dict[str, Any]:
+    """``ob-restore drill PLAN`` pinned to the client CPU; its exit, wall, resources and
+    summary. The JSON report is ``folder/report-run.json`` (``report-dry.json``)."""
     tag = "dry" if dry_run else "run"
     command = [
         sys.executable,
@@ -141,12 +145,12 @@ def run_scale(
     results: dict[str, Any] = {}
     with start_simulator(fixture, restore_seconds=restore_seconds) as simulator:
         plan = write_plan(folder, drill_items, names, concurrency=concurrency)
-        drill = _drill(plan, simulator.url, folder, dry_run=False, timeout=1800)
+        drill = run_drill(plan, simulator.url, folder, dry_run=False, timeout=1800)
         drill["items"] = drill_items
         drill["cpu_per_item_ms"] = drill["cpu"] / drill_items * 1000
         results["drill"] = drill
         big = write_plan(folder, dry_run_items, names, concurrency=concurrency)
-        dry = _drill(big, simulator.url, folder, dry_run=True, timeout=1800)
+        dry = run_drill(big, simulator.url, folder, dry_run=True, timeout=1800)
         dry["items"] = dry_run_items
         dry["cpu_per_item_ms"] = dry["cpu"] / dry_run_items * 1000
         results["dry_run"] = dry
