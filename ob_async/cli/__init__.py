@@ -18,6 +18,8 @@ from ob_async._version import __version__
 from ob_async.cli import (
     cleanup_command,
     drill_command,
+    history_command,
+    report_command,
     simulator_command,
     submit_command,
     windows_command,
@@ -47,6 +49,8 @@ _SUBCOMMANDS: tuple[Any, ...] = (
     windows_command,
     cleanup_command,
     simulator_command,
+    report_command,
+    history_command,
 )
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import signal
 import sys
 from pathlib import Path
@@ -27,6 +26,14 @@ from ob_async.cli.connection import add_connection_arguments, open_connection
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async.cli.help import add_command, add_verbosity, exit_codes
 from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
+from ob_async.cli.report_outputs import (
+    add_file_arguments,
+    add_signal_arguments,
+    notify,
+    output_problems,
+    path_problems,
+    write_outputs,
+)
 from ob_async.cli.signals import forget_stop_signals, on_each_stop_signal
 from ob_async.drill.plan import DrillPlan, load_plan
 from ob_async.drill.report import DrillReport, write_reports
@@ -133,6 +140,8 @@ def register(subparsers: Any) -> None:
     output.add_argument(
         "--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE"
     )
+    add_file_arguments(output)
+    add_signal_arguments(output)
     output.add_argument(
         "--json",
         action="store_true",
@@ -169,24 +178,9 @@ def run_drill(args: argparse.Namespace) -> int:
 def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
     """Files the run would write but could not: found now, before anything is sent,
     rather than after the drill when the reports are written."""
-    problems = []
-    for flag, path in (
-        ("--journal", args.journal),
-        ("--report-json", args.report_json),
-        ("--junit", args.junit),
-    ):
-        if path is None:
-            continue
-        parent = path.parent
-        if path.is_dir():
-            problems.append(f"{flag} {path}: is a directory")
-        elif path.exists() and not path.is_file():
-            problems.append(f"{flag} {path}: is not a regular file")
-        elif not parent.is_dir():
-            problems.append(f"{flag} {path}: no such directory: {parent}")
-        elif not os.access(parent, os.W_OK | os.X_OK):
-            problems.append(f"{flag} {path}: cannot write in {parent}")
-    return problems
+    return path_problems(
+        ("--journal", args.journal), ("--report-json", args.report_json), ("--junit", args.junit)
+    ) + output_problems(args)
 
 
 async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
@@ -240,6 +234,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
     try:
         try:
             write_reports(report, json_path=args.report_json, junit_path=args.junit)
+            write_outputs(report, args)
         except OSError as error:
             print(
                 f"ob-restore drill: cannot write a report: {error.strerror}: {error.filename}",
@@ -249,6 +244,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
             return EXIT_FAILED
         _print_summary(report, args, sink)
     finally:
+        notify(report, args)
         report.close()
     if interrupts.first is not None:
         return exit_for_signal(interrupts.first)

@@ -48,6 +48,7 @@ from ob_async.drill.journal import ItemJournal, Journal, JournalState, read_jour
 from ob_async.drill.journal_record import ItemRecord, JournalEvent, RunRecord, final_event
 from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill.report import DrillReport, ReportEntry, entry_from_result
+from ob_async.drill.reports.from_journal import entry_from_journal
 from ob_async.errors import InvalidInputError, ObError
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.models import RestorableTenant, TenantSummary
@@ -469,31 +470,8 @@ class DrillRunner:
         self, plan_item: PlanItem, known: ItemJournal, *, cleanup: ItemRecord | None
     ) -> ReportEntry:
         """The entry of an item an earlier run settled, as its journal tells it."""
-        final = known.final
-        assert final is not None  # only settled items come here
-        cleaned = cleanup or known.last(JournalEvent.CLEANED)
-        submitting = known.last(JournalEvent.SUBMITTING)
-        return ReportEntry.of_plan_item(
-            plan_item,
-            final.state or ItemState.UNKNOWN,
-            request_id=known.request_id,
-            restore_time=_iso(submitting.restore_time) if submitting else None,
-            tenant_id=final.tenant_id,
-            submission=final.submission.value if final.submission else None,
-            submitted_at=_iso(submitting.t) if submitting else None,
-            first_seen_at=_iso(final.first_seen_at),
-            finished_at=_iso(final.finished_at),
-            recovery_seconds=final.recovery_seconds,
-            recovery_lower_seconds=final.recovery_lower_seconds,
-            recovery_upper_seconds=final.recovery_seconds,
-            met_rto=final.met_rto,
-            rto_verdict=final.rto_verdict.value if final.rto_verdict else None,
-            last_status=final.last_status,
-            cleanup=_cleanup_from_journal(cleaned),
-            error=final.error,
-            data=final.data,
-            resumed=True,
-        )
+        assert known.final is not None  # only settled items come here
+        return entry_from_journal(known, plan_item, cleaned=cleanup, resumed=True)
 
     async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> ItemRecord:
         try:
@@ -530,10 +508,6 @@ def _check_resumable(previous: JournalState) -> None:
             )
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
-
-
 def name_conflict_hint(count: int) -> str:
     """What to do when target names are taken: most often, by an earlier run of the plan."""
     return (
@@ -542,17 +516,6 @@ def name_conflict_hint(count: int) -> str:
         "tenants; to let runs of a day coexist, put {time} or {run} in target_tenant_name "
         '(e.g. "{source_tenant_id}_dr_{date}_{time}").'
     )
-
-
-def _cleanup_from_journal(event: ItemRecord | None) -> dict[str, Any] | None:
-    if event is None:
-        return None
-    return {
-        "tenantId": event.tenant_id,
-        "deleted": event.deleted,
-        "at": _iso(event.t),
-        "error": event.error,
-    }
 
 
 def _plan_entry(
