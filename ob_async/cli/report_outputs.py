@@ -26,6 +26,8 @@ from ob_async.drill.reports.notify import (
 )
 from ob_async.errors import InvalidInputError
 
+ENV_NOTIFY_URL = "OB_NOTIFY_URL"
+
 
 def add_file_arguments(group: argparse._ArgumentGroup) -> None:
     """The report files both the drill and ``ob-restore report`` write."""
@@ -54,8 +56,17 @@ def add_signal_arguments(group: argparse._ArgumentGroup) -> None:
     group.add_argument(
         "--notify",
         metavar="URL",
-        help="POST a Slack-compatible summary to this webhook when the run ends",
+        help=f"POST a Slack-compatible summary to this webhook when the run ends (env "
+        f"{ENV_NOTIFY_URL}, which keeps the webhook's secret path off the command line)",
     )
+
+
+def notify_url(args: argparse.Namespace) -> str | None:
+    """The webhook to notify: ``--notify``, else the environment's (commands that notify)."""
+    if not hasattr(args, "notify"):
+        return None
+    url: str | None = args.notify or os.environ.get(ENV_NOTIFY_URL) or None
+    return url
 
 
 def path_problem(flag: str, path: Path | None) -> str | None:
@@ -85,7 +96,7 @@ def output_problems(args: argparse.Namespace) -> list[str]:
     if args.history is not None and (problem := check_history_dir(args.history)) is not None:
         problems.append(problem)
     for flag, url in (
-        ("--notify", getattr(args, "notify", None)),
+        ("--notify" if getattr(args, "notify", None) else ENV_NOTIFY_URL, notify_url(args)),
         ("--pushgateway", getattr(args, "pushgateway", None)),
     ):
         if url is None:
@@ -126,7 +137,7 @@ def write_outputs(report: DrillReport, args: argparse.Namespace) -> None:
 
 def notify(report: DrillReport, args: argparse.Namespace) -> None:
     """Send the notification, if asked; a failure is a warning, never the exit code."""
-    url = getattr(args, "notify", None)
+    url = notify_url(args)
     if not url:
         return
     try:
