@@ -604,6 +604,8 @@ def _row(entry: Mapping[str, Any], columns: Sequence[str]) -> str:
         checks_cell = f'<span class="{mark}" title="{detail}">{passed}/{total}</span>'
     error = str(entry.get("error") or "")
     tone = "good" if ok else ("neutral" if state in {"interrupted", "not_started"} else "bad")
+    if state == "online" and met is False:
+        tone = "warn"  # came ONLINE, but later than its RTO target
     resumed = (
         ' <small title="settled by an earlier run">resumed</small>' if entry.get("resumed") else ""
     )
@@ -748,7 +750,8 @@ color:var(--muted);font-size:12px}
 border-radius:2px}
 svg text{font-size:11px;fill:var(--muted)}svg text.name{fill:var(--ink)}
 svg .axis{stroke:#8c959f;stroke-width:1}svg line.rto{stroke:#222;stroke-width:1.5}
-svg text.rto{fill:#222}svg .rto-beyond{fill:#222}
+svg text.rto{fill:#222}
+svg text.pct,svg text.rto{paint-order:stroke;stroke:#fff;stroke-width:3px}svg .rto-beyond{fill:#222}
 svg line.pct{stroke:#3b6fb6;stroke-dasharray:4 3}svg text.pct{fill:#3b6fb6}
 svg .axis-title{font-weight:600;fill:var(--ink)}
 table{border-collapse:collapse;width:100%;font-size:13px}
@@ -757,7 +760,7 @@ th{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line)}
 tr.bad td{background:#fff5f5}
 .state{padding:1px 7px;border-radius:10px;font-size:12px;color:#fff;white-space:nowrap}
 .state.good{background:var(--ok)}.state.bad{background:var(--bad)}
-.state.neutral{background:#9aa0a6}
+.state.neutral{background:#9aa0a6}.state.warn{background:var(--warn)}
 .yes{color:var(--ok)}.no{color:var(--bad)}.maybe{color:var(--warn)}
 .mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:11px}
 .detail{color:var(--muted);max-width:260px}small{color:var(--muted)}
