@@ -6,6 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ob_async.batch.runner import ItemState
 from ob_async.drill.report import DrillReport, ReportEntry
 
 START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -40,7 +41,7 @@ def entry(
         source_tenant_id=f"t{index:05d}",
         target_instance_id="ob-dr-east",
         target_tenant_name=f"tenant_{index:05d}",
-        state=state,
+        state=ItemState(state),
         request_id=f"req-{index:05d}",
         submitted_at=at(submitted),
         first_seen_at=at(seen),
