@@ -76,7 +76,15 @@ def mixed_report() -> DrillReport:
     """A failed run with one restore of every outcome the report draws differently."""
     return report_of(
         [
-            entry(1, "online", submitted=0, seen=4, finished=310),
+            entry(
+                1,
+                "online",
+                submitted=0,
+                seen=4,
+                finished=310,
+                recovery_lower_seconds=304.0,
+                recovery_upper_seconds=310.0,
+            ),
             entry(2, "online", submitted=2, seen=6, finished=420, rto=300),  # RTO missed
             entry(3, "restore_failed", submitted=3, seen=8, finished=200, error="RESTORE_FAILED"),
             entry(4, "timed_out", submitted=5, seen=9, finished=1000, error="not ONLINE in 1000s"),

@@ -15,7 +15,7 @@ from pathlib import Path
 from ob_async.drill.report import write_atomically
 from ob_async.drill.reports.history import RunSummary
 from ob_async.drill.reports.html import MAX_BARS, write_html
-from tests.reports.fixtures import large_report, mixed_report
+from tests.reports.fixtures import entry, large_report, mixed_report, report_of
 from tests.support.browser import chromium
 
 ARTIFACTS = Path(
@@ -46,9 +46,13 @@ async def test_the_report_loads_cleanly_and_shows_every_restore(tmp_path: Path) 
         tips = await page.evaluate(
             "[...document.querySelectorAll('svg.timeline > g > title')].map(t => t.textContent)"
         )
+        recovery = await page.evaluate(
+            "document.querySelector('#items tbody tr td:nth-child(5)').textContent"
+        )
         await page.screenshot(ARTIFACTS / "html-report-mixed.png")
     assert sorted(names) == sorted(f"tenant_{i:05d}" for i in range(1, 9))
     assert verdict == "FAILED"
+    assert recovery == "5m10s (5m04s-5m10s)"  # the interval ONLINE is known to lie in
     assert bars == 7  # every submitted restore has its bar; the pre-flight failure has none
     assert any("tenant_00002: online" in tip and "RTO missed" in tip for tip in tips)
     assert any(tip.startswith("tenant_00003: restore_failed") for tip in tips)
@@ -101,3 +105,22 @@ async def test_the_browser_check_does_catch_errors_and_outside_requests(tmp_path
     assert any("broken" in error for error in load.errors)
     assert any("undefined_function" in error for error in load.errors)
     assert "http://127.0.0.1:9/x.js" in load.requests
+
+
+def test_an_uncertain_rto_verdict_is_marked_as_such(tmp_path: Path) -> None:
+    report = report_of(
+        [
+            entry(
+                1,
+                "online",
+                finished=300,
+                rto=298,
+                met_rto=True,
+                rto_verdict="uncertain",
+                recovery_lower_seconds=295.0,
+                recovery_upper_seconds=300.0,
+            )
+        ]
+    )
+    html = render(report, tmp_path / "r.html").read_text()
+    assert 'class="maybe" title="the RTO falls inside the recovery interval">?' in html
