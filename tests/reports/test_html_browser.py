@@ -42,6 +42,7 @@ async def test_the_report_loads_cleanly_and_shows_every_restore(tmp_path: Path) 
         assert load.requests == [path.resolve().as_uri()]  # self-contained: nothing else fetched
         names = await page.evaluate(NAMES_IN_TABLE)
         verdict = await page.evaluate("document.querySelector('header.verdict .word').textContent")
+        facts = await page.evaluate("document.querySelector('header.verdict .facts').innerText")
         bars = await page.evaluate("document.querySelectorAll('svg.timeline > g').length")
         tips = await page.evaluate(
             "[...document.querySelectorAll('svg.timeline > g > title')].map(t => t.textContent)"
@@ -52,6 +53,8 @@ async def test_the_report_loads_cleanly_and_shows_every_restore(tmp_path: Path) 
         await page.screenshot(ARTIFACTS / "html-report-mixed.png")
     assert sorted(names) == sorted(f"tenant_{i:05d}" for i in range(1, 9))
     assert verdict == "FAILED"
+    # The counts add up to the items, named as the terminal summary names them.
+    assert " ".join(facts.split()).startswith("8 restores 2 restored 1 missed RTO 5 failed")
     assert recovery == "5m10s (5m04s-5m10s)"  # the interval ONLINE is known to lie in
     assert bars == 7  # every submitted restore has its bar; the pre-flight failure has none
     assert any("tenant_00002: online" in tip and "RTO missed" in tip for tip in tips)

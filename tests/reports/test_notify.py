@@ -76,7 +76,7 @@ def test_a_failed_run_posts_a_slack_text_with_the_verdict_and_each_failure() -> 
     assert hook.headers[0]["Content-Type"].startswith("application/json")
     first, *failures = body["text"].splitlines()
     assert "*FAILED* drill weekly-dr" in first
-    assert "8 restore(s), 2 ok, 6 failed, 1 over RTO" in first
+    assert "8 restore(s): 2 restored, 1 missed RTO, 5 failed" in first
     assert len(failures) == 6
     assert any("tenant_00003: restore_failed: RESTORE_FAILED" in line for line in failures)
     assert any(

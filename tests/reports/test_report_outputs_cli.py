@@ -128,6 +128,30 @@ def test_no_secret_reaches_the_notification_or_any_report(tmp_path: Path) -> Non
     assert "*FAILED*" in hook.bodies[0]["text"]
 
 
+def test_the_data_drill_reports_rpo_and_checks_and_never_the_tenant_password(
+    tmp_path: Path,
+) -> None:
+    password = "Tenant-Pass-Recognisable-42"
+    outputs = [tmp_path / name for name in ("d.html", "d.prom", "d.json")]
+    with receiver(200) as hook:
+        done = subprocess.run(
+            [sys.executable, "-m", "ob_async", "drill", str(EXAMPLE.parent / "data-drill.toml"),
+             "--simulate", "--journal", "j.jsonl", "--html", str(outputs[0]),
+             "--metrics-file", str(outputs[1]), "--report-json", str(outputs[2]),
+             "--notify", hook.url, "-vv"],
+            capture_output=True, text=True, env=cli_env(OB_TENANT_PASSWORD=password),
+            timeout=180, check=False, cwd=tmp_path,
+        )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    html = outputs[0].read_text()
+    assert "<th>RPO</th>" in html
+    assert "<th>checks</th>" in html
+    assert metric_values(outputs[1])['ob_restore_rpo_seconds_count{"drill": "data-dr"}'] == 3
+    texts = [json.dumps(hook.bodies), *(path.read_text() for path in outputs)]
+    texts += [done.stdout, done.stderr, (tmp_path / "j.jsonl").read_text()]
+    assert all(password not in text for text in texts)
+
+
 def test_a_crashed_runs_journal_rebuilds_every_report(tmp_path: Path) -> None:
     plan = write_plan(
         tmp_path / "plan.toml", 6, drill="concurrency = 2\nrestoring_per_instance = 2"

@@ -29,6 +29,7 @@ from ob_async.drill.reports.history import RunSummary
 from ob_async.drill.reports.source import (
     ReportSource,
     checks_summary,
+    counts,
     duration_seconds,
     format_seconds,
     moment,
@@ -213,11 +214,15 @@ def _verdict_block(header: Mapping[str, Any], extent: _Extent) -> str:
     summary = header.get("summary", {})
     recovery = summary.get("recoverySeconds", {})
     tone = {"PASSED": "pass", "DRY RUN": "pass", "INTERRUPTED": "warn"}.get(word, "fail")
-    facts = [
-        ("restores", summary.get("items", extent.items)),
-        ("ok", summary.get("ok")),
-        ("failed", summary.get("failed")),
-        ("RTO missed", summary.get("rtoMissed")),
+    facts: list[tuple[str, object]] = [("restores", summary.get("items", extent.items))]
+    facts += [
+        (label, count)
+        for label, count in counts(header).items()
+        if count or label in {"restored", "failed"}
+    ]
+    if summary.get("rtoUncertain"):
+        facts.append(("RTO uncertain", summary["rtoUncertain"]))
+    facts += [
         ("p50", format_seconds(number(recovery.get("p50")))),
         ("p90", format_seconds(number(recovery.get("p90")))),
         ("p99", format_seconds(number(recovery.get("p99")))),
@@ -239,8 +244,30 @@ def _verdict_block(header: Mapping[str, Any], extent: _Extent) -> str:
         + (f" · {escape(str(header['endpoint']))}" if header.get("endpoint") else "")
         + "</p>"
         f'<div class="facts">{cells}</div><p class="states">states: {states or "none"}</p>'
-        "</header>"
+        + "".join(f'<p class="states">{escape(line)}</p>' for line in _more_facts(header))
+        + "</header>"
     )
+
+
+def _more_facts(header: Mapping[str, Any]) -> list[str]:
+    """The run error, what limited the run, and the data checks, when the report has them."""
+    summary = header.get("summary", {})
+    lines = []
+    if header.get("runError"):
+        lines.append(f"run error: {header['runError']}")
+    bottleneck = summary.get("bottleneck")
+    if isinstance(bottleneck, Mapping) and bottleneck.get("summary"):
+        lines.append(f"bottleneck: {bottleneck['summary']}")
+    data = summary.get("data")
+    if isinstance(data, Mapping) and data.get("verified"):
+        rpo = data.get("rpoSeconds") or {}
+        lines.append(
+            f"data checks: {data.get('checksPassed', 0)} passed, "
+            f"{data.get('checksFailed', 0)} failed; RPO p50 "
+            f"{format_seconds(number(rpo.get('p50')))}, max "
+            f"{format_seconds(number(rpo.get('max')))}, {data.get('rpoMissed', 0)} over target"
+        )
+    return lines
 
 
 def _when(value: object) -> str:
@@ -616,11 +643,20 @@ def _row(entry: Mapping[str, Any], columns: Sequence[str]) -> str:
         f"<td>{escape(str(source.get('instanceId')))}/{escape(str(source.get('tenantId')))}</td>"
         f'<td><span class="state {tone}">{escape(state)}</span>{resumed}</td>'
         f"<td>{recovery}</td><td>{rto_cell}</td>"
-        + ("<td>" + format_seconds(rpo) + "</td>" if "rpo" in columns else "")
+        + ("<td>" + format_seconds(rpo) + _rpo_mark(entry) + "</td>" if "rpo" in columns else "")
         + ("<td>" + checks_cell + "</td>" if "checks" in columns else "")
         + f'<td class="mono">{escape(str(entry.get("requestId") or "-"))}</td>'
         f'<td class="detail" title="{escape(error[:4000])}">{escape(_short(error, 160))}</td></tr>'
     )
+
+
+def _rpo_mark(entry: Mapping[str, Any]) -> str:
+    met = entry.get("metRpo")
+    target = number(entry.get("rpoTargetSeconds"))
+    title = f' title="target {format_seconds(target)}"' if target is not None else ""
+    if met is None:
+        return ""
+    return f' <b class="yes"{title}>✓</b>' if met else f' <b class="no"{title}>✗</b>'
 
 
 # --- SVG helpers ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ import tenacity
 
 from ob_async.drill.reports.source import (
     ReportSource,
+    counts,
     duration_seconds,
     format_seconds,
     number,
@@ -68,13 +69,15 @@ def build_message(report: ReportSource) -> dict[str, Any]:
     summary = header.get("summary", {})
     recovery = summary.get("recoverySeconds", {})
     word = verdict(header)
+    shown = [
+        f"{count} {label}"
+        for label, count in counts(header).items()
+        if count or label in {"restored", "failed"}
+    ]
     line = (
         f"{_MARKS.get(word, ':x:')} *{word}* drill {header.get('drill')} "
-        f"(run {header.get('runId')}): {summary.get('items', 0)} restore(s), "
-        f"{summary.get('ok', 0)} ok, {summary.get('failed', 0)} failed"
+        f"(run {header.get('runId')}): {summary.get('items', 0)} restore(s): " + ", ".join(shown)
     )
-    if summary.get("rtoMissed"):
-        line += f", {summary['rtoMissed']} over RTO"
     if number(recovery.get("max")) is not None:
         line += (
             f"; recovery p50 {format_seconds(number(recovery.get('p50')))}, "

@@ -97,11 +97,24 @@ def verdict(header: Mapping[str, Any]) -> str:
     summary = header.get("summary", {})
     if header.get("interrupted"):
         return "INTERRUPTED"
-    if summary.get("failed"):
+    if summary.get("failed") or summary.get("notStarted") or header.get("runError"):
         return "FAILED"
     if header.get("dryRun"):
         return "DRY RUN"
     return "PASSED"
+
+
+def counts(header: Mapping[str, Any]) -> dict[str, int]:
+    """The summary's counts that add up to the items, as the terminal summary names them:
+    restored (ONLINE in time), missed RTO (ONLINE late), failed (any other end), not started."""
+    summary = header.get("summary", {})
+    missed = int(summary.get("rtoMissed") or 0)
+    return {
+        "restored": int(summary.get("ok") or 0),
+        "missed RTO": missed,
+        "failed": int(summary.get("failed") or 0) - missed,
+        "not started": int(summary.get("notStarted") or 0),
+    }
 
 
 def duration_seconds(header: Mapping[str, Any]) -> float | None:
