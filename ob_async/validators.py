@@ -65,3 +65,17 @@ factor = NumberCheck(lambda value: 0 < value <= 1, "must be above 0 and at most 
 """A multiplier that shrinks without reaching zero."""
 positive_or_none = NumberCheck(lambda value: value > 0, "must be positive", optional=True)
 """Unset (None), or greater than zero."""
+
+
+def check_header_value(value: str, *, where: str) -> None:
+    """Refuse a value bound for an HTTP header (or a digest field) that carries a
+    control character: aiohttp would refuse it mid-run, and a ``\\r`` is what a
+    variable sourced from a CRLF ``.env`` file ends with. The value is not shown
+    (it may be a secret); the character and its position are."""
+    for position, char in enumerate(value, start=1):
+        if ord(char) < 0x20 or ord(char) == 0x7F:
+            raise InvalidInputError(
+                f"contains the control character {char!r} at position {position}"
+                + (" (a line ending: was it read from a CRLF file?)" if char in "\r\n" else ""),
+                where=where,
+            )

@@ -61,6 +61,7 @@ from ob_async.http.throttle import Priority, request_class
 from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState, RtoVerdict
 from ob_async.restore.ratelimit import RateCap
 from ob_async.restore.retry import RetryPolicy
+from ob_async.restore.runwide import RunWideError, run_wide
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
 from ob_async.restore.validate import check_restored
 from ob_async.stats import nearest_rank
@@ -296,6 +297,8 @@ class BatchRunner:
         self._started: set[asyncio.Task[None]] = set()
         self.stop_reason: str | None = None
         """Why the batch stopped (given to :meth:`stop`), once it has."""
+        self.run_wide_error: RunWideError | None = None
+        """The run-wide failure that stopped the batch, if one did (``run`` raises it)."""
         self.source_error: Exception | None = None
         """Why the item source failed, if it did (``run`` raises it at the end)."""
         self._instance_slots: dict[str, asyncio.Semaphore] = {}
@@ -353,9 +356,12 @@ class BatchRunner:
                     break
                 self.summary.add(result)
                 self._apply_failure_policy()
+                self._stop_if_run_wide(result)
                 yield result
             if self.source_error is not None:
                 raise self.source_error
+            if self.run_wide_error is not None:
+                raise self.run_wide_error
         finally:
             if not feeder.done():
                 feeder.cancel()
@@ -400,6 +406,18 @@ class BatchRunner:
         finally:
             results.put_nowait(None)
 
+    def _stop_if_run_wide(self, result: ItemResult) -> None:
+        """A run-wide failure (refused credentials, an unreachable endpoint) would fail
+        every item the same way: stop everything at the first, and say it once."""
+        if self.run_wide_error is not None:
+            return
+        error = run_wide(result.submission.error if result.submission else None) or run_wide(
+            result.restore.cause if result.restore else None
+        )
+        if error is not None:
+            self.run_wide_error = error
+            self.abort(str(error))
+
     def _apply_failure_policy(self) -> None:
         limit = {
             FailurePolicy.FAIL_FAST: 1,
@@ -426,7 +444,6 @@ class BatchRunner:
         permits: asyncio.Semaphore,
         results: asyncio.Queue[ItemResult | None],
     ) -> None:
-        restore: RestoreOutcome | None = None
         waiting = True
         try:
             # A task a stop finds not yet started is left to run, to end here: one
@@ -474,7 +491,7 @@ class BatchRunner:
                 elif not submission.submitted or not self.wait:
                     result = result_of(item, submission, None, None)
                 else:
-                    restore = await self.client.wait_until_online(
+                    restore = submission.restore = await self.client.wait_until_online(
                         submission.target_instance_id,
                         submission.target_tenant_name,
                         timeout=self.timeout,
@@ -485,7 +502,7 @@ class BatchRunner:
                     )
                     result = await self._settle(item, submission, restore)
         except asyncio.CancelledError:
-            await self._finish(self._stopped(item, submission, restore), results)
+            await self._finish(self._stopped(item, submission, submission.restore), results)
             raise
         except ObError as error:
             result = ItemResult(
@@ -553,18 +570,16 @@ class BatchRunner:
             results.put_nowait(result)
 
     async def _validate(self, item: RestoreItem, restore: RestoreOutcome) -> str | None:
-        """Why the tenant restored ONLINE is not the one asked for, or None."""
+        """Why the tenant restored ONLINE is not the one asked for, or None; raises the
+        ObError of a read that failed."""
         if restore.state is not RestoreState.ONLINE or restore.tenant_id is None:
             return None
         instance_id, tenant_id = restore.instance_id, restore.tenant_id
-        try:
-            with request_class(Priority.STATE):  # it decides the item's state
-                detail = await self.client.retrying(
-                    lambda: self.client.describe_tenant(instance_id, tenant_id),
-                    policy=self.policy,
-                )
-        except ObError as error:
-            return f"could not read the restored tenant to validate it: {error}"
+        with request_class(Priority.STATE):  # it decides the item's state
+            detail = await self.client.retrying(
+                lambda: self.client.describe_tenant(instance_id, tenant_id),
+                policy=self.policy,
+            )
         problems = check_restored(item.request, detail)
         return "restored tenant differs: " + "; ".join(problems) if problems else None
 
@@ -572,7 +587,18 @@ class BatchRunner:
         self, item: RestoreItem, submission: RestoreSubmission, restore: RestoreOutcome
     ) -> ItemResult:
         """Validate, verify the data, clean up: the result of a restore that ended."""
-        problem = await self._validate(item, restore) if self.validate else None
+        try:
+            problem = await self._validate(item, restore) if self.validate else None
+        except ObError as error:
+            # What could not be read is not known to differ: unknown, which a resume
+            # reconciles, never validation_failed (a final state).
+            return ItemResult(
+                item=item,
+                state=ItemState.UNKNOWN,
+                submission=submission,
+                restore=restore,
+                error=f"ONLINE, but it could not be read back to validate it: {error}",
+            )
         verdict = None if problem else await self._verify_data(item, submission, restore)
         # A tenant that is not what was asked for, or whose data fails, stays for inspection.
         keep = problem is not None or (verdict is not None and not verdict.ok)

@@ -39,6 +39,7 @@ from ob_async.drill.plan import DrillPlan, load_plan
 from ob_async.drill.report import DrillReport, write_reports
 from ob_async.drill.runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
+from ob_async.restore.runwide import RunWideError
 
 logger = logging.getLogger("ob_async.cli")
 
@@ -215,6 +216,9 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
                 report = await runner.run()
         except InvalidInputError:
             raise  # bad input or configuration: exit 2, as everywhere
+        except RunWideError as error:  # found before anything was sent: one message
+            print(f"ob-restore drill: {error}", file=sys.stderr)
+            return EXIT_BAD_INPUT
         except Exception as error:
             # A bug must not cost the record: write what is known, point at the journal.
             logger.exception("the drill failed unexpectedly")

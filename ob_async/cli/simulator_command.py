@@ -198,6 +198,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "above the highest seen with its nonce, as Apache's AuthDigestNcCheck On)",
     )
     add(
+        "--project",
+        dest="projects",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="a project that exists (repeatable; default: any project); another "
+        "X-Ob-Project-Id is refused with 404 ProjectNotFound",
+    )
+    add(
         "--dedupe-request-ids",
         action="store_true",
         help="replay the first answer to a repeated requestId on POST",
@@ -262,6 +271,7 @@ def build_config(args: argparse.Namespace, environ: Any = None) -> tuple[Simulat
         "nonce_ttl": args.nonce_ttl,
         "nc_check": args.nc_check,
         "dedupe_request_ids": args.dedupe_request_ids,
+        "projects": tuple(args.projects),
         "restoring_status": args.restoring_status,
         "online_status": args.online_status,
         "failed_status": args.failed_status,

@@ -37,6 +37,7 @@ from ob_async.client import ObClient
 from ob_async.drill.plan import parse_duration
 from ob_async.drill.report import entry_from_result
 from ob_async.errors import InvalidInputError, ObError
+from ob_async.http.ids import check_request_id
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.codec import format_time, from_json, parse_aware_time
 from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
@@ -183,9 +184,10 @@ def run_submit(args: argparse.Namespace) -> int:
 
 
 def _check_call(args: argparse.Namespace) -> None:
-    for flag, value in (("--instance-id", args.instance_id), ("--request-id", args.request_id)):
-        if value is not None and not value.strip():
-            raise InvalidInputError("must not be empty", where=flag)
+    if args.instance_id is not None and not args.instance_id.strip():
+        raise InvalidInputError("must not be empty", where="--instance-id")
+    if args.request_id is not None:
+        check_request_id(args.request_id, where="--request-id")
 
 
 def _request(args: argparse.Namespace) -> RestoreRequest:

@@ -50,6 +50,7 @@ from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill.report import DrillReport, ReportEntry, entry_from_result
 from ob_async.drill.reports.from_journal import entry_from_journal
 from ob_async.errors import InvalidInputError, ObError
+from ob_async.restore.runwide import run_wide
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.models import RestorableTenant, TenantSummary
 
@@ -160,6 +161,7 @@ class DrillRunner:
         self.events.emit(
             "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
         )
+        await self._probe(context)
         if not self.options.dry_run:
             self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
             self.journal = Journal(self.journal_path, clock=self.client.clock)
@@ -203,6 +205,25 @@ class DrillRunner:
                 await self.journal.close()
         self.events.emit("finish", failed=report.failures, items=report.item_count)
         return report
+
+    async def _probe(self, context: RunContext) -> None:
+        """One read before anything else (the first source's restorable tenants, which
+        the pre-flight needs anyway): a run-wide failure, such as refused credentials
+        or an endpoint that is not there, ends the drill here with one message
+        (:class:`RunWideError`), before the journal is created; another failure is
+        left to the pre-flight's retries."""
+        first = next(self.plan.items(context), None)
+        if first is None:
+            return
+        instance_id = first.source_instance_id
+        try:
+            tenants = await self.client.list_restorable_tenants(instance_id)
+        except ObError as error:
+            failure = run_wide(error)
+            if failure is not None:
+                raise failure from error
+            return
+        self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
 
     def _context(self) -> RunContext:
         if not self._resuming:

@@ -16,6 +16,7 @@ from pathlib import Path
 import attrs
 
 from ob_async.errors import InvalidInputError
+from ob_async.validators import check_header_value
 
 ENV_ACCESS_KEY_ID = "OB_ACCESS_KEY_ID"
 ENV_ACCESS_KEY_SECRET = "OB_ACCESS_KEY_SECRET"  # noqa: S105 - the variable's name, not a secret
@@ -33,10 +34,16 @@ class Credentials:
     def __attrs_post_init__(self) -> None:
         if not self.access_key_id:
             raise InvalidInputError("the AccessKey ID is empty", where="credentials")
-        if not self._access_key_secret:
-            raise InvalidInputError("the AccessKey secret is empty", where="credentials")
+        if not self._access_key_secret.strip():
+            raise InvalidInputError(
+                "the AccessKey secret is empty"
+                + (" (only blanks)" if self._access_key_secret else ""),
+                where="credentials",
+            )
         if ":" in self.access_key_id:
             raise InvalidInputError("the AccessKey ID must not contain ':'", where="credentials")
+        check_header_value(self.access_key_id, where="credentials: the AccessKey ID")
+        check_header_value(self._access_key_secret, where="credentials: the AccessKey secret")
 
     def reveal_secret(self) -> str:
         """The secret itself, for the digest computation only."""

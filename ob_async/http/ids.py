@@ -10,6 +10,12 @@ from __future__ import annotations
 import os
 import re
 
+from ob_async.errors import InvalidInputError
+
+MAX_REQUEST_ID_LENGTH = 128
+"""The longest requestId accepted from a caller (ours are 36 characters): a
+longer one only makes every URL of the submission longer, up to a refusal."""
+
 is_url_safe = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
 """Matches strings that ``quote(..., safe="")`` leaves as they are (None otherwise)."""
 
@@ -25,3 +31,15 @@ def new_request_id() -> str:
     raw[8] = (raw[8] & 0x3F) | 0x80
     text = raw.hex()
     return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+def check_request_id(request_id: str, *, where: str = "request_id") -> None:
+    """Refuse a caller's requestId that is empty, too long, or not printable ASCII."""
+    if not request_id.strip():
+        raise InvalidInputError("must not be empty", where=where)
+    if len(request_id) > MAX_REQUEST_ID_LENGTH:
+        raise InvalidInputError(
+            f"is {len(request_id)} characters long; at most {MAX_REQUEST_ID_LENGTH}", where=where
+        )
+    if not all(0x21 <= ord(char) <= 0x7E for char in request_id):
+        raise InvalidInputError("must be printable ASCII without spaces (e.g. a UUID)", where=where)

@@ -53,6 +53,7 @@ from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.ids import is_url_safe, new_request_id
 from ob_async.http.throttle import AdaptiveRateLimiter, current_priority, notify_admitted
+from ob_async.validators import check_header_value
 from ob_async.wire.envelope import open_envelope
 from ob_async.wire.models import Envelope
 
@@ -121,6 +122,7 @@ class Session:
     ) -> None:
         if not project_id or not project_id.strip():
             raise InvalidInputError("is empty; set OB_PROJECT_ID", where="project_id")
+        check_header_value(project_id, where="project_id (OB_PROJECT_ID, X-Ob-Project-Id)")
         self.config = config or ClientConfig()
         self.base_url = parse_endpoint(
             endpoint, allow_insecure_http=self.config.allow_insecure_http

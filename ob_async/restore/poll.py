@@ -135,6 +135,8 @@ class RestoreOutcome:
     poll_interval: float | None = None
     """The interval before the deciding sweep: the measurement's uncertainty."""
     error: str | None = None
+    cause: ObError | None = attrs.field(default=None, eq=False, repr=False)
+    """The failure behind an ``ERROR`` outcome (a caller may find it run-wide)."""
 
     @property
     def ok(self) -> bool:
@@ -196,7 +198,11 @@ class _Waiter:
     last_not_online_at: datetime | None = None
 
     def finish(
-        self, state: RestoreState, watcher: _InstanceWatcher, error: str | None = None
+        self,
+        state: RestoreState,
+        watcher: _InstanceWatcher,
+        error: str | None = None,
+        cause: ObError | None = None,
     ) -> None:
         if self.future.done():
             return
@@ -214,6 +220,7 @@ class _Waiter:
                 polls=self.polls,
                 poll_interval=watcher.last_interval,
                 error=error,
+                cause=cause,
             )
         )
 
@@ -421,12 +428,12 @@ class _InstanceWatcher:
         )
         if transient and self._consecutive_errors < self.config.max_consecutive_errors:
             return
-        self._fail_all(f"polling {self.instance_id} failed: {error}")
+        self._fail_all(f"polling {self.instance_id} failed: {error}", error)
 
-    def _fail_all(self, reason: str) -> None:
+    def _fail_all(self, reason: str, cause: ObError | None = None) -> None:
         for waiters in list(self.waiters.values()):
             for waiter in list(waiters):
-                waiter.finish(RestoreState.ERROR, self, reason)
+                waiter.finish(RestoreState.ERROR, self, reason, cause)
                 self.remove(waiter)
 
     def _expire(self) -> None:

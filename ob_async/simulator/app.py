@@ -7,6 +7,7 @@ Every API request goes through :meth:`SimulatorApp.middleware`, in this order:
 2. the body is read (over ``max_body_bytes`` → 413);
 3. digest authentication (:mod:`.digest_server`) → 401 with fresh challenges;
 4. ``X-Ob-Project-Id`` present and not blank → else 400 ``MissingProjectId``;
+   one of ``projects``, when set → else 404 ``ProjectNotFound``;
 5. a restore POST naming a ``targetTenantName`` is recorded in the stats;
 6. the ``rate_limit`` token bucket → 429 ``Throttling`` with ``Retry-After``;
 7. with ``dedupe_request_ids``, a POST whose requestId was answered before gets
@@ -67,7 +68,7 @@ from ob_async.simulator import routes
 from ob_async.simulator.config import SimulatorConfig
 from ob_async.simulator.connections import TenantAddresses
 from ob_async.simulator.digest_server import AuthOutcome, AuthResult, DigestVerifier
-from ob_async.simulator.errors import ErrorCode, Refusal
+from ob_async.simulator.errors import ErrorCode, Refusal, clip
 from ob_async.simulator.faults import Fault, FaultInjector, FaultKind
 from ob_async.simulator.ratelimit import TokenBucket, retry_after_header
 from ob_async.simulator.stats import Stats
@@ -277,8 +278,13 @@ class SimulatorApp:
         )
         if result.outcome is not AuthOutcome.OK:
             return self._unauthorized(result, request_id)
-        if not request.headers.get("X-Ob-Project-Id", "").strip():
+        project = request.headers.get("X-Ob-Project-Id", "").strip()
+        if not project:
             raise Refusal(ErrorCode.MISSING_PROJECT_ID, "X-Ob-Project-Id: the header is required")
+        if self.config.projects and project not in self.config.projects:
+            raise Refusal(
+                ErrorCode.PROJECT_NOT_FOUND, f"X-Ob-Project-Id: no project {clip(project)!r}"
+            )
 
         call = Call(request_id, query_request_id is not None, started, body)
         if route == routes.RESTORE:

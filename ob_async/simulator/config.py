@@ -27,6 +27,8 @@ nonce_ttl                300.0                 seconds a nonce stays valid
 nc_check                 "window"              nonce counts: "window" (each once, any order)
                                                or "strict" (each above the highest seen with
                                                its nonce, as Apache's AuthDigestNcCheck On)
+projects                 ()                    the projects that exist (empty: any); another
+                                               X-Ob-Project-Id gets 404 ProjectNotFound
 dedupe_request_ids       False                 replay the first response to a repeated
                                                requestId on POST (the real API promises no
                                                such thing)
@@ -265,6 +267,9 @@ class SimulatorConfig:
     nonce_ttl: float = attrs.field(default=300.0, validator=_positive)
     nc_check: NcCheck = attrs.field(default=NcCheck.WINDOW, converter=to_nc_check)
     dedupe_request_ids: bool = False
+    projects: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    """The projects that exist: another ``X-Ob-Project-Id`` is refused (404
+    ``ProjectNotFound``). Empty: every project exists."""
     restoring_status: str = attrs.field(default="RESTORING", validator=_non_empty)
     online_status: str = attrs.field(default="ONLINE", validator=_non_empty)
     failed_status: str = attrs.field(default="RESTORE_FAILED", validator=_non_empty)

@@ -30,6 +30,7 @@ InvalidPrimaryZone      400     ``targetTenantPrimaryZone`` is not a zone of the
 UnsupportedMediaType    415     the restore body is not sent as ``application/json``
 RequestTooLarge         413     the body exceeds ``max_body_bytes``
 MissingProjectId        400     the ``X-Ob-Project-Id`` header is absent or empty
+ProjectNotFound         404     the ``X-Ob-Project-Id`` names no project (``projects`` set)
 Unauthorized            401     no ``Authorization``, wrong credentials, unknown or forged
                                 nonce, or a realm/opaque/uri/algorithm/qop that was not offered
 MalformedAuthorization  401     the ``Authorization`` header cannot be parsed, or misses a
@@ -76,6 +77,7 @@ class ErrorCode(enum.StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "UnsupportedMediaType"
     REQUEST_TOO_LARGE = "RequestTooLarge"
     MISSING_PROJECT_ID = "MissingProjectId"
+    PROJECT_NOT_FOUND = "ProjectNotFound"
     UNAUTHORIZED = "Unauthorized"
     MALFORMED_AUTHORIZATION = "MalformedAuthorization"
     NONCE_EXPIRED = "NonceExpired"
@@ -109,6 +111,7 @@ HTTP_STATUS: Mapping[ErrorCode, int] = {
     ErrorCode.UNSUPPORTED_MEDIA_TYPE: 415,
     ErrorCode.REQUEST_TOO_LARGE: 413,
     ErrorCode.MISSING_PROJECT_ID: 400,
+    ErrorCode.PROJECT_NOT_FOUND: 404,
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.MALFORMED_AUTHORIZATION: 401,
     ErrorCode.NONCE_EXPIRED: 401,

@@ -8,11 +8,23 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import attrs
+import pytest
 
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
-from ob_async.batch.runner import BatchLimits, BatchRunner, FailurePolicy, ItemState, RestoreItem
+from ob_async.batch.runner import (
+    BatchLimits,
+    BatchRunner,
+    FailurePolicy,
+    ItemResult,
+    ItemState,
+    RestoreItem,
+)
+from ob_async.http.credentials import Credentials
+from ob_async.restore.retry import Backoff, RetryPolicy
+from ob_async.restore.runwide import RunWideError
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.simulator import Simulator
+from ob_async.simulator.faults import FaultSpec
 from ob_async.wire.models import TenantSummary
 
 FAST_POLL = PollConfig(initial_interval=0.1, max_interval=0.2, jitter=0.0)
@@ -178,3 +190,39 @@ async def test_validated_tenants_are_cleaned_up() -> None:
     assert all(r.state is ItemState.ONLINE and r.cleanup and r.cleanup.deleted for r in results)
     assert not [name for name in left if name.startswith("batch_")]
     assert describes == 2  # one validation read per restore
+
+
+async def test_refused_credentials_stop_the_batch_at_the_first_and_are_raised_once() -> None:
+    async with (
+        Simulator(seed=2, restore_seconds=0.3) as sim,
+        ObClient(sim.url, Credentials(sim.credentials.access_key_id, "wrong"), "p") as client,
+    ):
+        runner = BatchRunner(client, limits=BatchLimits(max_submits=2))
+        results: list[ItemResult] = []
+
+        async def run_all() -> None:
+            async for result in runner.run(item(index) for index in range(30)):
+                results.append(result)
+
+        with pytest.raises(RunWideError, match="refused the credentials"):
+            await run_all()
+        posts = sim.stats()["requestsByRoute"].get("restore", 0)
+    # Every item pulled is a result; after the first refusal nothing more is tried.
+    assert len(results) == runner.summary.started < 30
+    assert {r.state for r in results} <= {ItemState.SUBMIT_FAILED, ItemState.NOT_STARTED}
+    assert posts <= 2  # no more than the submits in flight when the first refusal came
+
+
+async def test_a_failed_read_back_is_unknown_never_validation_failed() -> None:
+    async with (
+        Simulator(
+            seed=3, restore_seconds=0.2, faults=FaultSpec.parse("http_500@describe_tenant=1.0")
+        ) as sim,
+        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+    ):
+        runner = BatchRunner(
+            client, policy=RetryPolicy(max_attempts=2, backoff=Backoff(base=0.01, cap=0.01))
+        )
+        (result,) = [result async for result in runner.run([item(1)])]
+    assert result.state is ItemState.UNKNOWN
+    assert "could not be read back" in (result.error or "")
