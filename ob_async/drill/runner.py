@@ -50,7 +50,7 @@ from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill.report import DrillReport, ReportEntry, entry_from_result
 from ob_async.drill.reports.from_journal import entry_from_journal
 from ob_async.errors import InvalidInputError, ObError
-from ob_async.restore.runwide import run_wide
+from ob_async.restore.runwide import RunWideError, run_wide
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.models import RestorableTenant, TenantSummary
 
@@ -161,21 +161,7 @@ class DrillRunner:
         self.events.emit(
             "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
         )
-        await self._probe(context)
-        if not self.options.dry_run:
-            self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
-            self.journal = Journal(self.journal_path, clock=self.client.clock)
-            await self.journal.open(
-                RunRecord(
-                    run_id=context.run_id,
-                    started_at=context.started_at,
-                    plan=str(self.plan.path),
-                    plan_digest=self.plan.digest,
-                    drill=self.plan.name,
-                    items=self.plan.item_count,
-                ),
-                resume=self._resuming,
-            )
+        await self._open(context)
         self._plan_items = _PlanCursor(self.plan.items(context))
         try:
             if self.options.dry_run:
@@ -206,12 +192,39 @@ class DrillRunner:
         self.events.emit("finish", failed=report.failures, items=report.item_count)
         return report
 
+    async def _open(self, context: RunContext) -> None:
+        """Open the journal (a dry run keeps none), then probe the API: a run-wide
+        failure removes the journal it just created, holding nothing but its run line."""
+        if not self.options.dry_run:
+            self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
+            self.journal = Journal(self.journal_path, clock=self.client.clock)
+            await self.journal.open(
+                RunRecord(
+                    run_id=context.run_id,
+                    started_at=context.started_at,
+                    plan=str(self.plan.path),
+                    plan_digest=self.plan.digest,
+                    drill=self.plan.name,
+                    items=self.plan.item_count,
+                ),
+                resume=self._resuming,
+            )
+        try:
+            await self._probe(context)
+        except RunWideError:
+            if self.journal is not None:
+                await self.journal.close()
+                if not self._resuming:  # it holds the run line only: nothing was started
+                    self.journal.path.unlink(missing_ok=True)
+                    self.journal_path = None
+            raise
+
     async def _probe(self, context: RunContext) -> None:
         """One read before anything else (the first source's restorable tenants, which
         the pre-flight needs anyway): a run-wide failure, such as refused credentials
         or an endpoint that is not there, ends the drill here with one message
-        (:class:`RunWideError`), before the journal is created; another failure is
-        left to the pre-flight's retries."""
+        (:class:`RunWideError`) before any restore is sent; another failure is left
+        to the pre-flight's retries."""
         first = next(self.plan.items(context), None)
         if first is None:
             return
