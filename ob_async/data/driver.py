@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -41,14 +42,20 @@ class SqlError(Exception):
 def _describe(error: BaseException) -> SqlError:
     if isinstance(error, MySQLError) and len(error.args) >= 2:
         code, message = error.args[0], error.args[1]
-        return SqlError(f"MySQL error {code}: {message}", unreachable=code in UNREACHABLE_CODES)
+        # A refused certificate comes as "can't connect" too, but trying again cannot help.
+        tls_refused = "[SSL" in str(message) or isinstance(error.__cause__, ssl.SSLError)
+        return SqlError(
+            f"MySQL error {code}: {message}",
+            unreachable=code in UNREACHABLE_CODES and not tls_refused,
+        )
     if isinstance(error, OSError):
         return SqlError(f"cannot connect: {error.strerror or error}", unreachable=True)
     return SqlError(f"{type(error).__name__}: {error}")
 
 
-def tls_context() -> ssl.SSLContext:
-    return ssl.create_default_context()
+def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
+    """A client context that verifies the server's certificate and name."""
+    return ssl.create_default_context(cafile=str(ca_file) if ca_file else None)
 
 
 class ReadOnlySession:
@@ -77,7 +84,7 @@ class ReadOnlySession:
                     password=login.reveal_password(),
                     database=login.database,
                     connect_timeout=limits.connect_timeout,
-                    ssl=tls_context() if self.endpoint.use_ssl else None,
+                    ssl=tls_context(limits.ca_file) if self.endpoint.use_ssl else None,
                     autocommit=True,
                     charset="utf8mb4",
                 )
@@ -86,6 +93,8 @@ class ReadOnlySession:
                 f"cannot connect to {self.endpoint}: no answer within {limits.connect_timeout:g}s",
                 unreachable=True,
             ) from None
+        except ssl.SSLError as error:
+            raise SqlError(f"TLS with {self.endpoint} failed: {error.reason or error}") from None
         except (MySQLError, OSError) as error:
             raise _describe(error) from None
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import attrs
 
 from ob_async.data.expectations import Expectation
@@ -54,3 +56,5 @@ class DataLimits:
     """A result with more rows fails its check without reading them all."""
     retry_interval: float = 2.0
     """First wait between tries to reach an address that is not up yet (doubling, up to 30 s)."""
+    ca_file: Path | None = None
+    """CA certificates (PEM) to verify a ``useSSL`` address with; None: the system's."""

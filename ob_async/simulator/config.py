@@ -53,6 +53,8 @@ sql_address              None                  "HOST:PORT": report this address 
                                                tenant instead (e.g. a real MySQL server)
 address_delay            0.0                   seconds after ONLINE before a tenant's
                                                address is ONLINE too
+sql_use_ssl              False                 addresses say useSSL (for a sql_address
+                                               server that speaks TLS)
 =======================  ====================  ==============================================
 
 A bad value raises :class:`ConfigError` whose ``where`` is the field name.
@@ -287,6 +289,7 @@ class SimulatorConfig:
     serve_sql: bool = True
     sql_address: str | None = attrs.field(default=None, validator=_sql_address)
     address_delay: float = attrs.field(default=0.0, validator=_non_negative)
+    sql_use_ssl: bool = False
 
     def __attrs_post_init__(self) -> None:
         if not self.qop and any(name.endswith("-sess") for name in self.digest_algorithms):

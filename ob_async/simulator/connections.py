@@ -66,15 +66,14 @@ class TenantAddresses:
             for service in ("OBPROXY_INTRANET", "OBPROXY_INTERNET")
         ]
 
-    @staticmethod
-    def _addressed(endpoint: tuple[str, int] | None) -> dict[str, Any]:
+    def _addressed(self, endpoint: tuple[str, int] | None) -> dict[str, Any]:
         host, port = endpoint if endpoint is not None else (None, None)
         return {
             "intranetAddress": host,
             "intranetPort": port,
             "internetAddress": host,
             "internetPort": port,
-            "useSSL": False,
+            "useSSL": self._config.sql_use_ssl,
             "addressStatus": ADDRESS_ONLINE if endpoint is not None else ADDRESS_CREATING,
         }
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import asyncmy
 import attrs
+import trustme
 
 READER = "dr_reader"
 READER_PASSWORD = "Reader-Pass-4b1d9e"  # recognisable: tests assert it never leaks
@@ -31,6 +32,8 @@ class MariaDB:
     socket: Path
     newest_heartbeat: datetime
     """The newest row of app.heartbeat (UTC, whole minutes)."""
+    ca_file: Path
+    """The CA (PEM) of the server's TLS certificate, issued for 127.0.0.1."""
 
     @property
     def address(self) -> str:
@@ -84,8 +87,20 @@ class _Server:
     log: Path
 
 
+def _certificates(base: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a certificate for 127.0.0.1 signed by it: (ca, cert, key)."""
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1")
+    paths = base / "ca.pem", base / "cert.pem", base / "key.pem"
+    ca.cert_pem.write_to_path(str(paths[0]))
+    leaf.cert_chain_pems[0].write_to_path(str(paths[1]))
+    leaf.private_key_pem.write_to_path(str(paths[2]))
+    return paths
+
+
 def _start(base: Path, port: int) -> _Server:
     datadir, sock, log = base / "data", base / "mysqld.sock", base / "error.log"
+    ca, cert, key = _certificates(base)
     as_root = ["--user=root"] if os.geteuid() == 0 else []
     subprocess.run(
         [
@@ -111,6 +126,9 @@ def _start(base: Path, port: int) -> _Server:
             f"--log-error={log}",
             "--skip-log-bin",
             "--innodb-buffer-pool-size=16M",
+            f"--ssl-ca={ca}",
+            f"--ssl-cert={cert}",
+            f"--ssl-key={key}",
             *as_root,
         ],
         stdout=subprocess.DEVNULL,
@@ -132,7 +150,9 @@ def running_mariadb(base: Path) -> Iterator[MariaDB]:
     try:
         newest = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=7)
         asyncio.run(_seed(base / "mysqld.sock", newest))
-        yield MariaDB(port=port, socket=base / "mysqld.sock", newest_heartbeat=newest)
+        yield MariaDB(
+            port=port, socket=base / "mysqld.sock", newest_heartbeat=newest, ca_file=base / "ca.pem"
+        )
     finally:
         server.process.terminate()
         try:

@@ -3,6 +3,7 @@ tenant addresses pointing at it."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 
@@ -117,3 +118,55 @@ async def test_a_wrong_password_is_an_access_error_without_the_password(mariadb:
     assert "1045" in str(refused.value)
     assert not refused.value.unreachable
     assert "Wrong-Pass-0000" not in str(refused.value)
+
+
+TLS_CHECK = """
+[[check]]
+name = "over TLS"
+sql = '''SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS
+         WHERE VARIABLE_NAME = 'Ssl_cipher' '''
+expect = "!= ''"
+"""
+
+
+def _tls_plan(ca_line: str) -> str:
+    login = f"""
+    [tenant_login]
+    user = "{READER}"
+    password_env = "{PASSWORD_ENV}"
+    {ca_line}
+    """
+    return plan_text(TLS_CHECK, login=login, drill='timeout = "1h"')
+
+
+async def test_an_address_that_says_use_ssl_is_reached_over_verified_tls(
+    tmp_path: Path, mariadb: MariaDB
+) -> None:
+    (tmp_path / "tenant-ca.pem").write_bytes(mariadb.ca_file.read_bytes())
+    report, _ = await run_data_drill(
+        tmp_path,
+        _tls_plan('ca_file = "tenant-ca.pem"'),
+        environ={PASSWORD_ENV: READER_PASSWORD},
+        sql_address=mariadb.address,
+        sql_use_ssl=True,
+    )
+    [item] = report["items"]
+    assert item["ok"], item
+    assert item["checks"][0]["value"].startswith("TLS")
+
+
+async def test_a_certificate_nobody_vouches_for_is_refused_at_once(
+    tmp_path: Path, mariadb: MariaDB
+) -> None:
+    started = time.monotonic()
+    report, _ = await run_data_drill(
+        tmp_path,
+        _tls_plan(""),  # the system's trust store does not know the test CA
+        environ={PASSWORD_ENV: READER_PASSWORD},
+        sql_address=mariadb.address,
+        sql_use_ssl=True,
+    )
+    [item] = report["items"]
+    assert not item["ok"]
+    assert "CERTIFICATE_VERIFY_FAILED" in item["checks"][0]["error"]
+    assert time.monotonic() - started < 60  # not retried for the item's hour

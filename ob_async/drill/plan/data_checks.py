@@ -67,6 +67,7 @@ LOGIN_KEYS: dict[str, object] = {
     "network": str,
     "connect_timeout": "duration",
     "max_connections": int,
+    "ca_file": str,
 }
 RPO_KEYS: dict[str, object] = {"query": str, "target": "duration", "timeout": "duration"}
 CHECK_KEYS: dict[str, object] = {
@@ -370,7 +371,17 @@ def read_data_plan(
         )
         network = Network.INTRANET
     defaults = DataLimits()
+    ca_file = None
+    if "ca_file" in login_values:
+        ca_file = (plan_file.parent / login_values["ca_file"]).resolve()
+        if not ca_file.is_file():
+            add(
+                lines.key("tenant_login", "ca_file"),
+                "tenant_login.ca_file",
+                f"no such file: {ca_file}",
+            )
     limits = DataLimits(
+        ca_file=ca_file,
         network=network,
         max_connections=login_values.get("max_connections", defaults.max_connections),
         connect_timeout=login_values.get("connect_timeout", defaults.connect_timeout),
