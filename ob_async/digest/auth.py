@@ -17,10 +17,37 @@ produced twice and nc only increases per nonce, however flows interleave. A new
 nonce starts a new counter at 1. ``H(user:realm:password)`` is cached per hash,
 realm and charset, so a new nonce of a known realm costs no password hashing.
 
+Strict nonce counting. RFC 7616 lets a server refuse a count that is not above
+the highest it has seen with a nonce (Apache's ``AuthDigestNcCheck On`` does,
+with a plain 401 and a new nonce). Requests in flight together overtake each
+other on the wire, so against such a server a shared nonce loses some of them.
+The engine tells the two kinds of refusal apart by what it has seen:
+
+- refused credentials: an answer to a fresh challenge refused while these
+  credentials have never been accepted in that realm (or refused at the first
+  count of a nonce no other request used): :attr:`DigestAuth.rejected` becomes
+  True and every later flow fails before sending anything;
+- a nonce refusing a count: a refusal after the credentials were accepted in
+  that realm. The flow takes the new nonce and answers again (at most
+  ``max_order_retries`` times), and the engine learns that this origin orders
+  counts strictly (:attr:`DigestAuth.strict_counts`).
+
+From then on each request has a nonce to itself while it is in flight, so its
+counts reach the server in order: a small pool of *lanes* (nonce states), each
+lent to one flow at a time and given back when its response is fed (or the flow
+is closed). A flow that finds no idle lane sends its request without
+credentials and makes a lane of the challenge that comes back, so the pool
+grows on demand to the number of requests in flight (at most
+:data:`_MAX_IDLE_LANES` idle ones are kept); in steady state every call is one
+round trip again. A client that never meets such a server never leaves the
+shared nonce: one 401 per cold burst, no extra round trips.
+
 Flow. ``flow()`` yields the ``Authorization`` value to send (or None to send
 none) and receives a :class:`DigestResponse` for each request; see
 :meth:`DigestAuth.flow` for the rules. Every flow ends after at most
-``2 + max_stale_retries`` requests.
+``2 + max_stale_retries + max_order_retries`` requests. The driver feeds every
+response of a flow that went through a 401 (so the engine sees which
+credentials were accepted) and closes a flow it abandons.
 """
 
 from __future__ import annotations
@@ -46,6 +73,9 @@ _REMEMBERED_REALMS = 64
 # RFC 7616 §3.4: the first request with a nonce carries nc=00000001. A module
 # constant so that the used-up-counter path can be reached in a test.
 _FIRST_NC = 1
+# Idle lanes kept for a strict origin; more requests in flight than this still each
+# get a lane, but the surplus is dropped when given back.
+_MAX_IDLE_LANES = 128
 
 
 @attrs.frozen
@@ -116,16 +146,28 @@ def new_cnonce() -> str:
 
 
 class _NonceState:
-    """One cached challenge: its template, the qop we answer it with, its nonce's counter."""
+    """One cached challenge: its template, the qop we answer it with, its nonce's counter.
 
-    __slots__ = ("_count", "qop", "template")
+    ``exclusive``: a lane of a strict origin whose counter no other state shares, so
+    only the flow holding it draws counts from it.
+    """
+
+    __slots__ = ("_count", "exclusive", "qop", "refusals", "template")
 
     def __init__(
-        self, template: AuthorizationTemplate, qop: str | None, count: itertools.count[int]
+        self,
+        template: AuthorizationTemplate,
+        qop: str | None,
+        count: itertools.count[int],
+        *,
+        exclusive: bool = False,
     ) -> None:
         self.template = template
         self.qop = qop
         self._count = count
+        self.exclusive = exclusive
+        self.refusals = 0
+        """Requests with this nonce refused before the credentials were accepted."""
 
     @property
     def challenge(self) -> DigestChallenge:
@@ -143,14 +185,19 @@ class DigestAuth:
     """HTTP Digest credentials bound to one origin, with the challenge cached for it."""
 
     __slots__ = (
+        "_accepted_realms",
         "_counters",
+        "_idle_lanes",
+        "_max_order",
         "_max_stale",
         "_origin",
         "_password",
         "_prefer_auth_int",
         "_refused_realm",
         "_secret_hashes",
+        "_stale_offered",
         "_state",
+        "_strict",
         "_username",
     )
 
@@ -162,6 +209,7 @@ class DigestAuth:
         origin: str,
         prefer_auth_int: bool = True,
         max_stale_retries: int = 3,
+        max_order_retries: int = 2,
     ) -> None:
         if not username:
             raise InvalidInputError("the username is empty", where="digest")
@@ -172,10 +220,12 @@ class DigestAuth:
                 raise InvalidInputError(
                     f"the {what} is not encodable as UTF-8", where="digest"
                 ) from None
-        if max_stale_retries < 0:
-            raise InvalidInputError(
-                f"max_stale_retries must be >= 0, not {max_stale_retries}", where="digest"
-            )
+        for name, bound in (
+            ("max_stale_retries", max_stale_retries),
+            ("max_order_retries", max_order_retries),
+        ):
+            if bound < 0:
+                raise InvalidInputError(f"{name} must be >= 0, not {bound}", where="digest")
         split = _split_origin(origin)
         if split is None or origin[split[1] :] not in ("", "/"):
             raise InvalidInputError(
@@ -187,8 +237,13 @@ class DigestAuth:
         self._password = password
         self._prefer_auth_int = prefer_auth_int
         self._max_stale = max_stale_retries
+        self._max_order = max_order_retries
         self._state: _NonceState | None = None
+        self._stale_offered = False
         self._refused_realm: str | None = None
+        self._accepted_realms: set[str] = set()
+        self._strict = False
+        self._idle_lanes: list[_NonceState] = []
         self._counters: OrderedDict[str, itertools.count[int]] = OrderedDict()
         self._secret_hashes: dict[tuple[str, str, bool], str] = {}
 
@@ -205,6 +260,23 @@ class DigestAuth:
     def has_challenge(self) -> bool:
         """True once a challenge is cached, so requests carry credentials pre-emptively."""
         return self._state is not None
+
+    def ready(self) -> bool:
+        """True once a challenge is cached that did not come with ``stale=true``.
+
+        A driver may let calls waiting for the first challenge go out concurrently
+        from then on; a stale first challenge is a sign of a server to be wary of.
+        """
+        return self._state is not None and not self._stale_offered
+
+    @property
+    def strict_counts(self) -> bool:
+        """True once the origin was seen refusing a count: requests then use lanes."""
+        return self._strict
+
+    def accepted(self) -> bool:
+        """True once the server accepted these credentials in some realm."""
+        return bool(self._accepted_realms)
 
     def __repr__(self) -> str:
         return (
@@ -242,46 +314,113 @@ class DigestAuth:
         if self._refused_realm is not None:
             raise self._refusal()
         method = method.upper()
-        state = self._state
-        authorization = None
-        if state is not None:
-            authorization = state.authorization(method, target, body)
-            if authorization is None and self._state is state:
-                self._state = None
+        state, lane, authorization = self._start(method, target, body)
         answering_fresh = False
-        stale_answers = 0
-        while True:
-            response = yield authorization
-            if response.status != 401:
-                return
-            challenges = parse_www_authenticate(response.www_authenticate)
-            if not any(challenge.scheme == "digest" for challenge in challenges):
-                return
-            challenge = select_challenge(challenges)
-            if challenge.stale:
-                stale_answers += 1
-                if stale_answers > self._max_stale:
-                    raise AuthenticationError(
-                        f"server kept answering stale=true ({stale_answers} times for one "
-                        f"request) at {self._origin}; giving up",
-                        status=401,
-                    )
-            elif answering_fresh:
-                assert state is not None
-                self._refused_realm = state.challenge.realm
-                return
-            if self._refused_realm is not None:
-                # Another flow learnt meanwhile that these credentials are refused.
-                raise self._refusal()
-            state = self._adopt(challenge)
-            authorization = state.authorization(method, target, body)
-            if authorization is None:
+        stale_answers = refusals = 0
+        try:
+            while True:
+                response = yield authorization
+                if response.status != 401:
+                    if authorization is not None and state is not None:
+                        self._accepted_realms.add(state.challenge.realm)
+                    return
+                challenges = parse_www_authenticate(response.www_authenticate)
+                if not any(challenge.scheme == "digest" for challenge in challenges):
+                    return
+                challenge = select_challenge(challenges)
+                if challenge.stale:
+                    stale_answers += 1
+                    self._check_stale(stale_answers)
+                elif authorization is not None and state is not None:
+                    refusals += 1
+                    if self._refused(state, answering_fresh, refusals):
+                        return
+                if self._refused_realm is not None:
+                    # Another flow learnt meanwhile that these credentials are refused.
+                    raise self._refusal()
+                self._stale_offered = challenge.stale
+                state = self._adopt(challenge)
+                lane = state if state.exclusive else None
+                authorization = self._answer(state, method, target, body)
+                answering_fresh = True
+        finally:
+            # Given back however the flow ends: a count drawn by a request whose fate is
+            # unknown is only ever followed by higher ones, which a strict server takes.
+            if lane is not None and self._strict and len(self._idle_lanes) < _MAX_IDLE_LANES:
+                self._idle_lanes.append(lane)
+
+    def _start(
+        self, method: str, target: str, body: bytes
+    ) -> tuple[_NonceState | None, _NonceState | None, str | None]:
+        """``(state, lane, authorization)`` of a flow's first request.
+
+        The shared state, or at a strict origin an idle lane of the flow's own (the
+        lane is None when there is none, or when its counts are used up).
+        """
+        if self._strict:
+            state = self._idle_lanes.pop() if self._idle_lanes else None
+        else:
+            state = self._state
+        if state is None:
+            return None, None, None
+        authorization = state.authorization(method, target, body)
+        if authorization is None:
+            if self._state is state:
+                self._state = None
+            return state, None, None
+        return state, state if self._strict else None, authorization
+
+    def _answer(self, state: _NonceState, method: str, target: str, body: bytes) -> str:
+        authorization = state.authorization(method, target, body)
+        if authorization is None:
+            raise AuthenticationError(
+                f"the server at {self._origin} reissued a nonce whose 2**32 - 1 counts are used up",
+                status=401,
+            )
+        return authorization
+
+    def _refused(self, state: _NonceState, answering_fresh: bool, refusals: int) -> bool:
+        """A refusal of our credentials: True if they are wrong (now :attr:`rejected`).
+
+        Otherwise, after an acceptance in the realm, it is a nonce refusing a count:
+        the origin is strict from now on, and the flow answers the new nonce unless
+        ``max_order_retries`` refusals were answered already.
+        """
+        realm = state.challenge.realm
+        if self._refused_as_credentials(state, answering_fresh):
+            self._refused_realm = realm
+            return True
+        if realm in self._accepted_realms:
+            if refusals > self._max_order + 1:
                 raise AuthenticationError(
-                    f"the server at {self._origin} reissued a nonce whose 2**32 - 1 "
-                    "counts are used up",
+                    f"the server at {self._origin} refused {refusals} nonce counts in a "
+                    "row for one request; giving up",
                     status=401,
                 )
-            answering_fresh = True
+            self._strict = True
+        return False
+
+    def _check_stale(self, stale_answers: int) -> None:
+        if stale_answers > self._max_stale:
+            raise AuthenticationError(
+                f"server kept answering stale=true ({stale_answers} times for one "
+                f"request) at {self._origin}; giving up",
+                status=401,
+            )
+
+    def _refused_as_credentials(self, state: _NonceState, answering_fresh: bool) -> bool:
+        """Whether a refusal of a request sent with ``state`` means wrong credentials.
+
+        Never once the credentials were accepted in the realm, unless the refused
+        request was the first count of a nonce no other request used (strictness
+        cannot explain that). Before any acceptance: an answer to a fresh challenge,
+        or a second refusal with the same nonce (a pre-emptive request refused alone
+        is answered once, as a server that forgot its nonce deserves).
+        """
+        if state.challenge.realm in self._accepted_realms:
+            return answering_fresh and state.exclusive
+        state.refusals += 1
+        return answering_fresh or state.refusals > 1
 
     def _target(self, url: str) -> str | None:
         """The request-target of ``url`` if it is at our origin, else None."""
@@ -329,13 +468,17 @@ class DigestAuth:
         return cached
 
     def _adopt(self, challenge: DigestChallenge) -> _NonceState:
-        """Cache ``challenge`` (replacing the current one) and return its state."""
+        """Cache ``challenge`` (replacing the current one) and return its state.
+
+        At a strict origin the state is a new lane for the calling flow alone.
+        """
         # stale only says why the server answered 401; it is no part of the challenge.
         challenge = attrs.evolve(challenge, stale=False)
         current = self._state
-        if current is not None and current.challenge == challenge:
+        if current is not None and current.challenge == challenge and not self._strict:
             return current
         count = self._counters.get(challenge.nonce)
+        exclusive = self._strict and count is None
         if count is None:
             count = itertools.count(_FIRST_NC)
             self._counters[challenge.nonce] = count
@@ -349,6 +492,6 @@ class DigestAuth:
             password=self._password,
             secret_hash=self._secret_hash(challenge),
         )
-        state = _NonceState(template, self._choose_qop(challenge), count)
+        state = _NonceState(template, self._choose_qop(challenge), count, exclusive=exclusive)
         self._state = state
         return state

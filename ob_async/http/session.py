@@ -8,9 +8,10 @@
 3. waits its turn under the client's adaptive send rate, in the priority of its
    context (:mod:`ob_async.http.throttle`);
 4. drives the pure digest engine (:mod:`ob_async.digest`) over the exchange.
-   Until the first challenge has been answered, calls pass one at a time
-   through a lock, so a cold burst of N calls costs one 401, not N; after that
-   every call authenticates pre-emptively in one round trip;
+   Until the credentials have been accepted, calls go through
+   :class:`~ob_async.http.handshake.Handshake`: a cold burst of N calls costs
+   one 401, and the burst goes out together once the first challenge is in;
+   after that every call authenticates pre-emptively in one round trip;
 5. reads the body under a size limit and maps every failure onto the
    :mod:`ob_async.errors` hierarchy (transport failures say whether the request
    may have reached the server);
@@ -26,8 +27,6 @@ the AccessKey secret is read only by the digest engine.
 
 from __future__ import annotations
 
-import asyncio
-import copy
 import ipaddress
 import logging
 import time
@@ -51,6 +50,7 @@ from ob_async.errors import (
 )
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
+from ob_async.http.handshake import Handshake, digest_response
 from ob_async.http.ids import is_url_safe, new_request_id
 from ob_async.http.throttle import AdaptiveRateLimiter, current_priority, notify_admitted
 from ob_async.validators import check_header_value
@@ -138,10 +138,7 @@ class Session:
             prefer_auth_int=self.config.prefer_auth_int,
         )
         self.limiter = limiter
-        self._handshake_lock = asyncio.Lock()
-        self._warm = False
-        self._handshake_failures = 0
-        self._handshake_error: AuthenticationError | ChallengeError | None = None
+        self._handshake = Handshake(self._auth)
         self._http: aiohttp.ClientSession | None = None
         common = {
             "X-Ob-Project-Id": project_id,
@@ -242,10 +239,15 @@ class Session:
             started = time.perf_counter()
             logger.debug("requestId=%s %s %s", request_id, method, path)
         try:
-            if self._warm:
+            if self._handshake.warm:
                 response = await self._authenticated(method, url, body, request_id)
             else:
-                response = await self._handshake(method, url, body, request_id)
+                response = await self._handshake.exchange(
+                    method,
+                    url,
+                    b"" if body is None else body,
+                    lambda authorization: self._send(method, url, body, authorization, request_id),
+                )
         except (AuthenticationError, ChallengeError) as error:
             # Raised by the digest engine, which knows nothing of requestIds.
             if error.request_id is None:
@@ -269,26 +271,6 @@ class Session:
             )
         return response
 
-    async def _handshake(
-        self, method: str, url: str, body: bytes | None, request_id: str
-    ) -> RawResponse:
-        # Single flight: until one call has completed the handshake, calls go one at
-        # a time, so the waiting ones reuse its challenge instead of each taking a 401.
-        # A handshake the server made fail (a challenge we cannot answer, stale=true
-        # forever) fails the calls that queued behind it too, without a request each.
-        failures = self._handshake_failures
-        async with self._handshake_lock:
-            if self._handshake_failures != failures and self._handshake_error is not None:
-                raise _shared_failure(self._handshake_error, request_id)
-            try:
-                response = await self._authenticated(method, url, body, request_id)
-            except (AuthenticationError, ChallengeError) as error:
-                self._handshake_failures += 1
-                self._handshake_error = error
-                raise
-            self._warm = True
-            return response
-
     def url(self, path: str, params: Mapping[str, str] | None, request_id: str) -> str:
         """The encoded URL of a call; ``requestId`` is always the first query parameter."""
         if not params:
@@ -304,12 +286,16 @@ class Session:
         self, method: str, url: str, body: bytes | None, request_id: str
     ) -> RawResponse:
         flow = self._auth.flow(method, url, b"" if body is None else body)
-        response = await self._send(method, url, body, next(flow), request_id)
-        if response.status == 401:
-            response = await self._answer_challenges(
-                flow, response, method=method, url=url, body=body, request_id=request_id
-            )
-        return response
+        try:
+            response = await self._send(method, url, body, next(flow), request_id)
+            if response.status == 401:
+                response = await self._answer_challenges(
+                    flow, response, method=method, url=url, body=body, request_id=request_id
+                )
+            return response
+        finally:
+            # Gives a strict origin's lane back (DigestAuth); what dropping it would do.
+            flow.close()
 
     async def _answer_challenges(
         self,
@@ -321,20 +307,18 @@ class Session:
         body: bytes | None,
         request_id: str,
     ) -> RawResponse:
-        """Feed 401s to the digest flow and send its answers until it is done."""
-        while response.status == 401:
+        """Feed responses to the digest flow and send its answers until it is done.
+
+        The answer that ends the exchange is fed too, so that the engine sees which
+        credentials were accepted.
+        """
+        while True:
             try:
-                authorization = flow.send(
-                    DigestResponse(
-                        response.status,
-                        tuple(response.headers.getall("WWW-Authenticate", ())),
-                    )
-                )
+                authorization = flow.send(digest_response(response))
             except StopIteration:
                 # The flow ends at any answer but a 401, or at a final 401 (DigestAuth.flow).
-                break
+                return response
             response = await self._send(method, url, body, authorization, request_id)
-        return response
 
     async def _send(
         self,
@@ -459,15 +443,6 @@ def _is_json_type(content_type: str) -> bool:
     if len(_JSON_TYPE_CACHE) < 64:
         _JSON_TYPE_CACHE[content_type] = answer
     return answer
-
-
-def _shared_failure(
-    error: AuthenticationError | ChallengeError, request_id: str
-) -> AuthenticationError | ChallengeError:
-    """The failure of the handshake a call queued behind, as this call's own error."""
-    shared = copy.copy(error)
-    shared.request_id = request_id
-    return shared
 
 
 def _describe(error: BaseException) -> str:

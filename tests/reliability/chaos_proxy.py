@@ -15,6 +15,8 @@ from contextlib import suppress
 
 import attrs
 
+from benchmarks.latency_proxy import LoopbackProxy
+
 
 @attrs.frozen(kw_only=True)
 class ChaosConfig:
@@ -29,34 +31,14 @@ class ChaosConfig:
     stall_seconds: float = 3.0
 
 
-class ChaosProxy:
+class ChaosProxy(LoopbackProxy):
     def __init__(
         self, upstream_host: str, upstream_port: int, config: ChaosConfig, *, seed: int
     ) -> None:
-        self.upstream = (upstream_host, upstream_port)
+        super().__init__(upstream_host, upstream_port)
         self.config = config
         self.rng = random.Random(seed)
         self.counts: Counter[str] = Counter()
-        self._server: asyncio.Server | None = None
-        self._tasks: set[asyncio.Task[None]] = set()
-        self.port = 0
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def __aenter__(self) -> ChaosProxy:
-        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self._server is not None
-        self._server.close()
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
 
     async def _accept(
         self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter
@@ -73,8 +55,7 @@ class ChaosProxy:
             self._pump(server_reader, client_writer, pair, "response")
         )
         for task in (upstream, downstream):
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._track(task)
         await asyncio.wait((upstream, downstream), return_when=asyncio.FIRST_COMPLETED)
         for task in (upstream, downstream):
             task.cancel()
