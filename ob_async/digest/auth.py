@@ -173,6 +173,14 @@ class _NonceState:
     def challenge(self) -> DigestChallenge:
         return self.template.challenge
 
+    def shared(self) -> bool:
+        """Whether more than one request drew a count from this nonce.
+
+        Read from the counter's repr, ``count(N)`` with N the next count (itertools
+        offers no other way to look without drawing); only asked on a refusal.
+        """
+        return int(repr(self._count)[6:-1]) > _FIRST_NC + 1
+
     def authorization(self, method: str, target: str, body: bytes) -> str | None:
         """The next Authorization for this nonce; None once its 2**32 - 1 counts are used up."""
         nc = next(self._count)
@@ -414,13 +422,16 @@ class DigestAuth:
         Never once the credentials were accepted in the realm, unless the refused
         request was the first count of a nonce no other request used (strictness
         cannot explain that). Before any acceptance: an answer to a fresh challenge,
-        or a second refusal with the same nonce (a pre-emptive request refused alone
-        is answered once, as a server that forgot its nonce deserves).
+        a second refusal with the same nonce, or a refusal of a nonce that other
+        requests used too (their refusals came back with it: a driver judges a
+        refusal before any acceptance only once the requests in flight with it have
+        answered). A pre-emptive request refused alone is answered once, as a server
+        that forgot its nonce deserves.
         """
         if state.challenge.realm in self._accepted_realms:
             return answering_fresh and state.exclusive
         state.refusals += 1
-        return answering_fresh or state.refusals > 1
+        return answering_fresh or state.refusals > 1 or state.shared()
 
     def _target(self, url: str) -> str | None:
         """The request-target of ``url`` if it is at our origin, else None."""

@@ -499,6 +499,7 @@ def test_a_reissued_nonce_continues_its_count() -> None:
         next(flow)
         header = flow.send(plain_401(nonce))
         assert header is not None
+        accepted(flow)
         return ref.parse_authorization(header)["nc"]
 
     # Each later flow first spends one count pre-emptively on the cached nonce.
@@ -507,11 +508,18 @@ def test_a_reissued_nonce_continues_its_count() -> None:
     assert answer("a") == "00000003"  # b:2 pre-emptive, then a continues at 3
 
 
+def accepted(flow: Generator[str | None, DigestResponse, None]) -> None:
+    """Feed the flow the server's acceptance of its last answer, which ends it."""
+    with pytest.raises(StopIteration):
+        flow.send(DigestResponse(200))
+
+
 def test_stale_flag_does_not_split_the_cached_challenge() -> None:
     auth = make_auth()
     flow = auth.flow("GET", URL)
     next(flow)
     flow.send(DigestResponse(401, ('Digest realm="r", nonce="n", qop="auth"',)))
+    accepted(flow)
     flow = auth.flow("GET", URL)
     next(flow)
     header = flow.send(DigestResponse(401, ('Digest realm="r", nonce="n", qop="auth", stale=1',)))
