@@ -88,6 +88,10 @@ class Client:
     async def close(self) -> None:
         raise NotImplementedError
 
+    async def fresh_pool(self) -> None:
+        """Drop every pooled connection, keeping what the client knows of digest."""
+        raise NotImplementedError
+
 
 def _headers() -> dict[str, str]:
     return {"X-Ob-Project-Id": PROJECT_ID, "Content-Type": "application/json"}
@@ -131,7 +135,7 @@ class RawAiohttp(Client):
     name = "raw-aiohttp"
 
     async def open(self) -> None:
-        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.connections))
+        self.http = self._pool()
         # One challenge up front (an unauthenticated request), then pre-emptive digest.
         uri = f"{RESTORE_PATH}?requestId={uuid.uuid4()}"
         async with self.http.post(self.url + uri, data=b"{}", headers=_headers()) as response:
@@ -151,14 +155,24 @@ class RawAiohttp(Client):
     async def close(self) -> None:
         await self.http.close()
 
+    def _pool(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.connections))
 
-class AiohttpMiddleware(Client):
+    async def fresh_pool(self) -> None:
+        await self.http.close()
+        self.http = self._pool()
+
+
+class AiohttpMiddleware(RawAiohttp):
     name = "aiohttp-middleware"
 
     async def open(self) -> None:
-        self.http = aiohttp.ClientSession(
-            connector=aiohttp.TCPConnector(limit=self.connections),
-            middlewares=(aiohttp.DigestAuthMiddleware(ACCESS_KEY_ID, ACCESS_KEY_SECRET),),
+        self.middleware = aiohttp.DigestAuthMiddleware(ACCESS_KEY_ID, ACCESS_KEY_SECRET)
+        self.http = self._pool()
+
+    def _pool(self) -> aiohttp.ClientSession:
+        return aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(limit=self.connections), middlewares=(self.middleware,)
         )
 
     async def call(self) -> bool:
@@ -166,9 +180,6 @@ class AiohttpMiddleware(Client):
         async with self.http.post(self.url + uri, data=_body(), headers=_headers()) as response:
             document = await response.json()
             return response.status == 200 and document["success"] is True
-
-    async def close(self) -> None:
-        await self.http.close()
 
 
 class Httpx(Client):
@@ -244,6 +255,11 @@ class ObAsyncCreate(Client):
 
     async def close(self) -> None:
         await self.client.close()
+
+    async def fresh_pool(self) -> None:
+        # A session reopened keeps its digest state; only the connection pool is new.
+        await self.client.session.close()
+        await self.client.session.open()
 
 
 class ObAsyncSubmit(ObAsyncCreate):

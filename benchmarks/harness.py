@@ -19,7 +19,9 @@ Order of work:
 4. Polling: coalesced waits versus a per-tenant describe loop.
 5. Scale: a many-restore drill and a huge dry run, each in a child process.
 5b. At the API's limit: drills against a rate-limited simulator
-   (:mod:`benchmarks.ratelimit`, also runnable alone).
+   (:mod:`benchmarks.ratelimit`, also runnable alone); cold bursts through 50 ms of
+   latency and a strict nonce-count server's cost (:mod:`benchmarks.concurrency`,
+   also runnable alone).
 6. The tables on stdout; with an output folder, ``RESULTS.md``, ``results.png``
    and ``results.json`` (every window's raw figures).
 """
@@ -47,6 +49,8 @@ from .common import (
     start_minimal_server,
     start_simulator,
 )
+from .concurrency import render as render_concurrency
+from .concurrency import run_concurrency
 from .polling import run_polling
 from .ratelimit import render as render_ratelimit
 from .ratelimit import run_ratelimit
@@ -69,6 +73,10 @@ FULL = {
     "drill_items": 10_000,
     "dry_run_items": 100_000,
     "ratelimit_restores": 1000,
+    "concurrency_rounds": 5,
+    "concurrency_sizes": "64,256",
+    "strict_warmup": 2000,
+    "strict_calls": 4000,
     "throughput_requests": 4000,
 }
 QUICK = {
@@ -84,6 +92,10 @@ QUICK = {
     "drill_items": 300,
     "dry_run_items": 3000,
     "ratelimit_restores": 100,
+    "concurrency_rounds": 2,
+    "concurrency_sizes": "64,256",
+    "strict_warmup": 500,
+    "strict_calls": 1000,
     "throughput_requests": 600,
 }
 
@@ -113,6 +125,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--skip-polling", action="store_true")
     parser.add_argument("--skip-scale", action="store_true")
     parser.add_argument("--skip-ratelimit", action="store_true")
+    parser.add_argument("--skip-concurrency", action="store_true")
     args = parser.parse_args(argv)
     defaults = QUICK if args.quick else FULL
     for name, value in defaults.items():
@@ -303,12 +316,23 @@ def main(argv: list[str] | None = None) -> int:
             )
         if not args.skip_ratelimit:
             data["ratelimit"] = run_ratelimit(workdir, restores=args.ratelimit_restores)
+        if not args.skip_concurrency:
+            data["concurrency"] = run_concurrency(
+                workdir,
+                rounds=args.concurrency_rounds,
+                sizes=[int(size) for size in str(args.concurrency_sizes).split(",")],
+                rtt=0.05,
+                strict_warmup=args.strict_warmup,
+                strict_calls=args.strict_calls,
+            )
     data["elapsed"] = time.time() - started
     markdown = render_markdown(data)
     if "ratelimit" in data:
         markdown += "\n" + render_ratelimit(
             data["ratelimit"], command=data["command"], restores=args.ratelimit_restores
         )
+    if "concurrency" in data:
+        markdown += "\n" + render_concurrency(data["concurrency"], command=data["command"])
     print(markdown)
     if args.output_dir is not None:
         args.output_dir.mkdir(parents=True, exist_ok=True)

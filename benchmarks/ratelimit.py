@@ -331,12 +331,15 @@ def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
-    """Put ``section`` into ``path`` in place of the previous one (or at its end)."""
+def write_section(
+    path: Path, section: str, *, start: str = SECTION_START, end: str = SECTION_END
+) -> None:
+    """Put ``section`` (marked by ``start`` and ``end``) into ``path`` in place of the
+    previous one, or at its end."""
     text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if SECTION_START in text and SECTION_END in text:
-        head, rest = text.split(SECTION_START, 1)
-        tail = rest.split(SECTION_END, 1)[1].lstrip("\n")
+    if start in text and end in text:
+        head, rest = text.split(start, 1)
+        tail = rest.split(end, 1)[1].lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section

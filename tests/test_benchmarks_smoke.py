@@ -25,6 +25,10 @@ TINY = [
     "--drill-items=6",
     "--dry-run-items=30",
     "--ratelimit-restores=30",
+    "--concurrency-rounds=1",
+    "--concurrency-sizes=4",
+    "--strict-warmup=20",
+    "--strict-calls=20",
 ]
 
 
@@ -48,6 +52,7 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
         "## Polling",
         "## Scale",
         "## At the API's limit",
+        "## Concurrency at real servers",
     ):
         assert heading in results, heading
     for row in ("| raw-aiohttp |", "| aiohttp-middleware |", "| httpx |", "| ob-async-create |"):
