@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from ob_async.client import ObClient
 from ob_async.clock import SYSTEM_CLOCK
-from ob_async.errors import ServerError
+from ob_async.errors import ClientError, ServerError
 from ob_async.http.credentials import Credentials
 from ob_async.restore.poll import (
     PollConfig,
@@ -18,13 +18,15 @@ from ob_async.restore.poll import (
     _Waiter,
 )
 from ob_async.restore.retry import RetryChecker, RetryPolicy
-from ob_async.wire.models import TenantSummary
+from ob_async.wire.models import TenantDetail, TenantSummary
 from tests.support.fakes import FakeClock
 
 
 class ListingApi:
     def __init__(self) -> None:
         self.statuses: dict[str, str] = {}
+        self.unlisted: set[str] = set()
+        """Tenants that exist but fall between the listing's pages."""
         self.sweeps = 0
 
     async def iter_tenants(
@@ -32,10 +34,21 @@ class ListingApi:
     ) -> AsyncIterator[TenantSummary]:
         self.sweeps += 1
         for name, status in list(self.statuses.items()):
+            if name in self.unlisted and tenant_name != name:
+                continue
             yield TenantSummary(tenant_id=f"id-{name}", tenant_name=name, status=status)
+
+    async def describe_tenant(self, instance_id: str, tenant_id: str) -> TenantDetail:
+        """What the poller asks before it calls a tenant missing from a listing gone."""
+        name = tenant_id.removeprefix("id-")
+        if name not in self.statuses:
+            raise ClientError("no such tenant", status=404, error_code="TenantNotFound")
+        return TenantDetail(tenant_id=tenant_id, tenant_name=name, status=self.statuses[name])
 
 
 FAST = PollConfig(initial_interval=0.01, max_interval=0.02, jitter=0.0)
+UNFILTERED = PollConfig(initial_interval=0.01, max_interval=0.02, jitter=0.0, name_filter=False)
+"""Full listings: what a listing misses is missed whatever the waiting names."""
 
 
 async def test_waiter_joining_after_the_watcher_loop_ended_is_still_polled() -> None:
@@ -82,6 +95,32 @@ async def test_failure_status_vanishing_and_timeout() -> None:
     assert outcome.state is RestoreState.TIMED_OUT
     assert outcome.last_status == "RESTORING"
     assert pool.active_watchers == 0
+    await pool.close()
+
+
+async def test_a_tenant_missing_from_a_listing_is_described_before_any_verdict() -> None:
+    # Seen RESTORING, then missing from the listings (its page shifted) while it
+    # still exists: the poller describes it, and waits on to ONLINE.
+    api = ListingApi()
+    pool = WatcherPool(api, config=UNFILTERED)  # type: ignore[arg-type]
+    api.statuses["shifted"] = "RESTORING"
+    wait = asyncio.create_task(pool.wait("ob1", "shifted", timeout=5))
+    await asyncio.sleep(0.05)
+    api.unlisted.add("shifted")
+    await asyncio.sleep(0.1)
+    api.statuses["shifted"] = "ONLINE"
+    outcome = await wait
+    assert outcome.state is RestoreState.ONLINE, outcome.error
+    await pool.close()
+
+
+async def test_a_tenant_never_seen_and_missing_is_looked_up_by_name() -> None:
+    api = ListingApi()
+    pool = WatcherPool(api, config=UNFILTERED)  # type: ignore[arg-type]
+    api.statuses["between_pages"] = "ONLINE"
+    api.unlisted.add("between_pages")  # never in a full listing
+    outcome = await pool.wait("ob1", "between_pages", timeout=2)
+    assert outcome.state is RestoreState.ONLINE, outcome.error
     await pool.close()
 
 

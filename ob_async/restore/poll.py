@@ -49,11 +49,11 @@ import attrs
 
 from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
-from ob_async.errors import InvalidInputError, ObError
+from ob_async.errors import ClientError, InvalidInputError, ObError
 from ob_async.http.throttle import Priority, request_class
 from ob_async.restore.retry import RetryChecker
 from ob_async.validators import at_least_one, positive, proper_fraction
-from ob_async.wire.models import ONLINE, TenantSummary
+from ob_async.wire.models import ONLINE, TenantDetail, TenantSummary
 
 logger = logging.getLogger("ob_async.poll")
 
@@ -196,6 +196,8 @@ class _Waiter:
     last_status: str | None = None
     first_seen_at: datetime | None = None
     last_not_online_at: datetime | None = None
+    misses: int = 0
+    """Listings in a row that did not show the tenant."""
 
     def finish(
         self,
@@ -364,11 +366,25 @@ class _InstanceWatcher:
         self._consecutive_errors = 0
         now = self.clock.now()
         for name, waiters in list(self.waiters.items()):
-            tenant = tenants.get(name)
+            tenant: TenantSummary | TenantDetail | None = tenants.get(name)
             for waiter in list(waiters):
                 if waiter.joined > swept_at:
                     continue  # it joined while this sweep was under way: its own comes later
                 waiter.polls += 1
+                if tenant is None and waiter.tenant_id is not None:
+                    # A miss in a list read is no proof that it is gone: describe it.
+                    try:
+                        tenant = await self._confirm_gone(waiter)
+                    except ObError as error:
+                        logger.warning(
+                            "tenant %s missing from the list of %s, and describing it "
+                            "failed: %s; looking again next sweep",
+                            name,
+                            self.instance_id,
+                            error,
+                        )
+                        self._schedule(waiter, swept_at)
+                        continue
                 self._judge(waiter, tenant, now, began)
                 if waiter.future.done():
                     self.remove(waiter)
@@ -380,15 +396,46 @@ class _InstanceWatcher:
         if self.config.name_filter:
             prefix = os.path.commonprefix(list(self.waiters))  # noqa: RUF071 - names, not paths
             name_filter = prefix if len(prefix) >= 3 else None
-        return {
+        found = {
             tenant.tenant_name: tenant
             async for tenant in self.api.iter_tenants(
                 self.instance_id, tenant_name=name_filter, page_size=self.config.page_size
             )
         }
+        # Tenants created or deleted while the pages are read (a drill's own clean-up
+        # does that) shift the offset pages, and a tenant can fall between two, sweep
+        # after sweep. One never seen and missing again is looked up by exact name.
+        for name, waiters in self.waiters.items():
+            if name in found or any(w.tenant_id is not None for w in waiters):
+                continue
+            if max(w.misses for w in waiters) < 1:
+                continue
+            async for tenant in self.api.iter_tenants(self.instance_id, tenant_name=name):
+                if tenant.tenant_name == name:
+                    found[name] = tenant
+        for name, waiters in self.waiters.items():
+            for waiter in waiters:
+                waiter.misses = 0 if name in found else waiter.misses + 1
+        return found
+
+    async def _confirm_gone(self, waiter: _Waiter) -> TenantDetail | None:
+        """A tenant seen before and missing from a listing, described by its id: its
+        detail, or None when the server says it is gone. Raises the ObError of a
+        read that failed (no verdict can be drawn from it)."""
+        assert waiter.tenant_id is not None
+        try:
+            return await self.api.describe_tenant(self.instance_id, waiter.tenant_id)
+        except ClientError as error:
+            if error.status == 404:
+                return None
+            raise
 
     def _judge(
-        self, waiter: _Waiter, tenant: TenantSummary | None, now: datetime, began: datetime
+        self,
+        waiter: _Waiter,
+        tenant: TenantSummary | TenantDetail | None,
+        now: datetime,
+        began: datetime,
     ) -> None:
         if tenant is None or tenant.status != ONLINE:
             waiter.last_not_online_at = began
@@ -403,7 +450,7 @@ class _InstanceWatcher:
             return
         if waiter.first_seen_at is None:
             waiter.first_seen_at = now
-            if waiter.on_seen is not None:
+            if waiter.on_seen is not None and isinstance(tenant, TenantSummary):
                 waiter.on_seen(tenant)
         waiter.tenant_id = tenant.tenant_id
         waiter.last_status = tenant.status

@@ -47,7 +47,11 @@ def run_wide(error: BaseException | None) -> RunWideError | None:
         return RunWideError(f"the server refused the credentials: {error}", cause=error)
     if isinstance(error, ClientError) and error.error_code in PROJECT_ERROR_CODES:
         return RunWideError(f"the server does not know the project: {error}", cause=error)
-    if isinstance(error, TransportError) and _unreachable(error):
+    if (
+        isinstance(error, TransportError)
+        and not error.may_have_reached_server
+        and _unreachable(error)
+    ):
         return RunWideError(f"the endpoint cannot be reached: {error}", cause=error)
     return None
 
@@ -63,5 +67,5 @@ def _unreachable(error: BaseException) -> bool:
         os_error = getattr(current, "os_error", None)  # aiohttp's ClientConnectorError
         if isinstance(os_error, ConnectionRefusedError | socket.gaierror):
             return True
-        current = current.__cause__ or current.__context__
+        current = current.__cause__
     return False

@@ -464,8 +464,9 @@ class SimulatorApp:
         self.stats.list_calls[instance_id] += 1
         query = request.query
         page_number, page_size = self._paging(query)
-        tenants = self.world.tenants(instance_id)
         name = query.get("tenantName")
+        self.world.churn(instance_id, page_number=page_number, name_prefix=name or "")
+        tenants = self.world.tenants(instance_id)
         if name:
             needle = name.casefold()
             tenants = [tenant for tenant in tenants if needle in tenant.folded_name]

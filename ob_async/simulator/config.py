@@ -27,6 +27,9 @@ nonce_ttl                300.0                 seconds a nonce stays valid
 nc_check                 "window"              nonce counts: "window" (each once, any order)
                                                or "strict" (each above the highest seen with
                                                its nonce, as Apache's AuthDigestNcCheck On)
+list_churn               0                     tenants created before page 1 of a tenant
+                                               listing and deleted before page 2 (pages
+                                               shift under the reader)
 projects                 ()                    the projects that exist (empty: any); another
                                                X-Ob-Project-Id gets 404 ProjectNotFound
 dedupe_request_ids       False                 replay the first response to a repeated
@@ -269,6 +272,9 @@ class SimulatorConfig:
     nonce_ttl: float = attrs.field(default=300.0, validator=_positive)
     nc_check: NcCheck = attrs.field(default=NcCheck.WINDOW, converter=to_nc_check)
     dedupe_request_ids: bool = False
+    list_churn: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    """Tenants created before page 1 of a tenant listing and deleted before the next
+    page, shifting the pages under the reader (see ``World.churn``). 0: none."""
     projects: tuple[str, ...] = attrs.field(default=(), converter=tuple)
     """The projects that exist: another ``X-Ob-Project-Id`` is refused (404
     ``ProjectNotFound``). Empty: every project exists."""

@@ -76,6 +76,8 @@ class Tenant:
     deleted: bool = False
     online_at: float | None = None
     """When its restore made it ONLINE, on the simulator's clock."""
+    churned: bool = False
+    """Created by ``list_churn`` between two pages of a listing (see World.churn)."""
     # Its data: fixture tables (a restore's are its source's), as of a moment
     # (a restore's restore point; None: now, for a fixture tenant).
     tables: tuple[TableSpec, ...] = ()
@@ -391,6 +393,53 @@ class World:
                 f"{memory_free} GB free; the tenant needs {cpu_needed} cores and "
                 f"{memory_needed} GB (cpu and memory times unitNum)",
             )
+
+    def churn(self, instance_id: str, *, page_number: int, name_prefix: str) -> None:
+        """``list_churn``: tenants created and deleted between the pages of a listing.
+
+        Before page 1, ``list_churn`` tenants are created at the head of the instance's
+        order (named ``<prefix>churn<n>``, so that a name filter keeps them); before
+        any later page they are deleted again. Everything behind them moves up by
+        that many places between page 1 and page 2, as when tenants listed earlier
+        are deleted mid-listing: offset pagination then skips as many tenants.
+        """
+        count = self._config.list_churn
+        instance = self.instance(instance_id)
+        if count == 0:
+            return
+        churned = [tenant for tenant in instance.tenants.values() if tenant.churned]
+        for tenant in churned:
+            instance.remove(tenant)
+        if page_number != 1:
+            return
+        now = self._clock.time()
+        rest = list(instance.tenants.values())
+        for tenant in rest:
+            instance.remove(tenant)
+            tenant.deleted = False
+        for _ in range(count):
+            self._sequence += 1
+            instance.add(
+                Tenant(
+                    tenant_id=self._new_tenant_id(),
+                    tenant_name=f"{name_prefix}churn{self._sequence}",
+                    instance_id=instance_id,
+                    tenant_mode="MySQL",
+                    cpu=0,
+                    memory=0,
+                    unit_num=0,
+                    disk=0,
+                    used_disk=0.0,
+                    primary_zone=instance.zones[0],
+                    description="list_churn",
+                    status=self._config.online_status,
+                    create_time=now,
+                    ob_version=instance.ob_version,
+                    churned=True,
+                )
+            )
+        for tenant in rest:
+            instance.add(tenant)
 
     def _new_tenant_id(self) -> str:
         while True:
