@@ -67,6 +67,9 @@ def test_the_history_command_prints_the_trend(tmp_path: Path) -> None:
     # Oldest first; the failed run started with run-0 and sorts before it by its run id.
     assert [row.split()[3] for row in rows] == ["FAILED", "PASSED", "PASSED", "PASSED"]
     assert rows[0].split()[-1] == "20261130T030000Z-abcdef"
+    # restored, missed RTO, failed: the terminal summary's counts, which add up to the items
+    assert header.split()[5:9] == ["restored", "missed", "RTO", "failed"]
+    assert rows[0].split()[4:8] == ["8", "2", "1", "5"]
     assert rows == history_table(read_history(tmp_path, drill="weekly-dr"))[1:]
     as_json = subprocess.run(
         [sys.executable, "-m", "ob_async", "history", str(tmp_path), "--last", "2", "--json"],

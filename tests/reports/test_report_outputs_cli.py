@@ -8,6 +8,7 @@ receivers, ``ob-restore report`` on a journal cut where a crash would cut it.
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -17,7 +18,16 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.cli.support import SECRET, cli_env, read_report, run_drill, simulator, write_plan
+from tests.cli.support import (
+    SECRET,
+    cli_env,
+    drill_command,
+    read_report,
+    run_drill,
+    simulator,
+    wait_for_journal,
+    write_plan,
+)
 from tests.reports.test_html_browser import ARTIFACTS, NAMES_IN_TABLE
 from tests.reports.test_notify import receiver
 from tests.support.browser import chromium
@@ -92,6 +102,35 @@ def test_the_webhook_may_come_from_the_environment(tmp_path: Path) -> None:
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "*PASSED*" in hook.bodies[0]["text"]
+
+
+def test_an_interrupted_drill_still_notifies_and_writes_its_reports(tmp_path: Path) -> None:
+    plan = write_plan(
+        tmp_path / "plan.toml", 8, drill="concurrency = 2\nrestoring_per_instance = 2"
+    )
+    journal, html = tmp_path / "j.jsonl", tmp_path / "r.html"
+    with (
+        receiver(200) as hook,
+        simulator("--restore-seconds", "1.0", "--seed", "7") as sim,
+    ):
+        process = subprocess.Popen(
+            drill_command(
+                plan, sim, "--journal", str(journal), "--html", str(html), "--notify", hook.url
+            ),
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        wait_for_journal(journal, "online")
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 130, err
+    (body,) = hook.bodies
+    assert "*INTERRUPTED*" in body["text"]
+    assert body["obRestore"]["interrupted"] is True
+    assert "The run was interrupted" in html.read_text()
 
 
 def test_bad_report_arguments_are_refused_before_anything_is_sent(tmp_path: Path) -> None:

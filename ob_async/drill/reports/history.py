@@ -83,6 +83,12 @@ class RunSummary:
             rpo_max_seconds=max(rpos) if rpos else None,
         )
 
+    @property
+    def other_failures(self) -> int:
+        """Failed for any reason but a missed RTO (``failed`` counts the misses too, as the
+        JSON report's summary does; the terminal summary shows them apart)."""
+        return self.failed - self.rto_missed
+
     def to_json(self) -> dict[str, Any]:
         return {
             "version": HISTORY_VERSION,
@@ -178,8 +184,9 @@ _COLUMNS = (
     "drill",
     "verdict",
     "items",
+    "restored",
+    "missed RTO",
     "failed",
-    "RTO missed",
     "p50",
     "p90",
     "max",
@@ -196,8 +203,9 @@ def history_table(runs: Sequence[RunSummary]) -> list[str]:
             run.drill,
             run.verdict,
             str(run.items),
-            str(run.failed),
+            str(run.ok),
             str(run.rto_missed),
+            str(run.other_failures),
             format_seconds(run.p50),
             format_seconds(run.p90),
             format_seconds(run.max),

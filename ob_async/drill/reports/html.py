@@ -41,6 +41,7 @@ from ob_async.drill.reports.source import (
 
 MAX_BARS = 300
 """Up to this many restores the timeline draws one bar each; beyond, it aggregates."""
+_ROWS_PER_BODY = 200
 _SLICES = 240
 _WIDTH = 1100
 _LEFT = 190  # room for the tenant names beside the bars
@@ -79,7 +80,9 @@ def write_html(report: ReportSource, out: IO[bytes], *, history: Sequence[RunSum
             optional="".join(_OPTIONAL_HEADS[name] for name in columns),
         )
     )
-    for entry in report.entries():
+    for number_, entry in enumerate(report.entries()):
+        if number_ and number_ % _ROWS_PER_BODY == 0:
+            write("</tbody><tbody>")  # each body laid out only when scrolled near
         write(_row(entry, columns))
     write("</tbody></table></section>")
     write(
@@ -560,13 +563,13 @@ def _trend(runs: Sequence[RunSummary]) -> str:
                 f'fill="{colour}">{label}</text>'
             )
     offset = _WIDTH / 2 + 30
-    most = max([run.failed + run.rto_missed for run in runs] + [1])
-    lines.append(f'<text x="{offset}" y="12" class="axis-title">failures and RTO misses</text>')
+    most = max([run.failed for run in runs] + [1])  # failed counts the RTO misses too
+    lines.append(f'<text x="{offset}" y="12" class="axis-title">failed and missed RTO</text>')
     lines.append(_count_axis(most, offset, height, 20))
     for i, run in enumerate(runs):
         x = offset + i * slot + slot * 0.15
         base = 20 + height
-        for count, colour in ((run.failed, _FAILED), (run.rto_missed, _MISSED)):
+        for count, colour in ((run.other_failures, _FAILED), (run.rto_missed, _MISSED)):
             if count:
                 h = count / most * height
                 base -= h
@@ -583,14 +586,16 @@ def _trend(runs: Sequence[RunSummary]) -> str:
     lines.append("</svg>")
     rows = "".join(
         f"<tr><td>{escape(_day(run.started_at))}</td><td>{escape(run.verdict)}</td>"
-        f"<td>{run.items}</td><td>{run.failed}</td><td>{run.rto_missed}</td>"
+        f"<td>{run.items}</td><td>{run.ok}</td><td>{run.rto_missed}</td>"
+        f"<td>{run.other_failures}</td>"
         f"<td>{format_seconds(run.p50)}</td><td>{format_seconds(run.p90)}</td>"
         f"<td class=mono>{escape(run.run_id)}</td></tr>"
         for run in reversed(runs)
     )
     table = (
         '<table class="trend"><thead><tr><th>started</th><th>verdict</th><th>items</th>'
-        "<th>failed</th><th>RTO missed</th><th>p50</th><th>p90</th><th>run</th></tr></thead>"
+        "<th>restored</th><th>missed RTO</th><th>failed</th><th>p50</th><th>p90</th><th>run</th>"
+        "</tr></thead>"
         f"<tbody>{rows}</tbody></table>"
     )
     return "".join(lines) + table
@@ -794,6 +799,7 @@ table{border-collapse:collapse;width:100%;font-size:13px}
 th,td{text-align:left;padding:4px 6px;border-bottom:1px solid #eaeef2;vertical-align:top}
 th{position:sticky;top:0;background:#fff;border-bottom:1px solid var(--line)}
 tr.bad td{background:#fff5f5}
+#items tbody{content-visibility:auto;contain-intrinsic-size:auto 9000px}
 .state{padding:1px 7px;border-radius:10px;font-size:12px;color:#fff;white-space:nowrap}
 .state.good{background:var(--ok)}.state.bad{background:var(--bad)}
 .state.neutral{background:#9aa0a6}.state.warn{background:var(--warn)}
