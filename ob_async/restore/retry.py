@@ -157,8 +157,8 @@ class PendingRetry:
 
     attempt: int
     """The number (1-based) of the attempt that failed."""
-    error: BaseException
-    """How it failed."""
+    error: ObError
+    """How it failed (only an ``ObError`` is ever retried)."""
     wait: float
     """Seconds until the next attempt starts."""
 
@@ -268,7 +268,7 @@ class RetryRun:
     def _announce(self, state: tenacity.RetryCallState) -> None:
         assert self._before_sleep is not None
         error = _failure(state)
-        assert error is not None  # tenacity sleeps only after a failure it retries
+        assert isinstance(error, ObError)  # tenacity sleeps only after a failure it retries
         self._before_sleep(
             PendingRetry(attempt=state.attempt_number, error=error, wait=state.upcoming_sleep)
         )
