@@ -8,6 +8,8 @@ import math
 import sys
 from typing import Any
 
+from ob_async.restore.ratelimit import MIN_RATE
+
 
 def positive_int(text: str) -> int:
     try:
@@ -63,3 +65,13 @@ class _CurrentStderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, _value: Any) -> None:
         return None
+
+
+def submit_rate(text: str) -> float:
+    """A ``--rate`` in submits per second: a positive number, not below the minimum."""
+    value = positive_float(text)
+    if value < MIN_RATE:
+        raise argparse.ArgumentTypeError(
+            f"must be at least {MIN_RATE} submits per second, got {text!r}"
+        )
+    return value

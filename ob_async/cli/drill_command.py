@@ -21,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 from ob_async.batch.runner import FailurePolicy, ItemState
-from ob_async.cli.args import configure_logging, positive_float, positive_int
+from ob_async.cli.args import configure_logging, positive_int, submit_rate
 from ob_async.cli.connection import add_connection_arguments, open_connection
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async.cli.help import add_command, add_verbosity, exit_codes
+from ob_async.cli.output_paths import clashing_paths
 from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 from ob_async.cli.report_outputs import (
     add_file_arguments,
@@ -118,7 +119,7 @@ def register(subparsers: Any) -> None:
     )
     run.add_argument(
         "--rate",
-        type=positive_float,
+        type=submit_rate,
         metavar="PER_SECOND",
         help="submits per second, at most (a number, e.g. 2 or 0.5; default: the plan's)",
     )
@@ -168,6 +169,20 @@ def run_drill(args: argparse.Namespace) -> int:
         plan = load_plan(args.plan, simulated=args.simulate)
     except InvalidInputError as error:
         print(f"ob-restore drill: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    clashes = clashing_paths(
+        (
+            ("--journal", args.journal),
+            ("--report-json", args.report_json),
+            ("--junit", args.junit),
+            ("--html", args.html),
+            ("--metrics-file", args.metrics_file),
+        ),
+        plan.input_files,
+    )
+    for problem in clashes:
+        print(f"ob-restore drill: {problem}", file=sys.stderr)
+    if clashes:
         return EXIT_BAD_INPUT
     try:
         return asyncio.run(_drill(args, plan))

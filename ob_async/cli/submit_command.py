@@ -41,6 +41,7 @@ from ob_async.http.ids import check_request_id
 from ob_async.restore.submit import RestoreSubmission
 from ob_async.wire.codec import format_time, from_json, parse_aware_time
 from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+from ob_async.wire.names import resource_problem, tenant_name_problem
 
 MAX_BODY_BYTES = 1024 * 1024
 LATEST = "latest"
@@ -200,7 +201,26 @@ def _request(args: argparse.Namespace) -> RestoreRequest:
             if args.file is None
             else f"{_body_name(args.file)}: $.restoreTime",
         )
+    name_problem = tenant_name_problem(request.target_tenant_name)
+    if name_problem is not None:
+        raise InvalidInputError(
+            name_problem, where=_where(args, "--target-tenant-name", "targetTenantName")
+        )
+    resources = request.tenant_resource
+    for key, flag, field in (
+        ("cpu", "--cpu", "tenantResource.cpu"),
+        ("memory", "--memory", "tenantResource.memory"),
+        ("unit_num", "--unit-num", "tenantResource.unitNum"),
+    ):
+        problem = resource_problem(key, getattr(resources, key))
+        if problem is not None:
+            raise InvalidInputError(problem, where=_where(args, flag, field))
     return request
+
+
+def _where(args: argparse.Namespace, flag: str, field: str) -> str:
+    """Where a request's value came from: its flag, or its place in the body file."""
+    return flag if args.file is None else f"{_body_name(args.file)}: $.{field}"
 
 
 def _request_from_input(args: argparse.Namespace) -> RestoreRequest:

@@ -11,6 +11,10 @@ from __future__ import annotations
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.validators import at_least_one, positive
 
+MIN_RATE = 0.001
+"""The lowest submits-per-second cap accepted (one every ~17 minutes): a smaller one
+(``1e-300``) is a typo that would leave a drill waiting for ever."""
+
 
 class RateCap:
     """At most ``rate`` acquisitions per second on average, ``burst`` at once."""

@@ -78,6 +78,7 @@ from ob_async.simulator.clock import Clock, SystemClock
 from ob_async.simulator.digest_server import NcCheck
 from ob_async.simulator.faults import FaultSpec
 from ob_async.simulator.fixture import Fixture, default_fixture, load_fixture
+from ob_async.wire.names import TENANT_NAME_PATTERN
 
 DEMO_ACCESS_KEY_ID = "demo-access-key-id"
 DEMO_ACCESS_KEY_SECRET = "demo-access-key-secret"  # noqa: S105 - a published demo value
@@ -283,9 +284,7 @@ class SimulatorConfig:
     failed_status: str = attrs.field(default="RESTORE_FAILED", validator=_non_empty)
     require_request_id: bool = True
     path_instance: str = attrs.field(default="target", validator=_path_instance)
-    tenant_name_pattern: str = attrs.field(
-        default=r"[A-Za-z][A-Za-z0-9_]{0,63}", validator=_pattern
-    )
+    tenant_name_pattern: str = attrs.field(default=TENANT_NAME_PATTERN, validator=_pattern)
     page_size_max: int = attrs.field(default=100, validator=_positive)
     max_body_bytes: int = attrs.field(default=1024 * 1024, validator=_positive)
     clock: Clock = attrs.field(factory=SystemClock)

@@ -24,6 +24,7 @@ from ob_async.drill.plan.templates import TEMPLATED_KEYS, render
 from ob_async.errors import InvalidInputError
 from ob_async.wire.codec import parse_aware_time
 from ob_async.wire.models import RestoreMode, RestoreObjectType, TenantResource
+from ob_async.wire.names import resource_problem, tenant_name_problem
 
 
 @attrs.frozen
@@ -131,12 +132,14 @@ def _check_values(
 ) -> datetime | None:
     """Check (and render, convert in place) the values of the well-typed keys of an
     item; return its restore time (None: "latest", or a problem)."""
+    unrendered = set()
     for key in TEMPLATED_KEYS:
         if key in typed:
             try:
                 typed[key] = render(typed[key], fields)
             except ValueError as error:
                 problem(key, str(error))
+                unrendered.add(key)
     for key, enum_type in (
         ("restore_mode", RestoreMode),
         ("restore_object_type", RestoreObjectType),
@@ -148,11 +151,17 @@ def _check_values(
                 allowed = ", ".join(member.value for member in enum_type)
                 problem(key, f"unknown value {typed[key]!r}; expected one of {allowed}")
     for key in ("cpu", "memory", "unit_num"):
-        if key in typed and typed[key] < 1:
-            problem(key, f"must be positive, got {typed[key]}")
+        wrong = resource_problem(key, typed[key]) if key in typed else None
+        if wrong is not None:
+            problem(key, wrong)
     for key in NON_EMPTY_ITEM_KEYS:
         if key in typed and not typed[key].strip():
             problem(key, "must not be empty")
+    name = typed.get("target_tenant_name")
+    rendered = "target_tenant_name" not in unrendered
+    wrong_name = tenant_name_problem(name) if rendered and name and name.strip() else None
+    if wrong_name is not None:
+        problem("target_tenant_name", wrong_name)
     if "restore_time" not in typed:
         return None
     return _restore_time(typed["restore_time"], now, problem)

@@ -15,6 +15,7 @@ from ob_async.drill.plan.item import RunContext
 from ob_async.drill.plan.lines import LineFinder
 from ob_async.drill.plan.problems import PlanError, PlanProblem
 from ob_async.drill.plan.schema import ITEM_KEYS, closest, convert
+from ob_async.restore.ratelimit import MIN_RATE
 
 _SECTIONS = {
     "drill": "[drill]",
@@ -94,8 +95,12 @@ class PlanChecker:
                     self.lines.key("drill", key), f"drill.{key}", f"must be at least 1, got {value}"
                 )
         rate = settings.get("rate")
-        if rate is not None and rate <= 0:
-            self.add(self.lines.key("drill", "rate"), "drill.rate", f"must be positive, got {rate}")
+        if rate is not None and not rate >= MIN_RATE:
+            self.add(
+                self.lines.key("drill", "rate"),
+                "drill.rate",
+                f"must be at least {MIN_RATE} submits per second, got {rate}",
+            )
 
     def check_items(
         self,

@@ -73,6 +73,17 @@ class DrillPlan:
                 raise PlanError(problems)
             yield item
 
+    @property
+    def input_files(self) -> tuple[tuple[str, Path], ...]:
+        """The files the plan is read from, each with what it is: the plan itself, its
+        restore list, its simulator fixture."""
+        named = (
+            ("plan", self.path),
+            ("restore list", self._restore_list),
+            ("simulator fixture", self.simulator_fixture),
+        )
+        return tuple((name, path) for name, path in named if path is not None)
+
     def raw_items(self, problems: list[PlanProblem] | None = None) -> Iterator[RawItem]:
         """Every restore as written, the inline ones first. A bad line of the restore
         list raises PlanError, or, given ``problems``, is recorded there."""

@@ -86,6 +86,13 @@ def load_plan(
     )
     digest = hashlib.sha256(raw_bytes)
     count = reader.check_items(plan, defaults, digest, now)
+    if count == 0 and not reader.problems:  # e.g. a restore_list of comments only
+        reader.add(
+            lines.key("drill", "restore_list"),
+            "drill.restore_list",
+            f"{restore_list} holds no restores (only blank or comment lines): "
+            "a drill of nothing would pass as green",
+        )
     if reader.problems:  # in reading order: the plan's lines, then the restore list's
         raise PlanError(
             sorted(reader.problems, key=lambda p: (p.file != str(file), p.file, p.line or 0))
