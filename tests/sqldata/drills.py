@@ -61,6 +61,7 @@ async def run_data_drill(
     *,
     environ: Mapping[str, str] | None = None,
     cleanup: bool | None = None,
+    resume: bool = False,
     **simulator_options: Any,
 ) -> tuple[dict[str, Any], Simulator]:
     """Load the plan, run it against a fresh simulator; the report as JSON and the simulator."""
@@ -79,7 +80,9 @@ async def run_data_drill(
             runner = DrillRunner(
                 client,
                 plan,
-                DrillOptions(journal_path=tmp_path / "journal.jsonl", cleanup=cleanup),
+                DrillOptions(
+                    journal_path=tmp_path / "journal.jsonl", cleanup=cleanup, resume=resume
+                ),
             )
             report = await runner.run()
             try:

@@ -212,3 +212,17 @@ async def test_tenant_connections_are_bounded_drill_wide(
     )
     assert report["summary"]["data"]["verified"] == 4
     assert peak == 2
+
+
+async def test_a_resumed_run_reports_the_data_its_journal_recorded(tmp_path: Path) -> None:
+    text = plan_text(RPO + ORDERS.replace(">= 1000", ">= 5000"))
+    first, _ = await run_data_drill(tmp_path, text)
+    again, sim = await run_data_drill(tmp_path, text, resume=True, cleanup=True)
+    [before], [after] = first["items"], again["items"]
+    assert after["resumed"]
+    for key in ("rpoSeconds", "metRpo", "checks", "dataOk"):
+        assert after[key] == before[key], key
+    assert not after["ok"]
+    # Its data failed: the resumed clean-up keeps it for inspection too.
+    assert after["cleanup"] is None
+    assert sim.stats()["deletes"] == 0
