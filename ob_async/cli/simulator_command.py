@@ -3,7 +3,9 @@
 It prints its base URL and the AccessKey pair it accepts, then serves until
 SIGINT (Ctrl-C) or SIGTERM, and exits 0. The pair comes from
 ``OB_ACCESS_KEY_ID``/``OB_ACCESS_KEY_SECRET`` when both are set (the secret is
-then never printed), else a demo pair is used and printed. A bad flag value
+then never printed), else a demo pair is used and printed. Its tenants, served
+over the MySQL protocol, accept the password in ``OB_TENANT_PASSWORD`` when it is
+set (never printed), else the demo password. A bad flag value
 exits 2 with a message naming the flag; a port that cannot be bound exits 1.
 """
 
@@ -24,6 +26,7 @@ from ob_async.errors import InvalidInputError
 from ob_async.http.credentials import ENV_ACCESS_KEY_ID, ENV_ACCESS_KEY_SECRET
 from ob_async.simulator import Simulator, SimulatorConfig
 from ob_async.simulator.config import (
+    DEMO_TENANT_PASSWORD,
     PATH_INSTANCE_CHOICES,
     to_algorithms,
     to_nc_check,
@@ -280,6 +283,9 @@ def build_config(args: argparse.Namespace, environ: Any = None) -> tuple[Simulat
     if from_env:
         options["access_key_id"] = key_id
         options["access_key_secret"] = secret
+    tenant_password = (os.environ if environ is None else environ).get(ENV_TENANT_PASSWORD)
+    if tenant_password:
+        options["tenant_password"] = tenant_password
     return SimulatorConfig(**options), from_env
 
 
@@ -303,6 +309,15 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+ENV_TENANT_PASSWORD = "OB_TENANT_PASSWORD"  # noqa: S105 - the variable's name, not a password
+
+
+def _tenant_password(config: SimulatorConfig) -> str:
+    if config.tenant_password != DEMO_TENANT_PASSWORD:
+        return f"(from {ENV_TENANT_PASSWORD}; not shown)"
+    return f"{DEMO_TENANT_PASSWORD}  (demo; set {ENV_TENANT_PASSWORD} to use your own)"
+
+
 async def _serve(config: SimulatorConfig, from_env: bool, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -321,6 +336,7 @@ async def _serve(config: SimulatorConfig, from_env: bool, out: TextIO) -> None:
             f"  digest:           {', '.join(config.digest_algorithms)}; "
             f"qop {', '.join(config.qop) or 'none (RFC 2069)'}; nonce ttl {config.nonce_ttl:g}s; "
             f"nonce counts {config.nc_check.value}",
+            f"  tenants (MySQL):  any user; password {_tenant_password(config)}",
             f"  faults:           {str(config.faults) or 'none'}",
             f"  fixture:          {config.fixture.source}",
             f"  stats:            {sim.url}/_simulator/stats",
