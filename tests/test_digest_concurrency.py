@@ -98,12 +98,12 @@ async def _timed(calls: Callable[[], Awaitable[object]], count: int) -> float:
 
 async def test_a_cold_burst_over_latency_takes_under_twice_a_warm_burst() -> None:
     # A cold burst needs the challenge first (one round trip), then goes out together
-    # (a second one, on new connections); a warm burst is one round trip on pooled
-    # connections. Serialised behind the handshake, 32 calls took ~33 round trips (6.7 s,
-    # 20-30x). The ratio's floor is 2 less what the burst itself costs (a hand-written
-    # aiohttp client doing the same two steps measures about 2.0 here), so a stall of
-    # the shared machine during one cold burst can tip it over: the best of up to eight
-    # pairs counts.
+    # (a second one); a warm burst is one round trip. Serialised behind the handshake,
+    # 32 calls took ~33 round trips (6.7 s, 20-30x). Both bursts open their 32
+    # connections (the warm one after the session's pool is dropped, its digest state
+    # kept), so that the ratio is the handshake's, not the cost of connecting, which on
+    # a loaded machine alone can push a cold burst past 2x a burst on pooled
+    # connections. The best of up to eight pairs counts: one stall says nothing.
     server = StrictDigestServer()
     ratios: list[float] = []
     async with server.running():
@@ -115,6 +115,9 @@ async def test_a_cold_burst_over_latency_takes_under_twice_a_warm_burst() -> Non
                     challenges = server.counts["challenges"]
                     cold = await _timed(lambda: session.call("GET", "/t"), 32)
                     assert server.counts["challenges"] == challenges + 1
+                    await session.close()
+                    await session.open()
                     warm = await _timed(lambda: session.call("GET", "/t"), 32)
+                    assert server.counts["challenges"] == challenges + 1  # still warm
                 ratios.append(cold / warm)
     assert min(ratios) < 2, ratios

@@ -23,10 +23,11 @@ with a plain 401 and a new nonce). Requests in flight together overtake each
 other on the wire, so against such a server a shared nonce loses some of them.
 The engine tells the two kinds of refusal apart by what it has seen:
 
-- refused credentials: an answer to a fresh challenge refused while these
-  credentials have never been accepted in that realm (or refused at the first
-  count of a nonce no other request used): :attr:`DigestAuth.rejected` becomes
-  True and every later flow fails before sending anything;
+- refused credentials: a refusal while these credentials have never been
+  accepted in that realm (the driver judges it only once the requests in flight
+  with it have answered, none accepted), or a refusal of the first count of a
+  nonce no other request used: :attr:`DigestAuth.rejected` becomes True and
+  every later flow fails before sending anything;
 - a nonce refusing a count: a refusal after the credentials were accepted in
   that realm. The flow takes the new nonce and answers again (at most
   ``max_order_retries`` times), and the engine learns that this origin orders
@@ -152,7 +153,7 @@ class _NonceState:
     only the flow holding it draws counts from it.
     """
 
-    __slots__ = ("_count", "exclusive", "qop", "refusals", "template")
+    __slots__ = ("_count", "exclusive", "qop", "template")
 
     def __init__(
         self,
@@ -166,20 +167,10 @@ class _NonceState:
         self.qop = qop
         self._count = count
         self.exclusive = exclusive
-        self.refusals = 0
-        """Requests with this nonce refused before the credentials were accepted."""
 
     @property
     def challenge(self) -> DigestChallenge:
         return self.template.challenge
-
-    def shared(self) -> bool:
-        """Whether more than one request drew a count from this nonce.
-
-        Read from the counter's repr, ``count(N)`` with N the next count (itertools
-        offers no other way to look without drawing); only asked on a refusal.
-        """
-        return int(repr(self._count)[6:-1]) > _FIRST_NC + 1
 
     def authorization(self, method: str, target: str, body: bytes) -> str | None:
         """The next Authorization for this nonce; None once its 2**32 - 1 counts are used up."""
@@ -301,16 +292,19 @@ class DigestAuth:
 
         - A URL at another origin: yields None once, then ends; nothing is learnt.
         - Once :attr:`rejected`: raises :class:`AuthenticationError` before yielding.
-        - First request: pre-emptive Authorization from the cached challenge, else None.
-        - Non-401: done. A 401 without any Digest challenge: done (a final 401).
-          Digest challenges of which none is usable: AuthenticationError; a malformed
-          header: ChallengeError.
+        - First request: pre-emptive Authorization from the cached challenge (at a
+          strict origin, from an idle lane), else None.
+        - Non-401: done (the credentials sent are accepted in their realm). A 401
+          without any Digest challenge: done (a final 401). Digest challenges of which
+          none is usable: AuthenticationError; a malformed header: ChallengeError.
         - 401 ``stale=true``: cache the new challenge and answer it, at most
           ``max_stale_retries`` times per flow, then AuthenticationError.
-        - 401 otherwise, to a request without credentials or with pre-emptive ones:
-          cache the challenge and answer it once. To an answer to a challenge of this
-          flow: the credentials are wrong; :attr:`rejected` becomes True and the 401
-          is final.
+        - 401 otherwise, to a request without credentials: cache the challenge and
+          answer it. To a request with credentials: refused credentials or a refused
+          count, as the module docstring says; refused credentials make
+          :attr:`rejected` True and the 401 final, a refused count is answered with
+          the new nonce, at most ``max_order_retries`` times more in a row, then
+          AuthenticationError.
 
         ``method`` is upper-cased, as HTTP clients send it; the digest-uri is the URL's
         path and query exactly as given.
@@ -421,17 +415,13 @@ class DigestAuth:
 
         Never once the credentials were accepted in the realm, unless the refused
         request was the first count of a nonce no other request used (strictness
-        cannot explain that). Before any acceptance: an answer to a fresh challenge,
-        a second refusal with the same nonce, or a refusal of a nonce that other
-        requests used too (their refusals came back with it: a driver judges a
-        refusal before any acceptance only once the requests in flight with it have
-        answered). A pre-emptive request refused alone is answered once, as a server
-        that forgot its nonce deserves.
+        cannot explain that). Always before any acceptance: a driver judges such a
+        refusal only once the requests in flight with it have answered, none of them
+        accepted, so it is no count overtaken by a luckier one.
         """
         if state.challenge.realm in self._accepted_realms:
             return answering_fresh and state.exclusive
-        state.refusals += 1
-        return answering_fresh or state.refusals > 1 or state.shared()
+        return True
 
     def _target(self, url: str) -> str | None:
         """The request-target of ``url`` if it is at our origin, else None."""
