@@ -31,6 +31,7 @@ from ob_async.cli.report_outputs import (
     add_file_arguments,
     add_signal_arguments,
     notify,
+    notify_unreported,
     output_problems,
     path_problems,
     write_outputs,
@@ -243,6 +244,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
                 file=sys.stderr,
             )
             if runner.report is None:
+                notify_unreported(args, plan.name, "an internal error stopped it before any report")
                 return EXIT_FAILED
             report = runner.report
             report.interrupted = True

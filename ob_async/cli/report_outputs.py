@@ -12,7 +12,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ob_async.drill.report import DrillReport, write_atomically
 from ob_async.drill.reports.history import RunSummary, check_history_dir, read_history, record_run
@@ -137,11 +139,26 @@ def write_outputs(report: DrillReport, args: argparse.Namespace) -> None:
 
 def notify(report: DrillReport, args: argparse.Namespace) -> None:
     """Send the notification, if asked; a failure is a warning, never the exit code."""
+    _send(args, lambda: build_message(report))
+
+
+def notify_unreported(args: argparse.Namespace, drill: str, reason: str) -> None:
+    """Tell the webhook of a run that ended before it had a report (an internal error)."""
+    _send(
+        args,
+        lambda: {
+            "text": f":x: *FAILED* drill {drill}: {reason}; see the drill's log and journal",
+            "obRestore": {"verdict": "FAILED", "drill": drill, "error": reason},
+        },
+    )
+
+
+def _send(args: argparse.Namespace, message: Callable[[], dict[str, Any]]) -> None:
     url = notify_url(args)
     if not url:
         return
     try:
-        send_notification(url, build_message(report))
+        send_notification(url, message())
     except NotificationFailed as error:
         warn(f"the notification was not delivered: {error}")
 

@@ -16,8 +16,11 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from ob_async.cli import main
+from ob_async.drill.runner import DrillRunner
 from tests.cli.support import (
     SECRET,
     cli_env,
@@ -269,3 +272,18 @@ def test_a_journal_that_is_not_one_is_refused(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "not an ob-async journal" in done.stderr
     assert not (tmp_path / "r.html").exists()
+
+
+def test_a_drill_that_breaks_before_any_report_still_notifies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(self: DrillRunner) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(DrillRunner, "run", broken)
+    monkeypatch.chdir(tmp_path)
+    with receiver(200) as hook:
+        code = main(["drill", str(EXAMPLE), "--simulate", "-q", "--notify", hook.url])
+    assert code == 1
+    (body,) = hook.bodies
+    assert body["text"].startswith(":x: *FAILED* drill weekly-dr: an internal error")
