@@ -34,6 +34,11 @@ from ob_async.batch import (
 )
 from ob_async.client import ObClient
 from ob_async.clock import Clock
+from ob_async.data.expectations import Expectation
+from ob_async.data.login import TenantLogin
+from ob_async.data.results import CheckResult, DataVerdict
+from ob_async.data.spec import CheckSpec, DataLimits, DataSpec, RpoSpec
+from ob_async.data.verify import DataVerifier
 from ob_async.errors import (
     ApiError,
     AuthenticationError,
@@ -61,6 +66,7 @@ from ob_async.restore.retry import (
     RetryRun,
 )
 from ob_async.restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
+from ob_async.wire.addresses import Endpoint, Network, TenantAddress, TenantConnection
 from ob_async.wire.codec import from_wire, to_wire
 from ob_async.wire.models import (
     BackupSet,
@@ -91,16 +97,25 @@ __all__ = [
     "BatchRunner",
     "BatchSummary",
     "ChallengeError",
+    "CheckResult",
+    "CheckSpec",
     "ClientConfig",
     "ClientError",
     "Clock",
     "Credentials",
+    "DataLimits",
+    "DataSpec",
+    "DataVerdict",
+    "DataVerifier",
     "DeletedTenant",
+    "Endpoint",
     "Envelope",
+    "Expectation",
     "FailurePolicy",
     "InvalidInputError",
     "ItemResult",
     "ItemState",
+    "Network",
     "ObClient",
     "ObError",
     "Page",
@@ -119,10 +134,14 @@ __all__ = [
     "RetryPolicy",
     "RetryQuota",
     "RetryRun",
+    "RpoSpec",
     "ServerError",
     "SubmissionOutcome",
     "SubmitterConfig",
+    "TenantAddress",
+    "TenantConnection",
     "TenantDetail",
+    "TenantLogin",
     "TenantNameConflict",
     "TenantResource",
     "TenantResourceDetail",

@@ -1,0 +1,72 @@
+"""The data checks as a library: an application verifies a restored tenant itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from ob_async import (
+    CheckSpec,
+    DataLimits,
+    DataSpec,
+    DataVerifier,
+    Expectation,
+    Network,
+    ObClient,
+    PollConfig,
+    RestoreRequest,
+    RpoSpec,
+    TenantLogin,
+    TenantResource,
+)
+from ob_async.simulator import Simulator
+
+
+async def test_an_application_verifies_a_restored_tenant_through_the_public_api() -> None:
+    point = datetime.now(UTC).replace(second=10, microsecond=0) - timedelta(hours=2)
+    async with (
+        Simulator(restore_seconds=0.2, tenant_password="App-Tenant-Pass-1") as sim,
+        ObClient(
+            sim.url, sim.credentials, "p1", poll=PollConfig(initial_interval=0.1, max_interval=0.3)
+        ) as client,
+    ):
+        request = RestoreRequest(
+            source_instance_id="ob-prod-sh",
+            source_tenant_id="tsh002",
+            target_instance_id="ob-dr-east",
+            target_tenant_name="app_verify",
+            target_tenant_primary_zone="cn-shanghai-e",
+            restore_time=point,
+            tenant_resource=TenantResource(cpu=1, memory=2, unit_num=1),
+        )
+        submission = await client.submit_restore("ob-dr-east", request, wait=True, timeout=60)
+        assert submission.restore is not None
+        tenant_id = submission.restore.tenant_id
+        assert tenant_id is not None
+        [address] = [
+            entry
+            for entry in await client.describe_tenant_address("ob-dr-east", tenant_id)
+            if entry.service_type == "OBPROXY_INTERNET"
+        ]
+        assert address.is_online
+        verifier = DataVerifier(client, DataLimits(network=Network.INTERNET))
+        verdict = await verifier.verify(
+            "ob-dr-east",
+            tenant_id,
+            DataSpec(
+                login=TenantLogin("app", password="App-Tenant-Pass-1", database="app"),
+                checks=(
+                    CheckSpec(
+                        name="orders",
+                        sql="SELECT COUNT(*) FROM orders",
+                        expect=Expectation.parse("= 1200"),
+                    ),
+                ),
+                rpo=RpoSpec(query="SELECT MAX(updated_at) FROM heartbeat", target_seconds=60),
+            ),
+            reference=point,
+            timeout=30,
+        )
+    assert verdict.ok, verdict.problems()
+    assert verdict.rpo_seconds == 10.0
+    assert verdict.met_rpo is True
+    assert verdict.endpoint == f"127.0.0.1:{address.internet_port}"
