@@ -152,7 +152,8 @@ def register(subparsers: Any) -> None:
         "--timeout",
         default="90m",
         metavar="DURATION",
-        help=f"how long --wait waits: {DURATION_FORMAT} (default 90m)",
+        help=f"how long the whole command may take (submission, reconciliation and "
+        f"--wait): {DURATION_FORMAT} (default 90m)",
     )
     add_connection_arguments(parser)
     output = parser.add_argument_group("output")
@@ -316,26 +317,60 @@ async def _resolve_latest(client: ObClient, request: RestoreRequest) -> RestoreR
 
 async def _submit(args: argparse.Namespace, request: RestoreRequest, timeout: float) -> int:
     instance_id = args.instance_id or request.target_instance_id
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout  # --timeout bounds the whole command
     async with open_connection(args) as connection:
-        if _wants_latest(args):
-            try:
-                resolved = await _resolve_latest(connection.client, request)
-            except ObError as error:
-                resolved = f"cannot read the restorable windows: {error}"
-            if isinstance(resolved, str):
-                print(f"ob-restore submit: --restore-time latest: {resolved}", file=sys.stderr)
-                return EXIT_FAILED
-            request = resolved
-        submission = RestoreSubmission.new(instance_id, request, request_id=args.request_id)
+        client = connection.client
+        submission = _submission(instance_id, request, args)
         try:
-            await connection.client.submit_restore(
-                instance_id, request, submission=submission, wait=args.wait, timeout=timeout
+            async with asyncio.timeout_at(deadline):
+                if _wants_latest(args):
+                    try:
+                        resolved = await _resolve_latest(client, request)
+                    except ObError as error:
+                        resolved = f"cannot read the restorable windows: {error}"
+                    if isinstance(resolved, str):
+                        print(
+                            f"ob-restore submit: --restore-time latest: {resolved}",
+                            file=sys.stderr,
+                        )
+                        return EXIT_FAILED
+                    submission = _submission(instance_id, resolved, args)
+                await client.submit_restore(instance_id, submission.request, submission=submission)
+        except TimeoutError:
+            print(
+                f"ob-restore submit: --timeout {args.timeout} passed before the submission "
+                f"settled (outcome {submission.outcome.value}); retry with --request-id "
+                f"{submission.request_id} to settle it without creating a second restore",
+                file=sys.stderr,
             )
+            _print(args, submission, interrupted=False)
+            return EXIT_FAILED
         except asyncio.CancelledError:
             _print(args, submission, interrupted=True)
             return EXIT_INTERRUPTED
+        if args.wait and submission.submitted:
+            try:
+                submission.restore = await client.wait_until_online(
+                    submission.target_instance_id,
+                    submission.target_tenant_name,
+                    timeout=max(deadline - loop.time(), 0.001),
+                    started_at=submission.first_attempt_at,
+                )
+            except asyncio.CancelledError:
+                _print(args, submission, interrupted=True)
+                return EXIT_INTERRUPTED
     _print(args, submission, interrupted=False)
     return EXIT_OK if submission.ok else EXIT_FAILED
+
+
+def _submission(
+    instance_id: str, request: RestoreRequest, args: argparse.Namespace
+) -> RestoreSubmission:
+    submission = RestoreSubmission.new(instance_id, request, request_id=args.request_id)
+    # A script that runs submit again with its --request-id repeats one submission.
+    submission.caller_request_id = args.request_id is not None
+    return submission
 
 
 def _print(args: argparse.Namespace, submission: RestoreSubmission, *, interrupted: bool) -> None:

@@ -158,6 +158,10 @@ class RestoreSubmission:
     """An attempt may have created the tenant; the next one must look before resending."""
     restore: RestoreOutcome | None = None
     """Set by ``submit_restore(..., wait=True)``."""
+    caller_request_id: bool = False
+    """The caller's requestId names this one submission, whenever it began (``submit
+    --request-id`` run again by a script): a tenant carrying its marker is adopted
+    however old, instead of being called a conflict."""
     halted: bool = False
     """Send no further restore request (a batch was stopped): an attempt that would
     send one ends the submission instead; lookups may still settle it."""
@@ -334,7 +338,9 @@ class Submitter:
             except ClientError as refusal:
                 if not self.config.is_name_conflict(refusal):
                     raise
-                if submission.may_exist and await self._settle_by_lookup(submission, record):
+                # The name may be taken by this very submission: an earlier attempt, or
+                # an earlier run of a script that retries with the same requestId.
+                if await self._settle_by_lookup(submission, record):
                     return
                 raise self._conflict(submission, refusal) from refusal
         except ObError as error:
@@ -388,6 +394,8 @@ class Submitter:
     def is_ours(self, submission: RestoreSubmission, tenant: TenantDetail) -> bool:
         if submission.marker not in (tenant.description or ""):
             return False
+        if submission.caller_request_id:
+            return True  # the caller's requestId names one submission, however old
         if tenant.create_time is None or submission.first_attempt_at is None:
             return True
         earliest = submission.first_attempt_at - timedelta(seconds=self.config.clock_skew)

@@ -77,7 +77,7 @@ def test_submit_help_gives_the_formats_and_units(monkeypatch: pytest.MonkeyPatch
     assert "'latest'" in text
     assert "--memory GB memory per unit in GB" in text
     assert "--cpu CORES" in text
-    assert '--timeout DURATION how long --wait waits: seconds, or e.g. "90s", "15m"' in text
+    assert "--timeout DURATION how long the whole command may take (submission," in text
     assert "source_instance_id (instead of --file)" not in text
 
 
