@@ -683,11 +683,18 @@ class _JournalObserver:
                     error=result.cleanup.error,
                 )
             )
+        data = result.data
         self.emit(
             "item",
             key=result.key,
             state=result.state.value,
             recoverySeconds=result.recovery_seconds,
             metRto=result.met_rto,
-            error=result.error,
+            # A data failure is the item's error in the live view and the events.
+            error=result.error or ("; ".join(data.problems()) if data and not data.ok else None),
+            **(
+                {"rpoSeconds": data.rpo_seconds, "metRpo": data.met_rpo, "dataOk": data.ok}
+                if data is not None
+                else {}
+            ),
         )

@@ -3,6 +3,7 @@ refused (exit 2, naming the plan line) before anything is sent."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -134,3 +135,17 @@ def test_a_password_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     assert "chmod 600" in done.stderr
     secret.chmod(0o600)
     assert _simulated_drill(plan).returncode == 0
+
+
+def test_json_item_events_carry_the_data_verdict(tmp_path: Path) -> None:
+    plan = tmp_path / "data-drill.toml"
+    plan.write_text(EXAMPLE.read_text().replace('expect = ">= 1000"', 'expect = ">= 1000000"'))
+    done = _simulated_drill(plan, "--json")
+    assert done.returncode == 1, done.stderr
+    items = [e for e in map(json.loads, done.stdout.splitlines()) if e["event"] == "item"]
+    assert len(items) == 3
+    for item in items:
+        assert item["dataOk"] is False
+        assert item["metRpo"] is True
+        assert item["rpoSeconds"] < 60
+        assert "check 'orders restored' failed: expected >= 1000000, got 1200" in item["error"]
