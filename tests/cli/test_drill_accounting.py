@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -196,3 +197,23 @@ def test_dry_run_says_planned_never_ok(tmp_path: Path) -> None:
     suite = junit_suite(junit_path)
     assert suite.get("skipped") == "5"
     assert suite.get("failures") == "0"
+
+
+def test_a_resumed_restore_says_its_recovery_time_includes_the_outage(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path / "plan.toml", 4, drill="concurrency = 4")
+    report_path, journal = tmp_path / "r.json", tmp_path / "j.jsonl"
+    with simulator("--restore-seconds", "2", "--seed", "26") as sim:
+        process = start_drill(plan, sim, "--journal", str(journal))
+        wait_for_journal(journal, "submitted", count=4)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)  # the second stops at once: all interrupted
+        process.communicate(timeout=60)
+        resumed = run_drill(
+            plan, sim, "--journal", str(journal), "--resume", "--report-json", str(report_path)
+        )
+    assert resumed.returncode == 0, resumed.stderr
+    items = read_report(report_path)["items"]
+    assert [i["state"] for i in items] == ["online"] * 4
+    for item in items:
+        assert "includes the outage before the resume" in item["recoveryNote"]
