@@ -160,11 +160,15 @@ class ProtocolError(ObError):
         status: int | None = None,
         request_id: str | None = None,
         retry_after: float | None = None,
+        unprocessed: bool = False,
     ) -> None:
         super().__init__(message)
         self.status = status
         self.request_id = request_id
         self.retry_after = retry_after
+        self.unprocessed = unprocessed
+        """The request it answers carried no credentials: the API cannot have acted on
+        it (a garbled challenge, say), so it is never ambiguous."""
 
     @property
     def is_gateway_failure(self) -> bool:

@@ -377,6 +377,7 @@ class Session:
             raise ProtocolError(
                 f"malformed HTTP response from {self.origin}: {error.message}",
                 request_id=request_id,
+                unprocessed=authorization is None,
             ) from error
         except (aiohttp.ServerTimeoutError, TimeoutError) as error:
             raise TransportTimeout(

@@ -74,6 +74,8 @@ class RetryChecker:
         """Whether the server may have acted on the request that ended in ``error``."""
         if isinstance(error, TransportError):
             return error.may_have_reached_server
+        if isinstance(error, ProtocolError) and error.unprocessed:
+            return False
         if isinstance(error, ServerError | ProtocolError):
             return error.status not in _NOT_PROCESSED_STATUSES
         return False

@@ -217,3 +217,39 @@ def test_a_resumed_restore_says_its_recovery_time_includes_the_outage(tmp_path: 
     assert [i["state"] for i in items] == ["online"] * 4
     for item in items:
         assert "includes the outage before the resume" in item["recoveryNote"]
+
+
+def test_resume_dry_run_lists_every_item_including_the_sent_but_unsettled(
+    tmp_path: Path,
+) -> None:
+    plan = write_plan(
+        tmp_path / "plan.toml", 6, drill="concurrency = 2\nrestoring_per_instance = 2"
+    )
+    report_path, journal = tmp_path / "r.json", tmp_path / "j.jsonl"
+    with simulator("--restore-seconds", "2", "--seed", "27") as sim:
+        process = start_drill(plan, sim, "--journal", str(journal))
+        wait_for_journal(journal, "submitted", count=2)
+        process.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+        posts_before = restore_posts(sim.stats())
+        dry = run_drill(
+            plan,
+            sim,
+            "--journal",
+            str(journal),
+            "--resume",
+            "--dry-run",
+            "--report-json",
+            str(report_path),
+        )
+        posts_after = restore_posts(sim.stats())
+    assert dry.returncode == 0, dry.stderr
+    assert posts_after == posts_before  # a dry run sends nothing
+    items = read_report(report_path)["items"]
+    assert len(items) == 6
+    unsettled = [i for i in items if i["resumed"]]
+    assert unsettled, items
+    assert all("would be looked up" in i["error"] for i in unsettled)
+    assert {i["state"] for i in items} == {"planned"}

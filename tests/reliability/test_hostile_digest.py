@@ -25,6 +25,8 @@ from ob_async.errors import (
     ProtocolError,
     TransportError,
 )
+from ob_async.restore.retry import Backoff, RetryPolicy
+from ob_async.restore.submit import SubmissionOutcome
 
 from ._hostile import (
     CALLS,
@@ -38,6 +40,7 @@ from ._hostile import (
     json_bytes,
     ok_envelope,
     response_bytes,
+    restore_request,
 )
 
 FAILURE = json_bytes({"success": False, "errorCode": "Unauthorized", "errorMessage": "no"})
@@ -137,6 +140,27 @@ async def test_a_one_megabyte_challenge_is_refused_by_the_http_layer_as_a_protoc
     assert type(error) is ProtocolError, repr(error)
     assert "malformed HTTP response" in str(error)
     assert len(server.requests) == 1
+
+
+async def test_a_submission_meeting_a_one_megabyte_challenge_fails_and_is_never_unknown() -> None:
+    # The challenge answers a request without credentials, which the API cannot have
+    # acted on: nothing can exist, so the submission fails (it used to end `unknown`
+    # after a dozen requests, each retry looking the target up first).
+    enormous = 'Digest realm="hostile", nonce="n1", opaque="' + "o" * (1024 * 1024) + '"'
+    async with (
+        RawHttpServer(unauthorized(lambda: [enormous])) as server,
+        client_for(server.url) as client,
+    ):
+        submission = await client.submit_restore(
+            "ob1",
+            restore_request(),
+            policy=RetryPolicy(max_attempts=3, backoff=Backoff(base=0, cap=0)),
+        )
+    assert submission.outcome is SubmissionOutcome.FAILED, submission.outcome
+    assert isinstance(submission.error, ProtocolError)
+    assert not any(attempt.ambiguous for attempt in submission.attempts)
+    assert not any(attempt.looked_up for attempt in submission.attempts)
+    assert len(server.requests) <= 3
 
 
 async def test_a_hundred_challenge_headers_of_8_kb_each_are_refused() -> None:
