@@ -46,6 +46,18 @@ def start_drill(plan: Path, sim: Any, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def interrupt_twice(plan: Path, sim: Any, journal: Path, *, submitted: int) -> None:
+    """Run the drill until ``submitted`` restores are sent, then stop it at once (two
+    SIGINTs: those in flight are recorded as interrupted, for a resume to settle)."""
+    process = start_drill(plan, sim, "--journal", str(journal))
+    wait_for_journal(journal, "submitted", count=submitted)
+    process.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGINT)
+    process.communicate(timeout=60)
+    assert process.returncode == 130
+
+
 def test_first_sigint_sends_no_post_after_the_stop_and_reports_every_item(
     tmp_path: Path,
 ) -> None:
@@ -203,12 +215,7 @@ def test_a_resumed_restore_says_its_recovery_time_includes_the_outage(tmp_path: 
     plan = write_plan(tmp_path / "plan.toml", 4, drill="concurrency = 4")
     report_path, journal = tmp_path / "r.json", tmp_path / "j.jsonl"
     with simulator("--restore-seconds", "2", "--seed", "26") as sim:
-        process = start_drill(plan, sim, "--journal", str(journal))
-        wait_for_journal(journal, "submitted", count=4)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.3)
-        process.send_signal(signal.SIGINT)  # the second stops at once: all interrupted
-        process.communicate(timeout=60)
+        interrupt_twice(plan, sim, journal, submitted=4)
         resumed = run_drill(
             plan, sim, "--journal", str(journal), "--resume", "--report-json", str(report_path)
         )
@@ -227,12 +234,7 @@ def test_resume_dry_run_lists_every_item_including_the_sent_but_unsettled(
     )
     report_path, journal = tmp_path / "r.json", tmp_path / "j.jsonl"
     with simulator("--restore-seconds", "2", "--seed", "27") as sim:
-        process = start_drill(plan, sim, "--journal", str(journal))
-        wait_for_journal(journal, "submitted", count=2)
-        process.send_signal(signal.SIGINT)
-        time.sleep(0.3)
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=60)
+        interrupt_twice(plan, sim, journal, submitted=2)
         posts_before = restore_posts(sim.stats())
         dry = run_drill(
             plan,
