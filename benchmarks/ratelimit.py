@@ -171,6 +171,8 @@ def measure(stats: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
         floor += answered / _limit_at(tick, limits)
     truth = {entry["tenantName"]: entry for entry in times}
     errors: list[float] = []
+    first_try: list[float] = []
+    """The errors of restores whose first POST was accepted."""
     widths: list[float] = []
     outside = 0
     for item in report["items"]:
@@ -179,6 +181,8 @@ def measure(stats: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
             continue
         true_recovery = real["onlineAt"] - real["acceptedAt"]
         errors.append(item["recoverySeconds"] - true_recovery)
+        if len(item["attempts"]) == 1:
+            first_try.append(errors[-1])
         widths.append(item["recoveryUpperSeconds"] - item["recoveryLowerSeconds"])
         sent = datetime.fromisoformat(item["submittedAt"]).timestamp()
         if not (
@@ -203,6 +207,8 @@ def measure(stats: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
         "error_median": statistics.median(errors) if errors else float("nan"),
         "error_p90": nearest_rank(sorted(errors), 0.9) if errors else float("nan"),
         "error_max": max(errors) if errors else float("nan"),
+        "retried": len(errors) - len(first_try),
+        "error_max_first_try": max(first_try) if first_try else float("nan"),
         "interval_width_median": statistics.median(widths) if widths else float("nan"),
         "outside_interval": outside,
         "bottleneck": (summary.get("bottleneck") or {}).get("summary"),
@@ -235,7 +241,12 @@ def run_scenario(
     if drill["exit"] != 0 or not report_path.exists():
         raise RuntimeError(f"the drill of {name} exited {drill['exit']}:\n{drill['log_tail']}")
     result = measure(stats, json.loads(report_path.read_text(encoding="utf-8")))
-    result.update(name=name, limit=limit, halved_to=halved)
+    result.update(
+        name=name,
+        limit=limit,
+        halved_to=halved,
+        measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    )
     return result
 
 
@@ -296,7 +307,7 @@ def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str
         SECTION_START,
         "## At the API's limit (`benchmarks/ratelimit.py`)",
         "",
-        f"`{command}`, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}: {restores:,} "
+        f"`{command}`, {results[-1].get('measured_at', '?') if results else '?'}: {restores:,} "
         f"restores of exactly {RESTORE_SECONDS:g} s into one target instance, concurrency 64, "
         "validation on, polls 1 s backing off to 4 s, against `ob-restore simulator "
         "--rate-limit R` (a token bucket with one second of burst) in its own process; the "
@@ -318,7 +329,22 @@ def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str
     outside = sum(result["outside_interval"] for result in results)
     lines += [
         "",
-        f"Restores whose true ONLINE moment fell outside the reported interval: {outside}.",
+        f"Restores whose true ONLINE moment fell outside the reported interval: {outside}. "
+        "The floor counts every answered request at the limit, so a wall a little under "
+        "it is the bucket's one second of burst at the start. A restore's clock starts "
+        "at its first POST, so measured - true includes the wait before a retry when "
+        "that POST was refused with a 429; the largest error among restores accepted at "
+        "their first POST: "
+        + ", ".join(
+            f"{result['name']} {result['error_max_first_try']:.2f} s "
+            f"({result['retried']} restores needed a retry)"
+            for result in results
+        )
+        + ".",
+        "",
+        "Before this change (issue #14, the same drill at 40/s with concurrency 64): "
+        "0.86 of the limit used while submitting, 5.3% of answers 429, wall 82 s for a "
+        "42 s submission phase, measured recovery p90 28.6 s for restores of 4 s.",
         "",
         "| goal | measured | met |",
         "|---|---|---|",

@@ -182,6 +182,7 @@ class ObClient(OpenApi):
         await self.close()
 
     async def close(self) -> None:
-        """Stop every watcher and close the connection pool."""
+        """Stop every watcher and the throttle, and close the connection pool."""
         await self.watchers.close()
+        await self.limiter.close()
         await self.session.close()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import pytest
+
 from ob_async.http.throttle import AdaptiveRateLimiter, Priority, ThrottleConfig
 from tests.support.fakes import FakeClock
 
@@ -220,3 +222,17 @@ async def test_disabled_never_throttles() -> None:
         limiter.observe(429, {"Retry-After": "9"})
     assert limiter.rate is None
     assert limiter.admit()
+
+
+async def test_closing_cancels_the_requests_still_waiting() -> None:
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(ThrottleConfig(burst=0.0), clock=clock)
+    limiter.rate = 1.0
+    await limiter.acquire()
+    waiting = asyncio.create_task(limiter.acquire(Priority.SUBMIT))
+    await asyncio.sleep(0)
+    assert limiter.queued == 1
+    await limiter.close()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert limiter.queued == 0
