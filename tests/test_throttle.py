@@ -8,6 +8,7 @@ fake clock, so these tests assert behaviour over simulated seconds, never wall t
 from __future__ import annotations
 
 import asyncio
+import random
 from collections import Counter
 
 import pytest
@@ -236,3 +237,20 @@ async def test_closing_cancels_the_requests_still_waiting() -> None:
     with pytest.raises(asyncio.CancelledError):
         await waiting
     assert limiter.queued == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+async def test_refusals_that_are_not_a_rate_limit_do_not_ratchet_the_pace_down(seed: int) -> None:
+    # A flaky gateway or injected faults answer 12% of requests with 429 whatever the
+    # pace: lowering it changes nothing, so the client must not keep lowering it.
+    clock = FakeClock()
+    rng = random.Random(seed)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    sent_late = 0
+    while clock.elapsed < 30.0:
+        await limiter.acquire()
+        limiter.observe(429 if rng.random() < 0.12 else 200)
+        clock.elapsed += 1.0 / 300
+        sent_late += clock.elapsed >= 20.0
+    # The client wanted 300 requests a second; over the last ten seconds it sent most.
+    assert sent_late >= 0.6 * 300 * 10

@@ -23,6 +23,12 @@ limit shows as 429s at once, and the next measurement (at least ``measure_min``,
 0.25 s, of answers) sets the new pace. After ``release_after`` seconds without a
 429 the limit is lifted entirely.
 
+**Refusals that are not a rate limit.** Outside a probe, only a share of 429s
+that could not be chance (``throttle_share``) lowers the pace, and the share seen
+while a measured pace is held is taken as background (a flaky gateway, injected
+faults): the thresholds sit above it and the measurements discount it, so such
+429s do not ratchet the pace down.
+
 **What the server says.** ``Retry-After`` on a 429 is a floor for that
 request's retry (:class:`~ob_async.restore.retry.Backoff`); one of at least
 ``pause_threshold`` seconds pauses every send until it passes, as the server is
@@ -56,7 +62,7 @@ that decides whether a restore is ONLINE queues behind every pending
 submission, which is what stretched the measured recovery times. Ours measures
 the server's accepted rate (the limit itself), sits 3% under it, probes by a few
 percent, and serves state reads first. ``benchmarks/ratelimit.py`` measures ours on
-that workload (``benchmarks/RESULTS.md``: 0.996 of a 40/s limit used, 3.6% 429s;
+that workload (``benchmarks/RESULTS.md``: 0.999 of a 40/s limit used, 3.3% 429s;
 the AIMD limiter this replaced, which cut to half the sent rate, used 0.86 of it
 with 5.3%); botocore's own limiter was not run against it.
 """
@@ -183,6 +189,16 @@ class AdaptiveRateLimiter:
         self._changed_at = clock.monotonic()
         self._last_throttle = -math.inf
         self._hold_until = -math.inf
+        self._trigger_share = 0.0
+        """The 429 share of the answers that caused the last decrease."""
+        self._found = math.inf
+        self._first_answer = math.inf
+        self._hold_judged = True
+        self.background = 0.0
+        """The 429 share while the pace was held at a measured limit: refusals that are
+        not this client's pace (injected faults, a flaky gateway), which the thresholds
+        sit above and the measurements discount."""
+        """The pace the last decrease set: above it, the pace is probing."""
         self._step = self.config.probe_start
         # Counting slots of _SLOT seconds: sends, accepted answers, 429 answers.
         self._sent = [0] * _SLOTS
@@ -303,6 +319,8 @@ class AdaptiveRateLimiter:
             return
         now = self._clock.monotonic()
         index = self._advance(now)
+        if self._first_answer == math.inf:
+            self._first_answer = now
         if status == 429:
             self._throttled[index] += 1
             self._on_throttle(now, headers)
@@ -321,29 +339,60 @@ class AdaptiveRateLimiter:
         if retry_after is not None and retry_after >= config.pause_threshold:
             self.paused_until = max(self.paused_until, now + retry_after)
         if self.rate is None:
+            # Counted over a whole window even when the client began more recently: a
+            # limit is usually met first as a bucket's burst running out, which answered
+            # faster than the limit allows.
             since = now - config.window
             throttled = self._since(self._throttled, since)
             answers = self._since(self._ok, since) + throttled
-            if throttled < config.throttle_share * max(answers, MIN_SAMPLE):
+            # Within the first window, only a share a rate limit's burst running out gives.
+            needed = config.throttle_share if now - self._first_answer >= config.window else 0.25
+            if answers < MIN_SAMPLE or throttled < needed * answers:
                 return  # a stray 429 among many successes is not a limit
-            self._decrease(now, self._since(self._ok, since) / config.window)
+            self._decrease(now, (answers - throttled) / config.window, throttled / answers)
             return
         since, span = self._measured_since(now)
         if span < config.measure_min:
             return  # too little since the last change to measure anything new
         throttled = self._since(self._throttled, since)
         accepted = self._since(self._ok, since)
-        if throttled < max(2, 0.01 * (accepted + throttled)):
+        share = throttled / (accepted + throttled)
+        if throttled < 2 or (accepted + throttled < MIN_SAMPLE and share < 0.5):
+            return  # too few answers to tell a limit from chance
+        if now < self._hold_until and share < max(0.2, 1.5 * self._trigger_share):
+            return  # the pace just set is being held; only a clear change moves it
+        if now >= self._hold_until and not self._hold_judged:
+            self._judge_hold(now)
             return
-        self._decrease(now, min(self.rate, accepted / span))
+        # Above the pace last measured, any share of 429s over the background means the
+        # probe found the limit; at or under it, only a share that could not be chance.
+        over = share - self.background
+        if over >= config.throttle_share or (self._probing and over > 0.01):
+            self._decrease(now, min(self.rate, accepted / span / (1.0 - self.background)), share)
 
-    def _decrease(self, now: float, measured: float) -> None:
-        self._set_rate(
-            now, self._capped(max(self.config.min_rate, measured * self.config.headroom))
-        )
+    def _judge_hold(self, now: float) -> None:
+        """The 429 share while the pace was held is the background (0 under a rate limit
+        the pace is under; the share of refusals that have nothing to do with the pace)."""
+        self._hold_judged = True
+        since, _ = self._measured_since(now)
+        throttled = self._since(self._throttled, since)
+        answers = throttled + self._since(self._ok, since)
+        share = throttled / answers if answers >= MIN_SAMPLE else 0.0
+        self.background = min(share, 0.5)
+
+    @property
+    def _probing(self) -> bool:
+        return self.rate is not None and self.rate > self._found * 1.001
+
+    def _decrease(self, now: float, measured: float, share: float) -> None:
+        rate = self._capped(max(self.config.min_rate, measured * self.config.headroom))
+        self._set_rate(now, rate)
+        self._found = rate
         self.decreases += 1
         self._step = self.config.probe_start
         self._hold_until = now + self.config.hold
+        self._hold_judged = False
+        self._trigger_share = share
 
     def _set_rate(self, now: float, rate: float) -> None:
         self.rate = rate
@@ -359,10 +408,18 @@ class AdaptiveRateLimiter:
         if now - self._last_throttle >= config.release_after and self.ceiling is None:
             self.rate = None
             return
-        since, span = self._measured_since(now)
-        if span < config.window or now < self._hold_until:
+        if now < self._hold_until:
             return
-        if self._since(self._throttled, since):
+        if not self._hold_judged:
+            self._judge_hold(now)
+            return
+        since, span = self._measured_since(now)
+        if span < config.window:
+            return
+        throttled = self._since(self._throttled, since)
+        answers = throttled + self._since(self._ok, since)
+        quiet = self.background + (0.01 if self._probing else config.throttle_share)
+        if throttled > quiet * answers:
             return
         sent = self._since(self._sent, since)
         if sent < config.busy_share * self.rate * span:
