@@ -8,6 +8,7 @@ configured. An address is ``ONLINE`` once its tenant is ONLINE and
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ob_async.simulator.config import SimulatorConfig
@@ -39,7 +40,8 @@ class TenantAddresses:
         port = self.servers.port_of(tenant.tenant_id)
         if port is None:
             port = await self.servers.serve(
-                tenant.tenant_id, snapshot(tenant.tables, as_of=as_of, now=now)
+                tenant.tenant_id,
+                functools.partial(snapshot, tenant.tables, as_of=as_of, now=now),
             )
         return self.servers.host, port
 

@@ -16,8 +16,9 @@ Login: any user name with the configured tenant password
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from mysql_mimic import MysqlServer, Session  # type: ignore[import-untyped]
@@ -104,9 +105,12 @@ class _TenantSession(Session):  # type: ignore[misc]
 class TenantSqlServer:
     """One tenant's listener on loopback."""
 
-    def __init__(self, data: Snapshot, password: str, host: str) -> None:
+    def __init__(self, data: Callable[[], Snapshot], password: str, host: str) -> None:
+        # The rows are made when the first client connects, not when the address is
+        # first described: a drill without data checks never pays for them.
+        snapshot = functools.cache(data)
         self._server = MysqlServer(
-            session_factory=lambda: _TenantSession(data),
+            session_factory=lambda: _TenantSession(snapshot()),
             identity_provider=_PasswordProvider(password),
         )
         self._host = host
@@ -147,8 +151,9 @@ class TenantSqlServers:
         server = self._servers.get(tenant_id)
         return server.port if server is not None else None
 
-    async def serve(self, tenant_id: str, data: Snapshot) -> int:
-        """The tenant's port, starting its listener the first time."""
+    async def serve(self, tenant_id: str, data: Callable[[], Snapshot]) -> int:
+        """The tenant's port, starting its listener the first time (``data`` is called
+        when its first client connects)."""
         async with self._lock:
             server = self._servers.get(tenant_id)
             if server is None:
