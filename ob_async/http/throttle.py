@@ -347,7 +347,7 @@ class AdaptiveRateLimiter:
             answers = self._since(self._ok, since) + throttled
             # Within the first window, only a share a rate limit's burst running out gives.
             needed = config.throttle_share if now - self._first_answer >= config.window else 0.25
-            if answers < MIN_SAMPLE or throttled < needed * answers:
+            if throttled < needed * max(answers, MIN_SAMPLE):
                 return  # a stray 429 among many successes is not a limit
             self._decrease(now, (answers - throttled) / config.window, throttled / answers)
             return
