@@ -347,7 +347,11 @@ class AdaptiveRateLimiter:
             answers = self._since(self._ok, since) + throttled
             # Within the first window, only a share a rate limit's burst running out gives.
             needed = config.throttle_share if now - self._first_answer >= config.window else 0.25
-            if throttled < needed * max(answers, MIN_SAMPLE):
+            # Among fewer than MIN_SAMPLE answers a share means little (two of ten is as
+            # likely chance): only one chance does not give, as in the throttled branch.
+            if answers < MIN_SAMPLE:
+                needed = max(needed * MIN_SAMPLE / max(answers, 1), 0.5)
+            if throttled < needed * answers:
                 return  # a stray 429 among many successes is not a limit
             self._decrease(now, (answers - throttled) / config.window, throttled / answers)
             return
