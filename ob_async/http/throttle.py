@@ -379,6 +379,9 @@ class AdaptiveRateLimiter:
         the pace is under; the share of refusals that have nothing to do with the pace)."""
         self._hold_judged = True
         since, _ = self._measured_since(now)
+        # Only the hold's second half: answers to what was sent before the pace was set
+        # (a cold burst's first wave) arrive in the first, and are the limit's, not chance.
+        since = max(since, self._hold_until - self.config.hold / 2)
         throttled = self._since(self._throttled, since)
         answers = throttled + self._since(self._ok, since)
         share = throttled / answers if answers >= MIN_SAMPLE else 0.0
