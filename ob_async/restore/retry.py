@@ -1,9 +1,7 @@
 """The retry policy: which failures to retry, how long to wait, and whether the budget allows.
 
-Tenacity does the looping and decides every retry (attempt 1 is awaited before
-the loop is built, and a failure of it is handed to tenacity as its first outcome,
-see :meth:`RetryRun.call`); this module supplies its strategies, each small and
-swappable, in the manner of botocore's standard retry mode:
+Tenacity does the looping, every attempt included; this module supplies its
+strategies, each small and swappable, in the manner of botocore's standard retry mode:
 
 - :class:`RetryChecker` decides whether a failure is worth another attempt
   (transport failures, 429, 500/502/503/504, gateway pages), and whether it is
@@ -31,7 +29,6 @@ from __future__ import annotations
 import random
 import sys
 from collections.abc import Awaitable, Callable
-from types import TracebackType
 from typing import TypeVar, cast
 
 import attrs
@@ -193,9 +190,8 @@ class RetryPolicy:
 class RetryRun:
     """The retry state of one call: await :meth:`call` once, then :meth:`succeeded`.
 
-    Every retry runs inside a fresh ``tenacity.Retrying``, built once attempt 1 has
-    failed and handed that failure as its first outcome (see :meth:`call`), whose
-    stop strategy is ``stop_after_attempt | _StopAtDeadline | _StopWhenBudgetSpent``.
+    Every attempt, the first included, runs inside a fresh ``tenacity.Retrying``
+    whose stop strategy is ``stop_after_attempt | _StopAtDeadline | _StopWhenBudgetSpent``.
     Tenacity asks them in that order and stops at the first that says stop, so the
     budget is asked (and charged) only for a retry that the attempt limit and the
     deadline allow: tokens go only to retries that happen.
@@ -222,38 +218,11 @@ class RetryRun:
 
         Raises the last attempt's exception when no retry follows it; only an
         ``ObError`` that the policy's checker calls retryable is tried again.
-
-        Attempt 1 is awaited before any tenacity object exists: building the loop
-        (``Retrying``, its thread-local state, the joined stops) and two turns of its
-        state machine cost about a third of a submission's client CPU, and on success
-        tenacity's answer is known in advance (``retry_if_exception`` is False for a
-        result, the stops are not asked, the result is returned). Any failure,
-        whatever its type, becomes attempt 1's outcome in the tenacity loop, which
-        decides from there exactly as if it had run the attempt: the deadline counts
-        from the same instant, the quota is asked the same questions.
-        tests/test_retry_equivalence.py checks this against :meth:`_call_in_tenacity`.
         """
-        started = self._clock.monotonic()
-        try:
-            return await attempt()
-        except BaseException as error:  # tenacity decides: only a retryable ObError is retried
-            first = (type(error), error, error.__traceback__)
-        return await self._loop(attempt, started, first)
-
-    async def _call_in_tenacity(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """:meth:`call` with attempt 1 run by tenacity too (the reference it must equal)."""
-        return await self._loop(attempt, self._clock.monotonic(), None)
-
-    async def _loop(
-        self,
-        attempt: Callable[[], Awaitable[T]],
-        started: float,
-        first: tuple[type[BaseException], BaseException, TracebackType | None] | None,
-    ) -> T:
         policy = self.policy
         stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
         if policy.deadline is not None:
-            stop = stop | _StopAtDeadline(policy.deadline, self._clock, started)
+            stop = stop | _StopAtDeadline(policy.deadline, self._clock)
         if self._quota is not None:
             self._budget = _StopWhenBudgetSpent(self._quota, policy.checker)
             stop = stop | self._budget
@@ -265,17 +234,13 @@ class RetryRun:
             reraise=True,
         )
         # Tenacity's own loop, as AsyncRetrying.__call__ runs it: tenacity's state
-        # machine (iter) decides every step, and this loop only awaits the attempt and
-        # the sleep on the client's clock. The synchronous machine, because
-        # AsyncRetrying wraps every strategy call in a coroutine, which costs about
-        # 90 us a call; iter runs without awaiting, so no other task sees it half-way.
+        # machine (iter) decides every step, including whether attempt 1 is retried,
+        # and this loop only awaits the attempt and the sleep on the client's clock.
+        # The synchronous machine, because AsyncRetrying wraps every strategy call in
+        # a coroutine, which costs about 90 us a call (a quarter of a submission's
+        # client CPU); iter runs without awaiting, so no other task sees it half-way.
         retrying.begin()
         state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
-        if first is not None:
-            # Attempt 1 already ran: its outcome is what tenacity's first DoAttempt
-            # would have recorded (that first turn of iter has no other effect, as
-            # this loop sets no ``before`` hook).
-            state.set_exception(first)
         while True:
             action = retrying.iter(retry_state=state)
             if isinstance(action, tenacity.DoAttempt):
@@ -319,10 +284,10 @@ class _StopAtDeadline(tenacity.stop.stop_base):
     is tenacity's ``upcoming_sleep`` (tenacity 8.3 and later).
     """
 
-    def __init__(self, deadline: float, clock: Clock, started: float) -> None:
+    def __init__(self, deadline: float, clock: Clock) -> None:
         self._deadline = deadline
         self._clock = clock
-        self._started = started
+        self._started = clock.monotonic()
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
         resume_at = self._clock.monotonic() + retry_state.upcoming_sleep
