@@ -137,12 +137,6 @@ def register(subparsers: Any) -> None:
         help="after N failed restores, submit nothing new (those in flight finish)",
     )
     output = parser.add_argument_group("output")
-    output.add_argument(
-        "--report-json", type=Path, metavar="FILE", help="write the JSON report to FILE"
-    )
-    output.add_argument(
-        "--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE"
-    )
     add_file_arguments(output)
     add_signal_arguments(output)
     output.add_argument(

@@ -65,12 +65,6 @@ def register(subparsers: Any) -> None:
         help="the plan the run was started with (default: the one the journal names, if found)",
     )
     output = parser.add_argument_group("output")
-    output.add_argument(
-        "--report-json", type=Path, metavar="FILE", help="write the JSON report to FILE"
-    )
-    output.add_argument(
-        "--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE"
-    )
     add_file_arguments(output)
     parser.set_defaults(handler=run_report)
 

@@ -34,6 +34,12 @@ ENV_NOTIFY_URL = "OB_NOTIFY_URL"
 def add_file_arguments(group: argparse._ArgumentGroup) -> None:
     """The report files both the drill and ``ob-restore report`` write."""
     group.add_argument(
+        "--report-json", type=Path, metavar="FILE", help="write the JSON report to FILE"
+    )
+    group.add_argument(
+        "--junit", type=Path, metavar="FILE", help="write a JUnit XML report to FILE"
+    )
+    group.add_argument(
         "--html", type=Path, metavar="FILE", help="write the HTML report (one self-contained file)"
     )
     group.add_argument(
