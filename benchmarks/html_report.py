@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch import ItemState
 from ob_async.drill.report import DrillReport, ReportEntry, write_atomically
 from ob_async.drill.reports.html import write_html
 from tests.support.browser import chromium

@@ -6,7 +6,7 @@ import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch import ItemState
 from ob_async.drill.report import DrillReport, ReportEntry
 
 

@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ob_async.batch.runner import FailurePolicy, ItemState
+from ob_async.batch.item import ItemState
+from ob_async.batch.limits import FailurePolicy
 from ob_async.cli.args import configure_logging, positive_int, submit_rate
 from ob_async.cli.connection import add_connection_arguments, open_connection
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal

@@ -28,7 +28,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.live import Live
 from rich.text import Text
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch.item import ItemState
 from ob_async.drill.report import OK_STATES
 from ob_async.restore.submit import SubmissionOutcome
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from ob_async.batch.runner import ItemState, RestoreItem, result_of
+from ob_async.batch.item import ItemState, RestoreItem, result_of
 from ob_async.cli.args import configure_logging, positive_int
 from ob_async.cli.connection import add_connection_arguments, open_connection
 from ob_async.cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK

@@ -15,7 +15,7 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch.item import ItemState
 from ob_async.errors import InvalidInputError
 from ob_async.restore.poll import RtoVerdict
 from ob_async.restore.submit import SubmissionOutcome

@@ -32,7 +32,7 @@ from typing import IO, Any
 
 import attrs
 
-from ob_async.batch.runner import GOOD_STATES, ItemResult, ItemState
+from ob_async.batch.item import GOOD_STATES, ItemResult, ItemState
 from ob_async.drill.data_report import (
     DataTally,
     data_failure_text,
@@ -260,7 +260,7 @@ class DrillReport:
     rto_uncertain: int = 0
     """Of the RTO misses, those whose recovery interval contains the RTO."""
     bottleneck: dict[str, Any] | None = None
-    """What limited the run (:meth:`ob_async.batch.runner.BatchRunner.bottleneck`)."""
+    """What limited the run (:meth:`ob_async.batch.BatchRunner.bottleneck`)."""
     item_count: int = 0
     recovery: list[float] = attrs.field(factory=list)
     first_failures: list[ReportEntry] = attrs.field(factory=list)

@@ -34,14 +34,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from ob_async.batch.runner import (
-    BatchLimits,
-    BatchRunner,
-    FailurePolicy,
-    ItemResult,
-    ItemState,
-    RestoreItem,
-)
+from ob_async.batch.item import ItemResult, ItemState, RestoreItem
+from ob_async.batch.limits import BatchLimits, FailurePolicy
+from ob_async.batch.runner import BatchRunner
 from ob_async.client import ObClient
 from ob_async.data.verify import DataVerifier
 from ob_async.drill.journal import ItemJournal, Journal, JournalState, read_journal

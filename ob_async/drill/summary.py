@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch.item import ItemState
 
 if TYPE_CHECKING:
     from ob_async.drill.report import ReportEntry

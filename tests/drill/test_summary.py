@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch import ItemState
 from ob_async.cli import main
 from ob_async.drill.report import DrillReport, ReportEntry
 

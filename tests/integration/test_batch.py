@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
-from ob_async.batch.runner import (
+from ob_async.batch import (
     BatchLimits,
     BatchRunner,
     FailurePolicy,

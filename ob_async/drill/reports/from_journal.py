@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ob_async.batch.runner import ItemState
+from ob_async.batch.item import ItemState
 from ob_async.drill.journal import ItemJournal, JournalState, read_journal
 from ob_async.drill.journal_record import ItemRecord, JournalEvent
 from ob_async.drill.plan import DrillPlan, PlanItem, RunContext
