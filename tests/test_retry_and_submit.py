@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import tenacity
 
 from ob_async.errors import (
     AuthenticationError,
@@ -277,6 +279,90 @@ async def test_before_sleep_hears_each_retry_with_its_error_and_wait() -> None:
         (2, ThrottledError, 2.5),
     ]
     assert clock.sleeps == [0.5, 2.5]
+
+
+async def test_concurrent_calls_of_one_policy_keep_their_own_limits_budget_and_hooks() -> None:
+    # One policy's tenacity machine serves every call; what belongs to a call (its
+    # clock and the start of its deadline, its quota, before_sleep, what its retries
+    # cost) must stay its own while the calls interleave at every attempt and sleep.
+    policy = RetryPolicy(max_attempts=50, deadline=10.0, backoff=Backoff(base=4.0, cap=4.0))
+    late_clock, budget_clock, recovering_clock = FakeClock(), FakeClock(), FakeClock()
+    late_clock.elapsed = 100.0  # its deadline counts from 100 s, not from another call's 0
+    late_quota = RetryQuota(100, success_refund=0)
+    small_quota = RetryQuota(2, success_refund=0)
+    recovering_quota = RetryQuota(10, success_refund=0)
+    late_heard: list[PendingRetry] = []
+    budget_heard: list[PendingRetry] = []
+    attempts = {"late": 0, "budget": 0, "recovering": 0}
+
+    def failing(key: str, error: Exception, times: int) -> Callable[[], Awaitable[str]]:
+        async def attempt() -> str:
+            attempts[key] += 1
+            await asyncio.sleep(0)
+            if attempts[key] <= times:
+                raise error
+            return "done"
+
+        return attempt
+
+    late = policy.start(
+        quota=late_quota, clock=late_clock, rng=lambda: 1.0, before_sleep=late_heard.append
+    )
+    budget = policy.start(
+        quota=small_quota, clock=budget_clock, rng=lambda: 1.0, before_sleep=budget_heard.append
+    )
+    recovering = policy.start(quota=recovering_quota, clock=recovering_clock, rng=lambda: 0.5)
+    results = await asyncio.gather(
+        late.call(failing("late", ThrottledError("slow", retry_after=4.0), 99)),
+        budget.call(failing("budget", server_error(503), 99)),
+        recovering.call(failing("recovering", server_error(503), 1)),
+        return_exceptions=True,
+    )
+    assert [type(result) for result in results] == [ThrottledError, ServerError, str]
+    assert attempts == {"late": 3, "budget": 2, "recovering": 2}  # late: at 100, 104, 108 s
+    assert late_clock.sleeps == [4.0, 4.0]
+    assert budget_clock.sleeps == [4.0]
+    assert recovering_clock.sleeps == [2.0]
+    assert [p.attempt for p in late_heard] == [1, 2]
+    assert [(p.attempt, type(p.error)) for p in budget_heard] == [(1, ServerError)]
+    assert (late_quota.available, late_quota.refused) == (96, 0)  # two retries of 2
+    assert (small_quota.available, small_quota.refused) == (0, 1)  # one paid, one refused
+    assert recovering_quota.available == 8
+    recovering.succeeded()
+    assert recovering_quota.available == 10  # its own retry's cost back, not the refusal's 0
+
+
+async def test_a_call_builds_no_tenacity_machinery_of_its_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The policy builds its Retrying and strategies once; a call only runs them (built
+    # per call, they were most of a first-time success's retry cost).
+    policy = RetryPolicy(deadline=60.0)
+    quota = RetryQuota()
+    built: list[str] = []
+    for name in ("Retrying", "AsyncRetrying", "stop_after_attempt", "retry_if_exception"):
+        original = getattr(tenacity, name)
+        monkeypatch.setattr(
+            tenacity,
+            name,
+            lambda *a, _name=name, _original=original, **k: (
+                built.append(_name) or _original(*a, **k)
+            ),
+        )
+    failures = [server_error(503)]
+
+    async def attempt() -> str:
+        if failures:
+            raise failures.pop()
+        return "ok"
+
+    for _ in range(3):
+        run = policy.start(quota=quota, clock=FakeClock(), before_sleep=lambda _: None)
+        assert await run.call(attempt) == "ok"
+        run.succeeded()
+    assert built == []
+    assert RetryPolicy(max_attempts=2).start(clock=FakeClock()) is not None
+    assert sorted(built) == ["Retrying", "retry_if_exception", "stop_after_attempt"]
 
 
 async def test_an_error_that_is_not_an_ob_error_is_raised_at_once() -> None:

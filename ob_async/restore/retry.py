@@ -12,14 +12,16 @@ strategies, each small and swappable, in the manner of botocore's standard retry
 - :class:`RetryQuota` is the budget shared by every call of one client: a token
   bucket that retries drain and successes refill, so an outage does not
   multiply the load on the API.
-- :class:`RetryPolicy` holds the limits (attempts, overall deadline);
-  :meth:`RetryPolicy.start` gives a :class:`RetryRun` per call, which builds its
-  own ``tenacity.Retrying`` (a shared one would mix the state of concurrent
-  calls) and awaits the attempts and sleeps that tenacity's state machine asks
-  for. The attempt limit, the deadline and the quota are three tenacity stop
-  strategies joined with ``|``, the quota last, so that it is charged only for
-  retries that happen. ``before_sleep`` hears a :class:`PendingRetry`; tenacity's
-  own types stay inside this module.
+- :class:`RetryPolicy` holds the limits (attempts, overall deadline) and builds,
+  once, the ``tenacity.Retrying`` that all its calls share; :meth:`RetryPolicy.start`
+  gives a :class:`RetryRun` per call, which holds what is the call's own (the
+  start of its deadline, its quota, clock, random source and ``before_sleep``),
+  passes it to the strategies in tenacity's ``RetryCallState``, and awaits the
+  attempts and sleeps that tenacity's state machine asks for. The attempt limit,
+  the deadline and the quota are three tenacity stop strategies joined with
+  ``|``, the quota last, so that it is charged only for retries that happen.
+  ``before_sleep`` hears a :class:`PendingRetry`; tenacity's own types stay
+  inside this module.
 
 Adaptive throttling of the send rate lives in :mod:`ob_async.http.throttle`.
 """
@@ -174,6 +176,11 @@ class RetryPolicy:
     """Seconds from the first attempt after which no new attempt starts."""
     checker: RetryChecker = attrs.field(factory=RetryChecker)
     backoff: Backoff = attrs.field(factory=Backoff)
+    _machine: _Machine = attrs.field(init=False, repr=False, eq=False, hash=False)
+    """The policy's tenacity machine, built once (after validation) and shared by its runs."""
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_machine", _Machine(self))
 
     def start(
         self,
@@ -190,12 +197,17 @@ class RetryPolicy:
 class RetryRun:
     """The retry state of one call: await :meth:`call` once, then :meth:`succeeded`.
 
-    Every attempt, the first included, runs inside a fresh ``tenacity.Retrying``
+    Every attempt, the first included, runs inside the policy's ``tenacity.Retrying``,
     whose stop strategy is ``stop_after_attempt | _StopAtDeadline | _StopWhenBudgetSpent``.
     Tenacity asks them in that order and stops at the first that says stop, so the
     budget is asked (and charged) only for a retry that the attempt limit and the
-    deadline allow: tokens go only to retries that happen.
+    deadline allow: tokens go only to retries that happen. What differs between
+    calls (the start of the deadline, the quota, the clock, the random source,
+    ``before_sleep``, what the last retry cost) lives here, and the strategies read
+    it through the call's ``RetryCallState``.
     """
+
+    __slots__ = ("_before_sleep", "_clock", "_last_cost", "_quota", "_rng", "_started", "policy")
 
     def __init__(
         self,
@@ -211,7 +223,9 @@ class RetryRun:
         self._clock = clock
         self._rng = rng
         self._before_sleep = before_sleep
-        self._budget: _StopWhenBudgetSpent | None = None
+        self._started = 0.0
+        self._last_cost = 0
+        """What the latest retry of this call cost (refunded in full on success)."""
 
     async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run ``attempt()`` until it succeeds, fails for good, or the limits say stop.
@@ -219,28 +233,18 @@ class RetryRun:
         Raises the last attempt's exception when no retry follows it; only an
         ``ObError`` that the policy's checker calls retryable is tried again.
         """
-        policy = self.policy
-        stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
-        if policy.deadline is not None:
-            stop = stop | _StopAtDeadline(policy.deadline, self._clock)
-        if self._quota is not None:
-            self._budget = _StopWhenBudgetSpent(self._quota, policy.checker)
-            stop = stop | self._budget
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception(self._is_retryable),
-            wait=self._wait,
-            stop=stop,
-            before_sleep=None if self._before_sleep is None else self._announce,
-            reraise=True,
-        )
-        # Tenacity's own loop, as AsyncRetrying.__call__ runs it: tenacity's state
-        # machine (iter) decides every step, including whether attempt 1 is retried,
-        # and this loop only awaits the attempt and the sleep on the client's clock.
+        retrying = self.policy._machine.retrying
+        self._started = self._clock.monotonic()
+        # Tenacity's own loop, as Retrying.__iter__ runs it: tenacity's state machine
+        # (iter) decides every step, including whether attempt 1 is retried, and this
+        # loop only awaits the attempt and the sleep on the client's clock.
         # The synchronous machine, because AsyncRetrying wraps every strategy call in
         # a coroutine, which costs about 90 us a call (a quarter of a submission's
-        # client CPU); iter runs without awaiting, so no other task sees it half-way.
+        # client CPU). It is also what makes sharing one Retrying between concurrent
+        # calls safe: iter keeps its working state in a thread-local that it resets
+        # on entry, and it never awaits, so no other task runs half-way through one.
         retrying.begin()
-        state = tenacity.RetryCallState(retrying, fn=None, args=(), kwargs={})
+        state = _CallState(retrying, self)
         while True:
             action = retrying.iter(retry_state=state)
             if isinstance(action, tenacity.DoAttempt):
@@ -259,19 +263,59 @@ class RetryRun:
     def succeeded(self) -> None:
         """Refill the quota: the call succeeded (after what its last retry cost, if any)."""
         if self._quota is not None:
-            self._quota.release(0 if self._budget is None else self._budget.last_cost)
+            self._quota.release(self._last_cost)
+
+
+class _CallState(tenacity.RetryCallState):
+    """Tenacity's record of one call, carrying the :class:`RetryRun` it belongs to."""
+
+    def __init__(self, retrying: tenacity.Retrying, run: RetryRun) -> None:
+        super().__init__(retrying, fn=None, args=(), kwargs={})
+        self.run = run
+
+
+def _run_of(state: tenacity.RetryCallState) -> RetryRun:
+    return cast("_CallState", state).run
+
+
+class _Machine:
+    """One policy's ``tenacity.Retrying`` and strategies, built once and shared by its runs.
+
+    Building them per call (a ``Retrying`` with its thread-local, three stops, two
+    joins, the retry predicate) was most of the retry loop's cost on a call that
+    succeeds first time. The strategies hold only what the policy fixes; a call's
+    own values come from its :class:`RetryRun`.
+    """
+
+    def __init__(self, policy: RetryPolicy) -> None:
+        self._checker = policy.checker
+        self._backoff = policy.backoff
+        stop: tenacity.stop.stop_base = tenacity.stop_after_attempt(policy.max_attempts)
+        if policy.deadline is not None:
+            stop = stop | _StopAtDeadline(policy.deadline)
+        stop = stop | _StopWhenBudgetSpent(policy.checker)
+        self.retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(self._is_retryable),
+            wait=self._wait,
+            stop=stop,
+            before_sleep=self._announce,
+            reraise=True,
+        )
 
     def _is_retryable(self, error: BaseException) -> bool:
-        return isinstance(error, ObError) and self.policy.checker.is_retryable(error)
+        return isinstance(error, ObError) and self._checker.is_retryable(error)
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
-        return self.policy.backoff.delay(state.attempt_number, _failure(state), self._rng)
+        return self._backoff.delay(state.attempt_number, _failure(state), _run_of(state)._rng)
 
-    def _announce(self, state: tenacity.RetryCallState) -> None:
-        assert self._before_sleep is not None
+    @staticmethod
+    def _announce(state: tenacity.RetryCallState) -> None:
+        before_sleep = _run_of(state)._before_sleep
+        if before_sleep is None:
+            return
         error = _failure(state)
         assert isinstance(error, ObError)  # tenacity sleeps only after a failure it retries
-        self._before_sleep(
+        before_sleep(
             PendingRetry(attempt=state.attempt_number, error=error, wait=state.upcoming_sleep)
         )
 
@@ -279,35 +323,34 @@ class RetryRun:
 class _StopAtDeadline(tenacity.stop.stop_base):
     """Stop when the next attempt would start ``deadline`` seconds or more after the first.
 
-    Measured on the client's clock, not tenacity's own ``time.monotonic``, so that
-    tests on a fake clock see the same decisions; the wait before the next attempt
-    is tenacity's ``upcoming_sleep`` (tenacity 8.3 and later).
+    Measured on the call's clock from the moment its run began, not on tenacity's
+    own ``time.monotonic``, so that tests on a fake clock see the same decisions; the
+    wait before the next attempt is tenacity's ``upcoming_sleep`` (tenacity 8.3 and later).
     """
 
-    def __init__(self, deadline: float, clock: Clock) -> None:
+    def __init__(self, deadline: float) -> None:
         self._deadline = deadline
-        self._clock = clock
-        self._started = clock.monotonic()
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
-        resume_at = self._clock.monotonic() + retry_state.upcoming_sleep
-        return resume_at - self._started >= self._deadline
+        run = _run_of(retry_state)
+        resume_at = run._clock.monotonic() + retry_state.upcoming_sleep
+        return resume_at - run._started >= self._deadline
 
 
 class _StopWhenBudgetSpent(tenacity.stop.stop_base):
-    """Stop when the client-wide quota cannot pay for this retry; otherwise charge it."""
+    """Stop when the call's quota (if it has one) cannot pay for this retry; otherwise charge it."""
 
-    def __init__(self, quota: RetryQuota, checker: RetryChecker) -> None:
-        self._quota = quota
+    def __init__(self, checker: RetryChecker) -> None:
         self._checker = checker
-        self.last_cost = 0
-        """What the latest retry of this call cost (refunded in full on success)."""
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        run = _run_of(retry_state)
+        if run._quota is None:
+            return False
         error = _failure(retry_state)
         timeout = error is not None and self._checker.is_timeout(error)
-        self.last_cost = self._quota.acquire(timeout=timeout)
-        return self.last_cost == 0
+        run._last_cost = run._quota.acquire(timeout=timeout)
+        return run._last_cost == 0
 
 
 def _failure(state: tenacity.RetryCallState) -> BaseException | None:

@@ -3,7 +3,7 @@
 Three promises, kept here:
 
 1. **Transient failures are retried** under a :class:`~ob_async.restore.retry.RetryPolicy`
-   (tenacity does the looping, with a fresh ``AsyncRetrying`` per submission).
+   (tenacity does the looping, every attempt included).
 2. **One requestId per logical submission.** It is fixed before the first
    attempt and sent on every attempt, so the server's traces tie them together.
 3. **At most one restore per submission, given a unique target tenant name.**
