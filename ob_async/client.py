@@ -67,7 +67,11 @@ class ObClient(OpenApi):
             self, policy=retry_policy, quota=self.retry_quota, config=submitter, clock=clock
         )
         self.watchers = WatcherPool(
-            self, config=poll, clock=clock, checker=self.submitter.policy.checker
+            self,
+            config=poll,
+            clock=clock,
+            retry_policy=self.submitter.policy,
+            retry_quota=self.retry_quota,
         )
 
     async def submit_restore(

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+from ob_async.api.operations import OpenApi, Retrier
 from ob_async.client import ObClient
 from ob_async.clock import SYSTEM_CLOCK
-from ob_async.errors import ClientError, ServerError
+from ob_async.errors import ClientError, ProtocolError, ServerError
 from ob_async.http.credentials import Credentials
 from ob_async.restore.poll import (
     PollConfig,
@@ -17,8 +18,8 @@ from ob_async.restore.poll import (
     _InstanceWatcher,
     _Waiter,
 )
-from ob_async.restore.retry import RetryChecker, RetryPolicy
-from ob_async.wire.models import TenantDetail, TenantSummary
+from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
+from ob_async.wire.models import Page, TenantDetail, TenantSummary
 from tests.support.fakes import FakeClock
 
 
@@ -30,7 +31,12 @@ class ListingApi:
         self.sweeps = 0
 
     async def iter_tenants(
-        self, instance_id: str, *, tenant_name: str | None = None, page_size: int = 100
+        self,
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_size: int = 100,
+        retry: Retrier | None = None,
     ) -> AsyncIterator[TenantSummary]:
         self.sweeps += 1
         for name, status in list(self.statuses.items()):
@@ -138,7 +144,11 @@ async def test_the_poller_judges_listing_failures_with_the_clients_retry_checker
     listings = 0
 
     async def iter_tenants(
-        instance_id: str, *, tenant_name: str | None = None, page_size: int = 100
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_size: int = 100,
+        retry: Retrier | None = None,
     ) -> AsyncIterator[TenantSummary]:
         nonlocal listings
         listings += 1
@@ -157,7 +167,11 @@ async def test_a_listing_failure_the_checker_calls_permanent_ends_the_wait() -> 
     api = ListingApi()
 
     async def refused(
-        instance_id: str, *, tenant_name: str | None = None, page_size: int = 100
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_size: int = 100,
+        retry: Retrier | None = None,
     ) -> AsyncIterator[TenantSummary]:
         raise ServerError("not implemented", status=501)
         yield  # pragma: no cover - makes this an async generator
@@ -179,7 +193,12 @@ class TimedListingApi:
         self.sweep_times: list[float] = []
 
     async def iter_tenants(
-        self, instance_id: str, *, tenant_name: str | None = None, page_size: int = 100
+        self,
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_size: int = 100,
+        retry: Retrier | None = None,
     ) -> AsyncIterator[TenantSummary]:
         now = self.clock.monotonic()
         self.sweep_times.append(now)
@@ -256,4 +275,94 @@ async def test_the_recovery_interval_brackets_the_true_moment_and_may_hold_the_r
     assert outcome.rto_verdict(7.0) is RtoVerdict.MET
     assert outcome.rto_verdict(3.0) is RtoVerdict.MISSED
     assert outcome.rto_verdict(None) is None
+    await pool.close()
+
+
+class FlakyPagesApi(OpenApi):
+    """Five full pages of tenants; the first request for each page comes back damaged
+    (a 200 whose body is cut short), as a flaky network does to a few percent of reads."""
+
+    def __init__(self) -> None:
+        super().__init__(session=None)  # type: ignore[arg-type]
+        self.names = [f"t{n:03d}" for n in range(450)]
+        self.requests: list[int] = []
+
+    async def list_tenants(
+        self,
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_number: int = 1,
+        page_size: int = 10,
+        request_id: str | None = None,
+    ) -> Page[TenantSummary]:
+        first_request_for_page = page_number not in self.requests
+        self.requests.append(page_number)
+        if first_request_for_page:
+            raise ProtocolError("HTTP 200 response is not JSON", status=200)
+        names = self.names[(page_number - 1) * page_size : page_number * page_size]
+        return Page(
+            data_list=tuple(
+                TenantSummary(tenant_id=f"id-{n}", tenant_name=n, status="ONLINE") for n in names
+            ),
+            total=len(self.names),
+        )
+
+
+def one_failed_sweep_ends_it(
+    api: OpenApi, policy: RetryPolicy, quota: RetryQuota | None = None
+) -> WatcherPool:
+    config = PollConfig(
+        initial_interval=0.01, max_interval=0.02, jitter=0.0, max_consecutive_errors=1
+    )
+    return WatcherPool(api, config=config, retry_policy=policy, retry_quota=quota)
+
+
+async def test_a_damaged_page_is_read_again_not_the_whole_sweep_given_up() -> None:
+    # A sweep of an instance with many tenants reads many pages; when any damaged page
+    # threw the whole sweep away, an API failing a few percent of requests let few
+    # sweeps through, and max_consecutive_errors of them ended every wait as ERROR
+    # (the chaos drill's 247 "unknown" items). Each page is retried on its own.
+    api = FlakyPagesApi()
+    quota = RetryQuota()
+    pool = one_failed_sweep_ends_it(api, RetryPolicy(backoff=Backoff(base=0.001, cap=0.001)), quota)
+    outcome = await asyncio.wait_for(pool.wait("ob1", "t449", timeout=5), 3)
+    assert outcome.state is RestoreState.ONLINE, outcome.error
+    assert api.requests == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert quota.available == quota.capacity  # each retry's cost refunded by its success
+    await pool.close()
+
+
+async def test_polling_retries_draw_on_the_clients_retry_budget() -> None:
+    # An outage must not multiply the load through the poller either: with the
+    # client's budget spent, a damaged page is not read again.
+    api = FlakyPagesApi()
+    pool = one_failed_sweep_ends_it(
+        api, RetryPolicy(backoff=Backoff(base=0.001, cap=0.001)), RetryQuota(capacity=1)
+    )
+    outcome = await asyncio.wait_for(pool.wait("ob1", "t449", timeout=5), 3)
+    assert outcome.state is RestoreState.ERROR
+    assert api.requests == [1]
+    await pool.close()
+
+
+async def test_a_page_that_keeps_failing_fails_the_sweep_after_the_policys_attempts() -> None:
+    api = FlakyPagesApi()
+    api.requests.extend([1, 2, 3, 4, 5])  # the pages are fine; page 3 is not
+    original = api.list_tenants
+
+    async def page_three_broken(instance_id: str, **kwargs: object) -> Page[TenantSummary]:
+        if kwargs.get("page_number") == 3:
+            api.requests.append(3)
+            raise ServerError("bad gateway", status=502)
+        return await original(instance_id, **kwargs)  # type: ignore[arg-type]
+
+    api.list_tenants = page_three_broken  # type: ignore[assignment, method-assign]
+    pool = one_failed_sweep_ends_it(
+        api, RetryPolicy(max_attempts=3, backoff=Backoff(base=0.001, cap=0.001))
+    )
+    outcome = await asyncio.wait_for(pool.wait("ob1", "t449", timeout=5), 3)
+    assert outcome.state is RestoreState.ERROR
+    assert "502" in (outcome.error or "")
+    assert api.requests[5:] == [1, 2, 3, 3, 3]  # three attempts at page 3, none past it
     await pool.close()

@@ -1,7 +1,9 @@
 """The API operations: one method per documented call, returning typed models.
 
-Each method is a single call (no retries: retrying is the submitter's job, see
-:mod:`ob_async.submit`). A response whose ``data`` does not fit the model is a
+Each method is a single call (no retries: retrying is the caller's policy, see
+:mod:`ob_async.restore.retry`); the page iterators take a :class:`Retrier` that each
+page's request runs under, so that one failed page does not cost the whole listing.
+A response whose ``data`` does not fit the model is a
 :class:`~ob_async.errors.ProtocolError` naming the call and every bad field.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 from ob_async.errors import InvalidInputError, ProtocolError
@@ -36,6 +38,12 @@ MAX_PAGE_SIZE = 100
 
 MAX_PAGES = 100_000
 """Iterators stop with a ProtocolError past this many pages (ten million items)."""
+
+
+class Retrier(Protocol):
+    """Runs an idempotent call until it succeeds or fails for good (a retry policy)."""
+
+    async def __call__(self, operation: Callable[[], Awaitable[T]], /) -> T: ...
 
 
 def instance_path(instance_id: str, *rest: str) -> str:
@@ -128,14 +136,21 @@ class OpenApi:
         *,
         tenant_name: str | None = None,
         page_size: int = MAX_PAGE_SIZE,
+        retry: Retrier | None = None,
     ) -> AsyncIterator[TenantSummary]:
-        """Every tenant of an instance, page after page."""
-        async for page in self._pages(
-            lambda number: self.list_tenants(
-                instance_id, tenant_name=tenant_name, page_number=number, page_size=page_size
-            ),
-            page_size,
-        ):
+        """Every tenant of an instance, page after page; each page's request under
+        ``retry`` when given (a listing of many pages is otherwise only as likely
+        to get through as all of its requests together)."""
+
+        def fetch(number: int) -> Awaitable[Page[TenantSummary]]:
+            def read() -> Awaitable[Page[TenantSummary]]:
+                return self.list_tenants(
+                    instance_id, tenant_name=tenant_name, page_number=number, page_size=page_size
+                )
+
+            return read() if retry is None else retry(read)
+
+        async for page in self._pages(fetch, page_size):
             for tenant in page.data_list:
                 yield tenant
 

@@ -24,6 +24,12 @@ per instance per sweep. Near a waiter's RTO the schedule tightens: one sweep
 ``rto_margin`` before the RTO and one just after it, so that whether the RTO was
 met is rarely left open by the poll pace.
 
+Failures: each read of a sweep (a listing page, a describe) is retried on its
+own under the client's retry policy and budget. A sweep whose read still fails
+teaches nothing and is made again after a pause; ``max_consecutive_errors`` of
+them in a row, or one failure the policy calls permanent, end every wait on the
+instance as ``ERROR``.
+
 Verdicts: ``ONLINE`` is done; a status in ``failure_statuses`` is failed; a
 tenant that was seen and then disappears has vanished (failed); anything else
 is still in progress. Recovery times are measured on the client clock from the
@@ -42,8 +48,9 @@ import enum
 import logging
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -51,9 +58,11 @@ from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, InvalidInputError, ObError
 from ob_async.http.throttle import Priority, request_class
-from ob_async.restore.retry import RetryChecker
+from ob_async.restore.retry import RetryPolicy, RetryQuota
 from ob_async.validators import at_least_one, positive, proper_fraction
 from ob_async.wire.models import ONLINE, TenantDetail, TenantSummary
+
+T = TypeVar("T")
 
 logger = logging.getLogger("ob_async.poll")
 
@@ -238,14 +247,16 @@ class _InstanceWatcher:
         clock: Clock,
         rng: Callable[[], float],
         *,
-        checker: RetryChecker | None = None,
+        retry_policy: RetryPolicy | None = None,
+        retry_quota: RetryQuota | None = None,
     ) -> None:
         self.api = api
         self.instance_id = instance_id
         self.config = config
         self.clock = clock
         self._rng = rng
-        self._checker = checker or RetryChecker()
+        self._retry_policy = retry_policy or RetryPolicy()
+        self._retry_quota = retry_quota
         self.waiters: dict[str, list[_Waiter]] = {}
         self.sweeps = 0
         self.last_interval: float | None = None
@@ -399,7 +410,10 @@ class _InstanceWatcher:
         found = {
             tenant.tenant_name: tenant
             async for tenant in self.api.iter_tenants(
-                self.instance_id, tenant_name=name_filter, page_size=self.config.page_size
+                self.instance_id,
+                tenant_name=name_filter,
+                page_size=self.config.page_size,
+                retry=self._retrying,
             )
         }
         # Tenants created or deleted while the pages are read (a drill's own clean-up
@@ -410,7 +424,9 @@ class _InstanceWatcher:
                 continue
             if max(w.misses for w in waiters) < 1:
                 continue
-            async for tenant in self.api.iter_tenants(self.instance_id, tenant_name=name):
+            async for tenant in self.api.iter_tenants(
+                self.instance_id, tenant_name=name, retry=self._retrying
+            ):
                 if tenant.tenant_name == name:
                     found[name] = tenant
         for name, waiters in self.waiters.items():
@@ -423,12 +439,24 @@ class _InstanceWatcher:
         detail, or None when the server says it is gone. Raises the ObError of a
         read that failed (no verdict can be drawn from it)."""
         assert waiter.tenant_id is not None
+        tenant_id = waiter.tenant_id
         try:
-            return await self.api.describe_tenant(self.instance_id, waiter.tenant_id)
+            return await self._retrying(
+                lambda: self.api.describe_tenant(self.instance_id, tenant_id)
+            )
         except ClientError as error:
             if error.status == 404:
                 return None
             raise
+
+    async def _retrying(self, operation: Callable[[], Awaitable[T]]) -> T:
+        # Each read is retried on its own, under the client's policy and budget: a
+        # sweep of many pages against an API that fails a few percent of requests
+        # would otherwise rarely get through whole.
+        run = self._retry_policy.start(quota=self._retry_quota, clock=self.clock, rng=self._rng)
+        result = await run.call(operation)
+        run.succeeded()
+        return result
 
     def _judge(
         self,
@@ -465,7 +493,7 @@ class _InstanceWatcher:
 
     def _on_error(self, error: ObError) -> None:
         self._consecutive_errors += 1
-        transient = self._checker.is_retryable(error)
+        transient = self._retry_policy.checker.is_retryable(error)
         logger.warning(
             "requestId=%s listing tenants of %s failed (%d in a row): %s",
             getattr(error, "request_id", None),
@@ -514,14 +542,18 @@ class WatcherPool:
         config: PollConfig | None = None,
         clock: Clock = SYSTEM_CLOCK,
         rng: Callable[[], float] = random.random,
-        checker: RetryChecker | None = None,
+        retry_policy: RetryPolicy | None = None,
+        retry_quota: RetryQuota | None = None,
     ) -> None:
         self.api = api
         self.config = config or PollConfig()
         self.clock = clock
         self._rng = rng
-        self.checker = checker or RetryChecker()
-        """Which listing failures are transient (the client's retry policy's checker)."""
+        self.retry_policy = retry_policy or RetryPolicy()
+        """How each read of a sweep is retried and which failures are transient (the
+        client's retry policy, so that polling and submitting agree)."""
+        self.retry_quota = retry_quota
+        """The client's retry budget, which polling retries draw on too."""
         self._watchers: dict[tuple[str, PollConfig], _InstanceWatcher] = {}
 
     @property
@@ -551,7 +583,13 @@ class WatcherPool:
         watcher = self._watchers.get(key)
         if watcher is None:
             watcher = _InstanceWatcher(
-                self.api, instance_id, poll, self.clock, self._rng, checker=self.checker
+                self.api,
+                instance_id,
+                poll,
+                self.clock,
+                self._rng,
+                retry_policy=self.retry_policy,
+                retry_quota=self.retry_quota,
             )
             self._watchers[key] = watcher
         now = self.clock.monotonic()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ob_async.api.operations import Retrier
 from ob_async.wire.models import Envelope, RestoreRequest, TenantDetail, TenantSummary
 
 
@@ -83,7 +84,12 @@ class ScriptedApi:
         return Envelope(success=True, data={}, request_id=request_id)
 
     async def iter_tenants(
-        self, instance_id: str, *, tenant_name: str | None = None, page_size: int = 100
+        self,
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_size: int = 100,
+        retry: Retrier | None = None,
     ) -> AsyncIterator[TenantSummary]:
         self.lookups += 1
         for tenant in list(self.tenants.values()):
