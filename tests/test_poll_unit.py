@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from ob_async.api.operations import OpenApi, Retrier
 from ob_async.client import ObClient
 from ob_async.clock import SYSTEM_CLOCK
-from ob_async.errors import ClientError, ProtocolError, ServerError
+from ob_async.errors import ClientError, ServerError
 from ob_async.http.credentials import Credentials
 from ob_async.restore.poll import (
     PollConfig,
@@ -20,7 +20,7 @@ from ob_async.restore.poll import (
 )
 from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
 from ob_async.wire.models import Page, TenantDetail, TenantSummary
-from tests.support.fakes import FakeClock
+from tests.support.fakes import FakeClock, FlakyPagesApi
 
 
 class ListingApi:
@@ -276,37 +276,6 @@ async def test_the_recovery_interval_brackets_the_true_moment_and_may_hold_the_r
     assert outcome.rto_verdict(3.0) is RtoVerdict.MISSED
     assert outcome.rto_verdict(None) is None
     await pool.close()
-
-
-class FlakyPagesApi(OpenApi):
-    """Five full pages of tenants; the first request for each page comes back damaged
-    (a 200 whose body is cut short), as a flaky network does to a few percent of reads."""
-
-    def __init__(self) -> None:
-        super().__init__(session=None)  # type: ignore[arg-type]
-        self.names = [f"t{n:03d}" for n in range(450)]
-        self.requests: list[int] = []
-
-    async def list_tenants(
-        self,
-        instance_id: str,
-        *,
-        tenant_name: str | None = None,
-        page_number: int = 1,
-        page_size: int = 10,
-        request_id: str | None = None,
-    ) -> Page[TenantSummary]:
-        first_request_for_page = page_number not in self.requests
-        self.requests.append(page_number)
-        if first_request_for_page:
-            raise ProtocolError("HTTP 200 response is not JSON", status=200)
-        names = self.names[(page_number - 1) * page_size : page_number * page_size]
-        return Page(
-            data_list=tuple(
-                TenantSummary(tenant_id=f"id-{n}", tenant_name=n, status="ONLINE") for n in names
-            ),
-            total=len(self.names),
-        )
 
 
 def one_failed_sweep_ends_it(

@@ -96,13 +96,14 @@ class Preflight:
     async def _taken(self, instance_id: str) -> set[str]:
         cached = self._names.get(instance_id)
         if cached is None:
-
-            async def names() -> set[str]:
-                return {
-                    tenant.tenant_name async for tenant in self.client.iter_tenants(instance_id)
-                }
-
-            cached = self._names[instance_id] = await self.client.retrying(names)
+            # Page by page under the retry policy: an instance of thousands of tenants
+            # is many pages, and retrying the whole listing would rarely get through.
+            cached = self._names[instance_id] = {
+                tenant.tenant_name
+                async for tenant in self.client.iter_tenants(
+                    instance_id, retry=self.client.retrying
+                )
+            }
         return cached
 
 

@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ob_async.api.operations import Retrier
-from ob_async.wire.models import Envelope, RestoreRequest, TenantDetail, TenantSummary
+from ob_async.api.operations import OpenApi, Retrier
+from ob_async.errors import ProtocolError
+from ob_async.wire.models import Envelope, Page, RestoreRequest, TenantDetail, TenantSummary
 
 
 class FakeClock:
@@ -102,3 +103,34 @@ class ScriptedApi:
         self, instance_id: str, tenant_id: str, *, request_id: str | None = None
     ) -> TenantDetail:
         return next(t for t in self.tenants.values() if t.tenant_id == tenant_id)
+
+
+class FlakyPagesApi(OpenApi):
+    """Five full pages of tenants; the first request for each page comes back damaged
+    (a 200 whose body is cut short), as a flaky network does to a few percent of reads."""
+
+    def __init__(self) -> None:
+        super().__init__(session=None)  # type: ignore[arg-type]
+        self.names = [f"t{n:03d}" for n in range(450)]
+        self.requests: list[int] = []
+
+    async def list_tenants(
+        self,
+        instance_id: str,
+        *,
+        tenant_name: str | None = None,
+        page_number: int = 1,
+        page_size: int = 10,
+        request_id: str | None = None,
+    ) -> Page[TenantSummary]:
+        first_request_for_page = page_number not in self.requests
+        self.requests.append(page_number)
+        if first_request_for_page:
+            raise ProtocolError("HTTP 200 response is not JSON", status=200)
+        names = self.names[(page_number - 1) * page_size : page_number * page_size]
+        return Page(
+            data_list=tuple(
+                TenantSummary(tenant_id=f"id-{n}", tenant_name=n, status="ONLINE") for n in names
+            ),
+            total=len(self.names),
+        )
