@@ -30,7 +30,8 @@ import attrs
 
 from ob_async import ObClient
 from ob_async.http.credentials import Credentials
-from ob_async.restore.poll import DEFAULT_FAILURE_STATUSES, PollConfig, RestoreState
+from ob_async.restore.outcome import RestoreState
+from ob_async.restore.poll_config import DEFAULT_FAILURE_STATUSES, PollConfig
 from ob_async.wire.models import ONLINE
 
 from .clients import new_request

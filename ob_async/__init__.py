@@ -56,7 +56,8 @@ from ob_async.errors import (
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.throttle import ThrottleConfig
-from ob_async.restore.poll import PollConfig, RestoreOutcome, RestoreState
+from ob_async.restore.outcome import RestoreOutcome, RestoreState
+from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.retry import (
     Backoff,
     PendingRetry,

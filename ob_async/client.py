@@ -25,7 +25,9 @@ from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
 from ob_async.http.session import Session
 from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
-from ob_async.restore.poll import PollConfig, RestoreOutcome, WatcherPool
+from ob_async.restore.outcome import RestoreOutcome
+from ob_async.restore.poll import WatcherPool
+from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.retry import RetryPolicy, RetryQuota
 from ob_async.restore.submit import RestoreSubmission, Submitter, SubmitterConfig
 from ob_async.wire.models import RestoreRequest, TenantSummary

@@ -10,7 +10,7 @@ from ob_async.batch import BatchLimits
 from ob_async.errors import InvalidInputError
 from ob_async.http.config import ClientConfig
 from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
-from ob_async.restore.poll import PollConfig
+from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.ratelimit import RateCap
 from ob_async.restore.retry import Backoff, RetryPolicy, RetryQuota
 from ob_async.restore.submit import SubmitterConfig

@@ -10,14 +10,9 @@ from ob_async.client import ObClient
 from ob_async.clock import SYSTEM_CLOCK
 from ob_async.errors import ClientError, ServerError
 from ob_async.http.credentials import Credentials
-from ob_async.restore.poll import (
-    PollConfig,
-    RestoreState,
-    RtoVerdict,
-    WatcherPool,
-    _InstanceWatcher,
-    _Waiter,
-)
+from ob_async.restore.outcome import RestoreState, RtoVerdict
+from ob_async.restore.poll import WatcherPool, _InstanceWatcher, _Waiter
+from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
 from ob_async.wire.models import Page, TenantDetail, TenantSummary
 from tests.support.fakes import FakeClock, FlakyPagesApi

@@ -15,7 +15,7 @@ import attrs
 
 from ob_async.data.results import DataVerdict
 from ob_async.data.spec import DataSpec
-from ob_async.restore.poll import RestoreOutcome, RestoreState, RtoVerdict
+from ob_async.restore.outcome import RestoreOutcome, RestoreState, RtoVerdict
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
 from ob_async.wire.models import RestoreRequest
 

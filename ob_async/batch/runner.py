@@ -56,7 +56,8 @@ from ob_async.client import ObClient
 from ob_async.data.verify import DataVerifier
 from ob_async.errors import ObError
 from ob_async.http.throttle import Priority
-from ob_async.restore.poll import PollConfig, RestoreOutcome
+from ob_async.restore.outcome import RestoreOutcome
+from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.ratelimit import RateCap
 from ob_async.restore.retry import RetryPolicy
 from ob_async.restore.runwide import RunWideError, run_wide

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 
 from ob_async.batch.item import ItemResult, ItemState, RestoreItem
-from ob_async.restore.poll import RestoreOutcome
+from ob_async.restore.outcome import RestoreOutcome
 from ob_async.restore.submit import RestoreSubmission, SubmissionOutcome
 
 

@@ -23,7 +23,7 @@ from ob_async.errors import InvalidInputError
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import ENV_CREDENTIALS_FILE, ENV_PROJECT_ID, Credentials
 from ob_async.http.session import parse_endpoint
-from ob_async.restore.poll import PollConfig
+from ob_async.restore.poll_config import PollConfig
 from ob_async.simulator import Simulator, SimulatorConfig
 
 SIMULATOR_PROJECT = "simulated-project"

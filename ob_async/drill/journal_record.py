@@ -17,7 +17,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from ob_async.batch.item import ItemState
 from ob_async.errors import InvalidInputError
-from ob_async.restore.poll import RtoVerdict
+from ob_async.restore.outcome import RtoVerdict
 from ob_async.restore.submit import SubmissionOutcome
 from ob_async.wire.codec import camel_case, describe_structure_error, parse_time
 

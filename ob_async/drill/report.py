@@ -41,7 +41,7 @@ from ob_async.drill.data_report import (
 )
 from ob_async.drill.plan import PlanItem
 from ob_async.drill.summary import LEGEND, Verdict
-from ob_async.restore.poll import RtoVerdict
+from ob_async.restore.outcome import RtoVerdict
 from ob_async.stats import nearest_rank
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})

@@ -4,6 +4,6 @@ the coalesced poller, the restored tenant's validation and the submit rate cap.
 Layers above import the poll schedule they configure, :class:`PollConfig`, from here.
 """
 
-from ob_async.restore.poll import PollConfig
+from ob_async.restore.poll_config import PollConfig
 
 __all__ = ["PollConfig"]

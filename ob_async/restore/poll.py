@@ -7,11 +7,6 @@ API. Instead, waits on the same target instance share one :class:`_InstanceWatch
 that lists the instance's tenants once per interval (all pages) and wakes every
 waiter it has news for. The pieces:
 
-- :class:`PollConfig`: the interval schedule (backoff with jitter, from
-  sub-second for tests to the 90-minute waits of the Terraform provider), the
-  statuses that mean failure, and how long a tenant may take to appear.
-- :class:`RestoreOutcome`: what a wait ends with — the state, the last status
-  seen and the timestamps from which the recovery time is measured.
 - :class:`WatcherPool`: hands out one watcher per (instance, config), started by
   the first waiter and stopped when the last one leaves or is cancelled.
 
@@ -30,21 +25,13 @@ teaches nothing and is made again after a pause; ``max_consecutive_errors`` of
 them in a row, or one failure the policy calls permanent, end every wait on the
 instance as ``ERROR``.
 
-Verdicts: ``ONLINE`` is done; a status in ``failure_statuses`` is failed; a
-tenant that was seen and then disappears has vanished (failed); anything else
-is still in progress. Recovery times are measured on the client clock from the
-submission, and come as an interval: the tenant was last seen not ONLINE by a
-sweep that began ``recovery_lower_seconds`` after the submission, and first seen
-ONLINE by a sweep answered ``recovery_upper_seconds`` after it. The true
-recovery lies in between; ``recovery_seconds`` is the upper end (what the RTO is
-held to), and :meth:`RestoreOutcome.rto_verdict` says ``uncertain`` when the RTO
-falls inside the interval.
+What a wait ends with, and how its recovery time is read, is
+:mod:`ob_async.restore.outcome`; the schedule's knobs are :mod:`ob_async.restore.poll_config`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import enum
 import logging
 import os
 import random
@@ -58,132 +45,17 @@ from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, InvalidInputError, ObError
 from ob_async.http.throttle import Priority, request_class
+from ob_async.restore.outcome import RestoreOutcome, RestoreState
+from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.retry import RetryPolicy, RetryQuota
-from ob_async.validators import at_least_one, positive, proper_fraction
 from ob_async.wire.models import ONLINE, TenantDetail, TenantSummary
 
 T = TypeVar("T")
 
 logger = logging.getLogger("ob_async.poll")
 
-DEFAULT_FAILURE_STATUSES = frozenset(
-    {"RESTORE_FAILED", "FAILED", "CREATE_FAILED", "ABNORMAL", "DELETING", "DELETED"}
-)
-"""Statuses taken as a failed restore. Only ``ONLINE`` is documented; these are
-the failure-like values of the sister Alibaba API plus the simulator's."""
-
-
-@attrs.frozen(kw_only=True)
-class PollConfig:
-    """How a watcher polls. Intervals grow from ``initial_interval`` by ``multiplier``
-    up to ``max_interval``, each randomised by +/- ``jitter`` (a fraction)."""
-
-    initial_interval: float = attrs.field(default=5.0, validator=positive)
-    max_interval: float = attrs.field(default=30.0, validator=positive)
-    multiplier: float = attrs.field(default=1.5, validator=positive)
-    jitter: float = attrs.field(default=0.2, validator=proper_fraction)
-    page_size: int = attrs.field(default=100, validator=at_least_one)
-    failure_statuses: frozenset[str] = attrs.field(
-        default=DEFAULT_FAILURE_STATUSES, converter=frozenset
-    )
-    appear_timeout: float = attrs.field(default=300.0, validator=positive)
-    """A tenant not listed this long after its wait began is given up as vanished."""
-    max_consecutive_errors: int = attrs.field(default=20, validator=at_least_one)
-    name_filter: bool = True
-    """List with the waiting names' common prefix as the ``tenantName`` filter. This
-    assumes the server's fuzzy match returns every name containing the filter."""
-    rto_margin: float = attrs.field(default=1.0, validator=attrs.validators.ge(0.0))
-    """Seconds before a waiter's RTO at which an extra sweep is made (and one just after)."""
-
-    def interval(self, sweep: int, rng: Callable[[], float]) -> float:
-        base = min(self.max_interval, self.initial_interval * self.multiplier**sweep)
-        return base * (1.0 + self.jitter * (2.0 * rng() - 1.0))
-
-
-class RtoVerdict(enum.StrEnum):
-    """Whether a restore that came ONLINE met its RTO, given its recovery interval."""
-
-    MET = "met"
-    """ONLINE was seen within the RTO."""
-    MISSED = "missed"
-    """Still not ONLINE when the RTO had passed."""
-    UNCERTAIN = "uncertain"
-    """The RTO falls between the last sight of it not ONLINE and the first ONLINE."""
-
-
 _RTO_SLACK = 0.005
 """Seconds after an RTO at which the sweep "just after" it is made (timers may fire early)."""
-
-
-class RestoreState(enum.StrEnum):
-    ONLINE = "online"
-    FAILED = "failed"
-    VANISHED = "vanished"
-    TIMED_OUT = "timed_out"
-    ERROR = "error"
-    """Polling itself failed (e.g. the credentials were refused)."""
-
-
-@attrs.frozen(kw_only=True)
-class RestoreOutcome:
-    """How a wait for one restored tenant ended."""
-
-    instance_id: str
-    tenant_name: str
-    state: RestoreState
-    tenant_id: str | None = None
-    last_status: str | None = None
-    started_at: datetime
-    """When the restore was submitted (or the wait began, if not told)."""
-    first_seen_at: datetime | None = None
-    last_not_online_at: datetime | None = None
-    """When the last sweep that saw the tenant absent or not ONLINE began."""
-    finished_at: datetime
-    polls: int = 0
-    """Sweeps of the instance this wait lived through."""
-    poll_interval: float | None = None
-    """The interval before the deciding sweep: the measurement's uncertainty."""
-    error: str | None = None
-    cause: ObError | None = attrs.field(default=None, eq=False, repr=False)
-    """The failure behind an ``ERROR`` outcome (a caller may find it run-wide)."""
-
-    @property
-    def ok(self) -> bool:
-        return self.state is RestoreState.ONLINE
-
-    @property
-    def recovery_seconds(self) -> float | None:
-        """Seconds from submission to ONLINE first seen; None unless the tenant came ONLINE."""
-        if self.state is not RestoreState.ONLINE:
-            return None
-        return (self.finished_at - self.started_at).total_seconds()
-
-    @property
-    def recovery_upper_seconds(self) -> float | None:
-        """The latest the restore can have come ONLINE (the same as ``recovery_seconds``)."""
-        return self.recovery_seconds
-
-    @property
-    def recovery_lower_seconds(self) -> float | None:
-        """The earliest it can have come ONLINE: when it was last seen otherwise (or 0)."""
-        upper = self.recovery_seconds
-        if upper is None:
-            return None
-        if self.last_not_online_at is None:
-            return 0.0
-        lower = (self.last_not_online_at - self.started_at).total_seconds()
-        return min(upper, max(0.0, lower))
-
-    def rto_verdict(self, rto_seconds: float | None) -> RtoVerdict | None:
-        """Met, missed or uncertain; None without an RTO or unless it came ONLINE."""
-        upper, lower = self.recovery_upper_seconds, self.recovery_lower_seconds
-        if rto_seconds is None or upper is None or lower is None:
-            return None
-        if upper <= rto_seconds:
-            return RtoVerdict.MET
-        if lower >= rto_seconds:
-            return RtoVerdict.MISSED
-        return RtoVerdict.UNCERTAIN
 
 
 @attrs.define(eq=False)

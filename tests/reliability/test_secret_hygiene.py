@@ -66,7 +66,7 @@ from ob_async.errors import (
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.session import Session
-from ob_async.restore.poll import PollConfig
+from ob_async.restore.poll_config import PollConfig
 from ob_async.simulator import Simulator, SimulatorConfig
 from ob_async.wire.models import RestoreRequest, TenantResource
 
