@@ -3,6 +3,9 @@
 A module may import its own layer or any layer below it, never one above; the simulator shares
 the wire models but none of the client's HTTP or digest code. These tests read every module's
 imports (top-level and deferred alike) and fail naming the offending import.
+
+No module of the client (the simulator aside) is over 600 lines either: a longer one does more
+than one job, and the test names it.
 """
 
 from __future__ import annotations
@@ -137,3 +140,17 @@ def test_the_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
         (2, "ob_async.http.session"),
     ]
     assert all(layer_of(_resolve(name)) > layer_of("ob_async.wire.models") for _, name in found)
+
+
+MAX_MODULE_LINES = 600
+"""A module longer than this does more than one job: cut it by job (the simulator aside)."""
+
+
+def test_no_module_of_the_client_is_over_600_lines() -> None:
+    too_long = [
+        f"{path.relative_to(PACKAGE.parent)}: {lines} lines"
+        for path in MODULES
+        if not _matches(module_name(path), "ob_async.simulator")
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not too_long, f"over {MAX_MODULE_LINES} lines:\n" + "\n".join(too_long)
