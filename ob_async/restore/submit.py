@@ -35,6 +35,7 @@ import enum
 import hashlib
 import logging
 from datetime import datetime, timedelta
+from functools import partial
 
 import attrs
 
@@ -267,25 +268,14 @@ class Submitter:
 
     async def _run(self, submission: RestoreSubmission, policy: RetryPolicy | None) -> None:
         active = policy or self.policy
-
-        def note_wait(retry: PendingRetry) -> None:
-            if submission.attempts:
-                last = submission.attempts[-1]
-                last.wait_after = retry.wait
-                if logger.isEnabledFor(logging.INFO):
-                    logger.info(
-                        "requestId=%s attempt %d failed (%s%s); retrying in %.2fs",
-                        submission.request_id,
-                        last.number,
-                        last.result,
-                        ", may have reached the server" if last.ambiguous else "",
-                        last.wait_after,
-                    )
-
-        run = active.start(quota=self.quota, clock=self.clock, before_sleep=note_wait)
-        checker = active.checker
+        # partial rather than closures: every submission builds these, and a closure's
+        # cells, tuple and function are objects that live, and that the garbage
+        # collector walks, for as long as the submission is in flight.
+        run = active.start(
+            quota=self.quota, clock=self.clock, before_sleep=partial(_note_wait, submission)
+        )
         try:
-            await run.call(lambda: self._attempt(submission, checker))
+            await run.call(partial(self._attempt, submission, active.checker))
         except TenantNameConflict as conflict:
             submission.outcome = SubmissionOutcome.CONFLICT
             submission.error = conflict
@@ -310,18 +300,10 @@ class Submitter:
     async def _attempt(self, submission: RestoreSubmission, checker: RetryChecker) -> None:
         record = Attempt(number=len(submission.attempts) + 1, started_at=self.clock.now())
         submission.attempts.append(record)
-        starts_the_clock = submission.first_attempt_at is None
-        if starts_the_clock:
+        clock_start: _ClockStart | None = None
+        if submission.first_attempt_at is None:
             submission.first_attempt_at = record.started_at
-
-        def left() -> None:
-            # The first POST really leaves now: the restore's clock starts here, not
-            # when it began to wait for its share of the client's request budget.
-            nonlocal starts_the_clock
-            if starts_the_clock:
-                starts_the_clock = False
-                submission.first_attempt_at = record.started_at = self.clock.now()
-
+            clock_start = _ClockStart(submission, record, self.clock)
         try:
             if submission.may_exist:
                 record.looked_up = True
@@ -331,7 +313,7 @@ class Submitter:
                 raise SubmissionHalted("stopped: no restore request is sent after a stop")
             record.sent = True
             try:
-                with request_class(Priority.SUBMIT, on_admit=left):
+                with request_class(Priority.SUBMIT, on_admit=clock_start):
                     await self.api.create_restore_task(
                         submission.instance_id, submission.request, request_id=submission.request_id
                     )
@@ -415,6 +397,45 @@ class Submitter:
 
 class SubmissionHalted(ObError):
     """The submission was halted before it would have sent (again); never retried."""
+
+
+class _ClockStart:
+    """``on_admit`` of the attempt that starts a submission's clock.
+
+    The first POST really leaves when the throttle lets it through: the restore's
+    clock starts then, not when it began to wait for its share of the client's
+    request budget. Only the first admission counts (a lookup may come first).
+    """
+
+    __slots__ = ("_clock", "_record", "_submission")
+
+    def __init__(self, submission: RestoreSubmission, record: Attempt, clock: Clock) -> None:
+        self._submission: RestoreSubmission | None = submission
+        self._record = record
+        self._clock = clock
+
+    def __call__(self) -> None:
+        submission = self._submission
+        if submission is not None:
+            self._submission = None
+            submission.first_attempt_at = self._record.started_at = self._clock.now()
+
+
+def _note_wait(submission: RestoreSubmission, retry: PendingRetry) -> None:
+    """``before_sleep`` of a submission: the wait goes on its last attempt, and in the log."""
+    if not submission.attempts:
+        return
+    last = submission.attempts[-1]
+    last.wait_after = retry.wait
+    if logger.isEnabledFor(logging.INFO):
+        logger.info(
+            "requestId=%s attempt %d failed (%s%s); retrying in %.2fs",
+            submission.request_id,
+            last.number,
+            last.result,
+            ", may have reached the server" if last.ambiguous else "",
+            last.wait_after,
+        )
 
 
 def _in_flight(submission: RestoreSubmission) -> bool:
