@@ -63,3 +63,28 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
     assert "| --dry-run | 30 | 0 |" in results
     assert "ob-async coalesced" in results
     assert "minimal digest server" in results
+
+
+def test_submit_cpu_prints_every_client_and_ratio() -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.submit_cpu",
+            "--rounds=2",
+            "--requests=20",
+            "--warmup=5",
+            "--algorithm=MD5",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    [line] = completed.stdout.splitlines()
+    assert line.startswith("MD5:")
+    for part in ("raw-aiohttp ", "ob-async-create ", "ob-async-submit ", "ob-async-submit/floor "):
+        assert part in line, line
