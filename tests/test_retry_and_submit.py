@@ -166,6 +166,10 @@ async def test_transient_failures_are_retried_with_the_same_request_id() -> None
     assert submission.attempts[0].wait_after >= 3.0  # Retry-After honoured
     assert clock.sleeps == [a.wait_after for a in submission.attempts[:3]]
     assert api.lookups == 0  # nothing ambiguous happened
+    accepted = submission.attempts[-1]
+    assert (accepted.status, accepted.error, accepted.sent) == (200, None, True)
+    assert accepted.finished_at is not None
+    assert accepted.finished_at == submission.accepted_at  # the answer that accepted it
 
 
 async def test_non_retryable_refusal_fails_at_once() -> None:

@@ -333,10 +333,11 @@ class Submitter:
             _close(record, self.clock, type(error).__name__, str(error))
             raise
         submission.outcome = SubmissionOutcome.SUBMITTED
-        submission.accepted_at = self.clock.now()
+        # One instant: the answer that accepted it also ended the attempt.
+        record.finished_at = submission.accepted_at = self.clock.now()
         submission.may_exist = False
         record.status = 200
-        _close(record, self.clock, "accepted")
+        record.result = "accepted"
 
     async def _settle_by_lookup(self, submission: RestoreSubmission, record: Attempt) -> bool:
         """Look the target up: adopt it (True), refuse a stranger's, or report it absent (False)."""
