@@ -226,7 +226,7 @@ class AdaptiveRateLimiter:
         self._sent = [0] * _SLOTS
         self._ok = [0] * _SLOTS
         self._throttled = [0] * _SLOTS
-        self._slot = int(self._changed_at / _SLOT)
+        self._slot = _slot_of(self._changed_at)
         self._queue: list[tuple[int, int, float, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self._pump: asyncio.Task[None] | None = None
@@ -239,7 +239,7 @@ class AdaptiveRateLimiter:
     # --- counting -----------------------------------------------------------------
 
     def _advance(self, now: float) -> int:
-        slot = int(now / _SLOT)
+        slot = _slot_of(now)
         if slot != self._slot:
             for number in range(self._slot + 1, min(slot, self._slot + _SLOTS) + 1):
                 index = number % _SLOTS
@@ -253,7 +253,7 @@ class AdaptiveRateLimiter:
         return now - span, span
 
     def _since(self, counts: list[int], since: float) -> int:
-        first = max(int(since / _SLOT), self._slot - _SLOTS + 1)
+        first = max(_slot_of(since), self._slot - _SLOTS + 1)
         return sum(counts[number % _SLOTS] for number in range(first, self._slot + 1))
 
     def _limit_measured(self, now: float, since: float, *, precise: bool = False) -> float | None:
@@ -267,7 +267,7 @@ class AdaptiveRateLimiter:
         ``precise`` and fewer than :data:`MEASURE_ANSWERS` of them (a count of 12 is
         off by one in 12, and a pace 8% over the limit held 3 s refuses 3% of it).
         """
-        first = max(int(since / _SLOT), self._slot - _SLOTS + 1)
+        first = max(_slot_of(since), self._slot - _SLOTS + 1)
         for number in range(first, self._slot + 1):
             if self._throttled[number % _SLOTS]:
                 start = (number + 1) * _SLOT
@@ -527,7 +527,7 @@ class AdaptiveRateLimiter:
 
     def _restart_measurement(self, now: float) -> None:
         # From the next counting slot: the current one holds answers to the old pace.
-        self._changed_at = (int(now / _SLOT) + 1) * _SLOT
+        self._changed_at = (_slot_of(now) + 1) * _SLOT
 
     def _on_success(self, now: float) -> None:
         assert self.rate is not None
@@ -546,21 +546,28 @@ class AdaptiveRateLimiter:
             return
         throttled = self._since(self._throttled, since)
         answers = throttled + self._since(self._ok, since)
+        # Over the limit last measured, one 429 more than the background is the limit's
+        # bucket running dry under a probe: the next step would go far over it.
+        over = self.rate > self._found / config.headroom
         if self._beyond_background(
             throttled,
             answers,
             0.01 if self._probing else config.throttle_share,
-            unmeasured=UNMEASURED,
+            unmeasured=0.0 if over else UNMEASURED,
         ):
             return
-        sent = self._since(self._sent, since)
-        if sent < config.busy_share * self.rate * span:
+        # The last window only: a client that has just gone idle taught nothing.
+        sent = self._since(self._sent, now - config.window)
+        if sent < config.busy_share * self.rate * config.window:
             # The client did not need the pace it had: nothing was learnt about the limit.
             self._restart_measurement(now)
             return
         grown = self._capped(self.rate * (1.0 + self._step))
         if grown > self.rate:
-            self._step = min(config.probe_max, self._step * 2.0)
+            # Over the limit last measured, a bucket's savings hide the limit a while:
+            # steps grow more slowly there, so that a probe goes less far past it.
+            faster = 1.5 if grown > self._found / config.headroom else 2.0
+            self._step = min(config.probe_max, self._step * faster)
             self.increases += 1
             logger.debug("pace %.2f/s: probing (%d 429s of %d)", grown, throttled, answers)
         self._set_rate(now, grown)
@@ -594,6 +601,13 @@ class AdaptiveRateLimiter:
         if self.ceiling is None:
             return rate
         return min(rate, self.ceiling * (1.0 - self.config.probe_start / 2))
+
+
+def _slot_of(moment: float) -> int:
+    """The counting slot ``moment`` falls in; a slot's own start (16.2, which divides
+    to 161.99999999999997) falls in that slot, not the one before, whose answers a
+    measurement from that start then counted (a limit of 40/s measured at 54)."""
+    return math.floor(moment / _SLOT + 1e-6)
 
 
 def _header_number(headers: Mapping[str, str], *names: str) -> float | None:
