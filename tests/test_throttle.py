@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import math
 import random
+import statistics
 from collections import Counter
 
 import pytest
@@ -202,9 +203,15 @@ async def test_follows_a_limit_halved_mid_run() -> None:
     clock = FakeClock()
     server = FakeServer(clock, 40.0)
     limiter = AdaptiveRateLimiter(clock=clock)
-    await drive(limiter, clock, server, until=60.0, changes={30.0: 20.0})
-    assert limiter.rate is not None
-    assert 0.85 * 20 <= limiter.rate <= 1.1 * 20
+    await drive(limiter, clock, server, until=35.0, changes={30.0: 20.0})
+    paces = []
+    while clock.elapsed < 60.0:
+        await drive(limiter, clock, server, until=clock.elapsed + 0.5)
+        assert limiter.rate is not None
+        paces.append(limiter.rate)
+    # Most of the time near the new limit (a probe goes over it by a few steps now and
+    # then: the bucket's savings hide the limit from it for a while).
+    assert 0.85 * 20 <= statistics.median(paces) <= 1.05 * 20
     # Within a few seconds of the change, the limit is used again, without a flood of 429s.
     assert server.accepted_between(33.0, 60.0) >= 0.95 * 20
     assert server.share_429(30.0) <= 0.10

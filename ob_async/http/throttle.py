@@ -100,6 +100,9 @@ among 49 answers are a 3% background's as often as not, and a pace cut for them 
 requests/s crept back up through windows that one stray 429 kept from counting."""
 MEASURE_ANSWERS = 40
 """Accepted answers behind a measurement of a small excess over the limit."""
+AGREES = 0.1
+"""A first reading of the limit this close to the last measurement is taken for it:
+the limit has not moved, and waiting for 40 answers cost six 429s a probe at 40/s."""
 
 _SLOT = 0.1
 """Seconds per counting slot."""
@@ -213,6 +216,8 @@ class AdaptiveRateLimiter:
         self._hold_judged = True
         self._run = 0
         """429s in a row, the last answers."""
+        self._limit = math.inf
+        """The limit's accepted rate as last measured (after its first 429)."""
         self._tested: tuple[float, float] | None = None
         """The pace and 429 share of a hold that saw refusals, while a lower pace tests
         whether they are this client's (they end) or background (they go on)."""
@@ -449,11 +454,16 @@ class AdaptiveRateLimiter:
             throttled, accepted + throttled, margin, unmeasured=UNMEASURED
         ):
             return
-        # A clear excess is cut at once, a small one once its rate is known closely.
+        # A clear excess is cut at once, a small one once its rate is known closely,
+        # or at once if a first reading finds the limit where it was last measured.
         limit = self._limit_measured(now, since, precise=share < 0.2)
         if limit is None:
-            return  # the bucket has only just run dry: too soon to read its rate
+            rough = self._limit_measured(now, since)
+            if rough is None or abs(rough - self._limit) > AGREES * self._limit:
+                return  # the bucket has only just run dry: too soon to read its rate
+            limit = self._limit
         self._decrease(now, min(self.rate, limit / (1.0 - self.background)), share)
+        self._limit = limit
 
     def _judge_hold(self, now: float) -> None:
         """What the 429s while the pace was held say: none, the pace is under the limit;
@@ -481,6 +491,7 @@ class AdaptiveRateLimiter:
                 # up to what that leaves.
                 self._found = max(self.rate, pace * (1.0 - max(0.0, before - self.background)))
                 self._set_rate(now, self._found)
+                self._limit = math.inf
         elif self._beyond_background(throttled, answers, 0.0):
             # Until now such a share was taken for background, and the limit's own
             # refusals at a pace measured a little over it (8-16% in the benchmark)
@@ -489,6 +500,7 @@ class AdaptiveRateLimiter:
             limit = self._limit_measured(now, since) or (answers - throttled) / (now - since)
             self._decrease(now, min(pace, limit / (1.0 - self.background)), share)
             self._tested = (pace, share)
+            self._limit = limit / (1.0 - self.background)  # unless the test says background
             logger.debug("hold at %.2f/s saw %d 429s of %d: tested", pace, throttled, answers)
             return
         logger.debug(
