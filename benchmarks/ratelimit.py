@@ -7,8 +7,10 @@ its own process (pinned to the server CPU) and runs ``ob-restore drill`` as a
 child process (pinned to the client CPU): ``restores`` restores into one target
 instance (``restoring_per_instance`` raised out of the way), ``concurrency`` 64,
 validation on, polls from 1 s backing off to 4 s. Scenarios: the limit at 40/s,
-at 100/s, and at 40/s halved to 20/s once half the restores are accepted
-(``POST /_simulator/rate-limit``).
+at 100/s, at 40/s halved to 20/s once half the restores are accepted
+(``POST /_simulator/rate-limit``), and at 40/s with 3% of the answers it lets
+through refused at random on top (``--faults throttle=0.03``: background 429s
+that are not the limit's, which the pace must not be lowered for).
 
 Measured on the simulator, which records every answer of its rate limit per tenth
 of a second and, for every restore, when it was accepted and when it came ONLINE
@@ -17,7 +19,8 @@ of a second and, for every restore, when it was accepted and when it came ONLINE
 - **utilisation**: requests the limit let through from the first restore accepted
   until the last, over what the limit allowed in that time (the rate in force,
   plus the one second of burst the bucket starts with);
-- **429 share**: refused answers over all answers of the run;
+- **429 share**: answers the rate limit refused over all answers of the run (the
+  random 429s of the background scenario are counted apart);
 - **wall vs floor**: the drill's own start-to-finish time against the least it
   could take at that limit: the requests it had answered, at the limit, plus one
   restore duration;
@@ -62,13 +65,15 @@ GOAL_WALL = 1.2
 GOAL_ERROR_P90 = 4.0
 GOAL_HALVED_429 = 0.10
 GOAL_HALVED_UTILISATION = 0.9
+GOAL_BACKGROUND_UTILISATION = 0.9
 
-SCENARIOS: tuple[tuple[str, float, float | None], ...] = (
-    ("40/s", 40.0, None),
-    ("100/s", 100.0, None),
-    ("40/s halved to 20/s halfway", 40.0, 20.0),
+SCENARIOS: tuple[tuple[str, float, float | None, str | None], ...] = (
+    ("40/s", 40.0, None, None),
+    ("100/s", 100.0, None, None),
+    ("40/s halved to 20/s halfway", 40.0, 20.0, None),
+    ("40/s with 3% random 429s", 40.0, None, "throttle=0.03"),
 )
-"""(name, limit, limit after half the restores are accepted)."""
+"""(name, limit, limit after half the restores are accepted, simulator faults)."""
 
 
 def write_plan(folder: Path, name: str, restores: int) -> Path:
@@ -219,7 +224,12 @@ def measure(stats: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
 
 
 def run_scenario(
-    folder: Path, name: str, limit: float, halved: float | None, restores: int
+    folder: Path,
+    name: str,
+    limit: float,
+    halved: float | None,
+    restores: int,
+    faults: str | None = None,
 ) -> dict[str, Any]:
     tag = "rl" + "".join(ch for ch in name if ch.isalnum())[:10]
     fixture = folder / f"{tag}-fixture.toml"
@@ -227,9 +237,8 @@ def run_scenario(
     plan = write_plan(folder, tag, restores)
     scratch = folder / tag
     scratch.mkdir()
-    with start_simulator(
-        fixture, restore_seconds=f"{RESTORE_SECONDS:g}", extra=["--rate-limit", f"{limit:g}"]
-    ) as simulator:
+    extra = ["--rate-limit", f"{limit:g}"] + (["--faults", faults] if faults else [])
+    with start_simulator(fixture, restore_seconds=f"{RESTORE_SECONDS:g}", extra=extra) as simulator:
         done = threading.Event()
         changer = _change_limit_halfway(simulator.url, restores, halved, done) if halved else None
         drill = run_drill(plan, simulator.url, scratch, dry_run=False, timeout=1800)
@@ -245,6 +254,8 @@ def run_scenario(
         name=name,
         limit=limit,
         halved_to=halved,
+        faults=faults,
+        background_429=stats["faults"].get("throttle", 0),
         measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     )
     return result
@@ -254,7 +265,22 @@ def goals(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     rows = []
     for result in results:
         name = result["name"]
-        if result["halved_to"] is None:
+        if result.get("faults"):
+            rows.extend(
+                [
+                    (
+                        f"{name}: utilisation >= {GOAL_BACKGROUND_UTILISATION}",
+                        f"{result['utilisation']:.3f}",
+                        result["utilisation"] >= GOAL_BACKGROUND_UTILISATION,
+                    ),
+                    (
+                        f"{name}: the limit's own 429 share <= {GOAL_429:.0%}",
+                        f"{result['share_429']:.2%}",
+                        result["share_429"] <= GOAL_429,
+                    ),
+                ]
+            )
+        elif result["halved_to"] is None:
             rows.extend(
                 [
                     (
@@ -320,7 +346,9 @@ def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str
     for result in results:
         lines.append(
             f"| {result['name']} | {result['utilisation']:.3f} | {result['share_429']:.2%} "
-            f"({result['throttled']:,} of {result['answered'] + result['throttled']:,}) "
+            f"({result['throttled']:,} of {result['answered'] + result['throttled']:,}"
+            + (f"; {result['background_429']:,} random on top" if result.get("faults") else "")
+            + ") "
             f"| {result['wall']:.1f} s / {result['floor']:.1f} s = {result['wall_ratio']:.2f}x "
             f"| {result['error_median']:.2f} / {result['error_p90']:.2f} / "
             f"{result['error_max']:.2f} s | {result['interval_width_median']:.2f} s "
@@ -374,11 +402,11 @@ def write_section(
 
 def run_ratelimit(folder: Path, *, restores: int, only: str = "") -> list[dict[str, Any]]:
     results = []
-    for name, limit, halved in SCENARIOS:
+    for name, limit, halved, faults in SCENARIOS:
         if only and only not in name:
             continue
         print(f"rate limit: {restores} restores at {name} ...", file=sys.stderr, flush=True)
-        result = run_scenario(folder, name, limit, halved, restores)
+        result = run_scenario(folder, name, limit, halved, restores, faults)
         print(
             f"  utilisation {result['utilisation']:.3f}, 429 {result['share_429']:.2%}, "
             f"wall {result['wall']:.1f} s / floor {result['floor']:.1f} s, "

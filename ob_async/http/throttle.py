@@ -6,28 +6,37 @@ the session calls :meth:`~AdaptiveRateLimiter.acquire` before sending and
 
 **Finding the rate.** Unthrottled at first (``acquire`` costs nothing). Once
 429s are a real share of the answers (``throttle_share``, so that a stray 429 is
-not taken for a limit), the limiter measures the server's rate rather than
-guessing it: while a client sends faster than a rate limit allows, the answers
-that are *not* 429 arrive at exactly the server's rate, whatever the client sent.
-So each decrease sets the pace to ``headroom`` (0.97) times the accepted answers
-per second counted since the previous change. One measurement lands within a
-few percent of the limit; there is no sawtooth down to half of it.
+not taken for a limit) or :data:`RUN` of them come in a row (a bucket running
+dry), the limiter measures the server's rate rather than guessing it: while a
+client sends faster than a rate limit allows, the answers that are *not* 429
+arrive at exactly the server's rate, whatever the client sent. So each decrease
+sets the pace to ``headroom`` (0.97) times the accepted answers per second
+counted from the first 429 since the previous change (before it, a token bucket
+also spends what it saved while the pace was under it); a small excess is
+measured over :data:`MEASURE_ANSWERS` accepted answers, or taken for the limit
+last measured when a first reading agrees with it. One measurement lands within
+a percent or two of the limit; there is no sawtooth down to half of it.
 
 **Holding it and following it.** A measured pace is held for ``hold`` seconds
 (3 s). Then, after each window (``window``, 1 s) without a 429 in which the
 client used the pace it was given, the pace grows by ``probe_start`` (2%),
-doubling with each further quiet window up to ``probe_max`` (50%): a limit that
-was doubled is found within seconds, while a stable one is probed by a few
-percent now and then, so that the 429s of a probe stay a small share. A halved
+doubling with each further quiet window up to ``probe_max`` (50%), growing by
+half only once over the limit last measured: a limit that was doubled is found
+within seconds, while a stable one is probed by a few percent now and then, so
+that the 429s of a probe stay a small share. A halved
 limit shows as 429s at once, and the next measurement (at least ``measure_min``,
 0.25 s, of answers) sets the new pace. After ``release_after`` seconds without a
 429 the limit is lifted entirely.
 
 **Refusals that are not a rate limit.** Outside a probe, only a share of 429s
-that could not be chance (``throttle_share``) lowers the pace, and the share seen
-while a measured pace is held is taken as background (a flaky gateway, injected
-faults): the thresholds sit above it and the measurements discount it, so such
-429s do not ratchet the pace down.
+that could not be chance (``throttle_share``) lowers the pace. 429s while a
+measured pace is held are either the limit's (the pace is over it) or background
+(a flaky gateway, injected faults); a lower pace tells which: held once more a
+little under the accepted rate, a limit's 429s end and background goes on. Only
+then is their share taken as background: the thresholds sit above it (with two
+standard deviations of chance, of a 3% background before one is measured) and
+the measurements discount it, so such 429s do not ratchet the pace down, and the
+pace goes back up by the share the lower one did not end.
 
 **What the server says.** ``Retry-After`` on a 429 is a floor for that
 request's retry (:class:`~ob_async.restore.retry.Backoff`); one of at least
@@ -62,7 +71,7 @@ that decides whether a restore is ONLINE queues behind every pending
 submission, which is what stretched the measured recovery times. Ours measures
 the server's accepted rate (the limit itself), sits 3% under it, probes by a few
 percent, and serves state reads first. ``benchmarks/ratelimit.py`` measures ours on
-that workload (``benchmarks/RESULTS.md``: 0.999 of a 40/s limit used, 3.3% 429s;
+that workload (``benchmarks/RESULTS.md``: 0.994 of a 40/s limit used, 2.8% 429s;
 the AIMD limiter this replaced, which cut to half the sent rate, used 0.86 of it
 with 5.3%); botocore's own limiter was not run against it.
 """
