@@ -161,6 +161,22 @@ async def test_a_probe_measures_the_limit_not_what_the_bucket_saved() -> None:
     assert server.share_429(10.0) <= 0.02
 
 
+async def test_a_probe_of_a_limit_that_has_not_moved_is_cut_at_its_first_reading() -> None:
+    # Measuring a small excess over 40 accepted answers takes a second at 40/s; when
+    # the first reading finds the limit where it was, the probe is cut at once.
+    clock = FakeClock()
+    server = FakeServer(clock, 40.0)
+    limiter = AdaptiveRateLimiter(clock=clock)
+    await drive(limiter, clock, server, until=10.0)
+    for _ in range(8):
+        refused = server.share_429() * len(server.answers)
+        decreases = limiter.decreases
+        while limiter.decreases == decreases:
+            await drive(limiter, clock, server, until=clock.elapsed + 0.01)
+        # Measured over 40 answers, each of these probes cost five.
+        assert server.share_429() * len(server.answers) - refused <= 4.5
+
+
 async def test_a_pace_held_over_the_limit_is_tested_and_lowered() -> None:
     # A bucket with five seconds of burst lets the first pace be measured far over the
     # limit; the 429s that go on while it is held are the limit's (a lower pace ends
