@@ -55,7 +55,7 @@ from ob_async.batch.summary import BatchSummary
 from ob_async.client import ObClient
 from ob_async.data.verify import DataVerifier
 from ob_async.errors import ObError
-from ob_async.http.throttle import Priority
+from ob_async.http.priority import Priority
 from ob_async.restore.outcome import RestoreOutcome
 from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.ratelimit import RateCap

@@ -17,7 +17,7 @@ from ob_async.client import ObClient
 from ob_async.data.results import DataVerdict
 from ob_async.data.verify import DataVerifier
 from ob_async.errors import ClientError, ObError
-from ob_async.http.throttle import Priority, request_class
+from ob_async.http.priority import Priority, request_class
 from ob_async.restore.outcome import RestoreOutcome, RestoreState
 from ob_async.restore.retry import RetryPolicy
 from ob_async.restore.submit import RestoreSubmission

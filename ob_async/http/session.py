@@ -52,7 +52,8 @@ from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.handshake import Handshake, digest_response
 from ob_async.http.ids import is_url_safe, new_request_id
-from ob_async.http.throttle import AdaptiveRateLimiter, current_priority, notify_admitted
+from ob_async.http.priority import current_priority, notify_admitted
+from ob_async.http.throttle import AdaptiveRateLimiter
 from ob_async.validators import check_header_value
 from ob_async.wire.envelope import open_envelope
 from ob_async.wire.models import Envelope

@@ -49,13 +49,14 @@ ceiling the pace never probes above, followed at once when it changes.
 
 **Sharing it.** Sends are paced evenly at the current rate (GCRA, with
 ``burst`` seconds of slack so that a busy event loop does not lose slots), and
-requests that wait are released in priority order (:class:`Priority`): the reads
-that decide a restore's state (the coalesced tenant lists, the validation read)
-first, then everything else, then new submissions, which use what is left. A
-drill therefore looks at every restore in progress on schedule even while a
-thousand submissions queue for the same budget. The priority of a request comes
-from the context (:func:`request_class`), so the API layer needs no extra
-parameter.
+requests that wait are released in priority order
+(:class:`~ob_async.http.priority.Priority`): the reads that decide a restore's
+state (the coalesced tenant lists, the validation read) first, then everything
+else, then new submissions, which use what is left. A drill therefore looks at
+every restore in progress on schedule even while a thousand submissions queue
+for the same budget. The priority of a request comes from the context
+(:class:`~ob_async.http.priority.request_class`), so the API layer needs no
+extra parameter.
 
 **Compared with botocore's adaptive mode** (``botocore/retries/adaptive.py``,
 ``throttling.py``, ``bucket.py``): botocore measures the rate the client *sent*
@@ -79,19 +80,17 @@ with 5.3%); botocore's own limiter was not run against it.
 from __future__ import annotations
 
 import asyncio
-import enum
 import heapq
 import itertools
 import logging
 import math
-import re
-import time
-from collections.abc import Callable, Mapping
-from contextvars import ContextVar
+from collections.abc import Mapping
 
 import attrs
 
 from ob_async.clock import SYSTEM_CLOCK, Clock
+from ob_async.http.limit_headers import read_limit_headers
+from ob_async.http.priority import Priority
 from ob_async.validators import factor, fraction, non_negative, positive
 from ob_async.wire.envelope import parse_retry_after
 
@@ -117,58 +116,6 @@ _SLOT = 0.1
 """Seconds per counting slot."""
 _SLOTS = 128
 """Slots kept (12.8 s): longer than any window a measurement covers."""
-_EPOCH_SECONDS = 1e9
-"""A reset header larger than this is a Unix time, not a number of seconds."""
-_POLICY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:;.*?\bw(?:indow)?\s*=\s*(\d+(?:\.\d+)?))?")
-
-
-class Priority(enum.IntEnum):
-    """Who goes first when requests wait for the budget (lower first)."""
-
-    STATE = 0
-    """Reads that decide a restore's state: the coalesced lists, the validation read."""
-    NORMAL = 1
-    """Everything else: pre-flight reads, deletes, calls of an application."""
-    SUBMIT = 2
-    """New submissions (and their look-ups): they use what is left."""
-
-
-_PRIORITY: ContextVar[Priority] = ContextVar("ob_async_request_priority", default=Priority.NORMAL)
-_ON_ADMIT: ContextVar[Callable[[], None] | None] = ContextVar("ob_async_on_admit", default=None)
-
-
-class request_class:  # used as a function: ``with request_class(...)``
-    """Requests made inside this block wait with ``priority``; ``on_admit`` is called
-    each time one of them is let through (the moment it really leaves).
-
-    A class rather than a ``@contextmanager`` generator: every submission attempt
-    enters one, and the generator's frame and wrapper cost several times as much.
-    """
-
-    __slots__ = ("_admit_token", "_on_admit", "_priority", "_priority_token")
-
-    def __init__(self, priority: Priority, *, on_admit: Callable[[], None] | None = None) -> None:
-        self._priority = priority
-        self._on_admit = on_admit
-
-    def __enter__(self) -> None:
-        self._priority_token = _PRIORITY.set(self._priority)
-        self._admit_token = _ON_ADMIT.set(self._on_admit)
-
-    def __exit__(self, *exc_info: object) -> None:
-        _ON_ADMIT.reset(self._admit_token)
-        _PRIORITY.reset(self._priority_token)
-
-
-def current_priority() -> Priority:
-    return _PRIORITY.get()
-
-
-def notify_admitted() -> None:
-    """Tell the surrounding :func:`request_class` block that a request leaves now."""
-    callback = _ON_ADMIT.get()
-    if callback is not None:
-        callback()
 
 
 @attrs.frozen(kw_only=True)
@@ -594,28 +541,14 @@ class AdaptiveRateLimiter:
         self._set_rate(now, grown)
 
     def _read_limit_headers(self, now: float, headers: Mapping[str, str]) -> None:
-        remaining = _header_number(headers, "X-RateLimit-Remaining", "RateLimit-Remaining")
-        if remaining is not None and remaining <= 0:
-            reset = _header_number(headers, "X-RateLimit-Reset", "RateLimit-Reset")
-            if reset is not None:
-                seconds = reset - time.time() if reset > _EPOCH_SECONDS else reset
-                if seconds > 0:
-                    self.paused_until = max(self.paused_until, now + min(seconds, 3600.0))
-        policy = headers.get("RateLimit-Policy") or headers.get("X-RateLimit-Limit")
-        if policy is None:
+        announced = read_limit_headers(headers)
+        if announced.pause is not None:
+            self.paused_until = max(self.paused_until, now + announced.pause)
+        if announced.ceiling is None or announced.ceiling == self.ceiling:
             return
-        match = _POLICY.match(policy)
-        if match is None or match.group(2) is None:
-            return  # a limit without its window says nothing about a rate
-        limit, window = float(match.group(1)), float(match.group(2))
-        if limit <= 0 or window <= 0:
-            return
-        ceiling = limit / window
-        if ceiling == self.ceiling:
-            return
-        self.ceiling = ceiling
+        self.ceiling = announced.ceiling
         # The server said what it allows: pace just under it, at once.
-        self._set_rate(now, max(self.config.min_rate, self._capped(ceiling)))
+        self._set_rate(now, max(self.config.min_rate, self._capped(announced.ceiling)))
 
     def _capped(self, rate: float) -> float:
         """``rate``, but under an announced ceiling by the pacing's own slack."""
@@ -629,17 +562,3 @@ def _slot_of(moment: float) -> int:
     to 161.99999999999997) falls in that slot, not the one before, whose answers a
     measurement from that start then counted (a limit of 40/s measured at 54)."""
     return math.floor(moment / _SLOT + 1e-6)
-
-
-def _header_number(headers: Mapping[str, str], *names: str) -> float | None:
-    for name in names:
-        value = headers.get(name)
-        if value is None:
-            continue
-        try:
-            number = float(value.split(",")[0].strip())
-        except ValueError:
-            continue
-        if math.isfinite(number):
-            return number
-    return None

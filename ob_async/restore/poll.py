@@ -44,7 +44,7 @@ import attrs
 from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, InvalidInputError, ObError
-from ob_async.http.throttle import Priority, request_class
+from ob_async.http.priority import Priority, request_class
 from ob_async.restore.outcome import RestoreOutcome, RestoreState
 from ob_async.restore.poll_config import PollConfig
 from ob_async.restore.retry import RetryPolicy, RetryQuota

@@ -43,7 +43,7 @@ from ob_async.api.operations import OpenApi
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import ClientError, ObError, TenantNameConflict
 from ob_async.http.ids import new_request_id
-from ob_async.http.throttle import Priority, request_class
+from ob_async.http.priority import Priority, request_class
 from ob_async.restore.outcome import RestoreOutcome
 from ob_async.restore.retry import PendingRetry, RetryChecker, RetryPolicy, RetryQuota
 from ob_async.validators import non_negative, non_negative_int
