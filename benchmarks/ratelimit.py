@@ -255,7 +255,7 @@ def run_scenario(
         limit=limit,
         halved_to=halved,
         faults=faults,
-        background_429=stats["faults"].get("throttle", 0),
+        background_429=stats["faultsInjected"].get("throttle", 0),
         measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     )
     return result
