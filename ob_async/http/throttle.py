@@ -72,7 +72,7 @@ that decides whether a restore is ONLINE queues behind every pending
 submission, which is what stretched the measured recovery times. Ours measures
 the server's accepted rate (the limit itself), sits 3% under it, probes by a few
 percent, and serves state reads first. ``benchmarks/ratelimit.py`` measures ours on
-that workload (``benchmarks/RESULTS.md``: 0.994 of a 40/s limit used, 2.8% 429s;
+that workload (``benchmarks/RESULTS.md``: all of a 40/s limit used, 2.9% 429s;
 the AIMD limiter this replaced, which cut to half the sent rate, used 0.86 of it
 with 5.3%); botocore's own limiter was not run against it.
 """
