@@ -317,7 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_ratelimit:
             data["ratelimit"] = run_ratelimit(workdir, restores=args.ratelimit_restores)
         if not args.skip_concurrency:
-            data["concurrency"] = run_concurrency(
+            data["handshake_concurrency"] = run_concurrency(
                 workdir,
                 rounds=args.concurrency_rounds,
                 sizes=[int(size) for size in str(args.concurrency_sizes).split(",")],
@@ -331,8 +331,10 @@ def main(argv: list[str] | None = None) -> int:
         markdown += "\n" + render_ratelimit(
             data["ratelimit"], command=data["command"], restores=args.ratelimit_restores
         )
-    if "concurrency" in data:
-        markdown += "\n" + render_concurrency(data["concurrency"], command=data["command"])
+    if "handshake_concurrency" in data:
+        markdown += "\n" + render_concurrency(
+            data["handshake_concurrency"], command=data["command"]
+        )
     print(markdown)
     if args.output_dir is not None:
         args.output_dir.mkdir(parents=True, exist_ok=True)

@@ -63,6 +63,9 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
     assert "| --dry-run | 30 | 0 |" in results
     assert "ob-async coalesced" in results
     assert "minimal digest server" in results
+    # The steady-state note names the in-flight count (the handshake concurrency
+    # benchmark's own results once took its place in the data).
+    assert ", 64 in flight; client CPU" in results
 
 
 def test_submit_cpu_prints_every_client_and_ratio() -> None:

@@ -29,7 +29,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,8 +50,6 @@ from ob_async.drill.report import DrillReport, ReportEntry, entry_from_result
 from ob_async.drill.resume import Resumption, read_resumed_run
 from ob_async.errors import InvalidInputError, ObError
 from ob_async.restore.runwide import RunWideError
-
-logger = logging.getLogger("ob_async.drill")
 
 
 class DrillEvents(Protocol):
