@@ -115,10 +115,8 @@ class ObClient(OpenApi):
     ) -> T:
         """Run an idempotent call (a read, a delete) under the client's retry policy
         and budget: transient failures are retried, refusals are raised at once."""
-        run = (policy or self.submitter.policy).start(quota=self.retry_quota, clock=self.clock)
-        result = await run.call(operation)
-        run.succeeded()
-        return result
+        active = policy or self.submitter.policy
+        return await active.call(operation, quota=self.retry_quota, clock=self.clock)
 
     async def wait_until_online(
         self,

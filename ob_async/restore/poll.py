@@ -325,10 +325,9 @@ class _InstanceWatcher:
         # Each read is retried on its own, under the client's policy and budget: a
         # sweep of many pages against an API that fails a few percent of requests
         # would otherwise rarely get through whole.
-        run = self._retry_policy.start(quota=self._retry_quota, clock=self.clock, rng=self._rng)
-        result = await run.call(operation)
-        run.succeeded()
-        return result
+        return await self._retry_policy.call(
+            operation, quota=self._retry_quota, clock=self.clock, rng=self._rng
+        )
 
     def _judge(
         self,

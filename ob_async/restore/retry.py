@@ -194,6 +194,21 @@ class RetryPolicy:
         """Begin one call, bound to this policy and the shared quota."""
         return RetryRun(self, quota=quota, clock=clock, rng=rng, before_sleep=before_sleep)
 
+    async def call(
+        self,
+        operation: Callable[[], Awaitable[T]],
+        *,
+        quota: RetryQuota | None = None,
+        clock: Clock = SYSTEM_CLOCK,
+        rng: Callable[[], float] = random.random,
+    ) -> T:
+        """Run an idempotent call (a read, a delete) under this policy: one run,
+        refunded to the quota when it succeeds."""
+        run = self.start(quota=quota, clock=clock, rng=rng)
+        result = await run.call(operation)
+        run.succeeded()
+        return result
+
 
 class RetryRun:
     """The retry state of one call: await :meth:`call` once, then :meth:`succeeded`.
