@@ -5,8 +5,11 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import tenacity
@@ -346,7 +349,7 @@ async def test_a_call_builds_no_tenacity_machinery_of_its_own(
     policy = RetryPolicy(deadline=60.0)
     quota = RetryQuota()
     built: list[str] = []
-    for name in ("Retrying", "AsyncRetrying", "stop_after_attempt", "retry_if_exception"):
+    for name in ("AsyncRetrying", "stop_after_attempt", "retry_if_exception"):
         original = getattr(tenacity, name)
         monkeypatch.setattr(
             tenacity,
@@ -355,6 +358,13 @@ async def test_a_call_builds_no_tenacity_machinery_of_its_own(
                 built.append(_name) or _original(*a, **k)
             ),
         )
+    build_retrying = tenacity.BaseRetrying.__init__  # every Retrying, subclasses included
+
+    def counting_init(self: tenacity.BaseRetrying, *args: Any, **kwargs: Any) -> None:
+        built.append("Retrying")
+        build_retrying(self, *args, **kwargs)
+
+    monkeypatch.setattr(tenacity.BaseRetrying, "__init__", counting_init)
     failures = [server_error(503)]
 
     async def attempt() -> str:
@@ -369,6 +379,43 @@ async def test_a_call_builds_no_tenacity_machinery_of_its_own(
     assert built == []
     assert RetryPolicy(max_attempts=2).start(clock=FakeClock()) is not None
     assert sorted(built) == ["Retrying", "retry_if_exception", "stop_after_attempt"]
+
+
+def test_one_policy_serves_calls_in_several_threads_at_once() -> None:
+    # The shared Retrying keeps iter's working state per thread: a thread's first call
+    # finds it complete, and calls in other threads' loops never see each other's.
+    policy = RetryPolicy(backoff=Backoff(base=0.0, cap=0.0))
+    barrier = threading.Barrier(4)
+    calls_per_thread = 300
+
+    def thread_main(failures_before_success: int) -> list[tuple[str, int]]:
+        async def calls() -> list[tuple[str, int]]:
+            barrier.wait()
+            results = []
+            for _ in range(calls_per_thread):
+                attempts = 0
+
+                async def attempt() -> str:
+                    nonlocal attempts
+                    attempts += 1
+                    if attempts <= failures_before_success:
+                        raise server_error(503)
+                    return f"ok after {attempts}"
+
+                results.append((await policy.call(attempt), attempts))
+            return results
+
+        return asyncio.run(calls())
+
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # threads take turns inside tenacity's iter, not between calls
+    try:
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            outcomes = list(pool.map(thread_main, [0, 1, 2, 3]))
+    finally:
+        sys.setswitchinterval(switch_interval)
+    for failures, results in zip([0, 1, 2, 3], outcomes, strict=True):
+        assert results == [(f"ok after {failures + 1}", failures + 1)] * calls_per_thread
 
 
 async def test_a_call_records_outcomes_without_a_concurrent_future(

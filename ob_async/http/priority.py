@@ -24,39 +24,38 @@ class Priority(enum.IntEnum):
     """New submissions (and their look-ups): they use what is left."""
 
 
-_PRIORITY: ContextVar[Priority] = ContextVar("ob_async_request_priority", default=Priority.NORMAL)
-_ON_ADMIT: ContextVar[Callable[[], None] | None] = ContextVar("ob_async_on_admit", default=None)
-
-
 class request_class:  # used as a function: ``with request_class(...)``
     """Requests made inside this block wait with ``priority``; ``on_admit`` is called
     each time one of them is let through (the moment it really leaves).
 
     A class rather than a ``@contextmanager`` generator: every submission attempt
     enters one, and the generator's frame and wrapper cost several times as much.
+    The block is itself the context's value, so entering it sets one variable.
     """
 
-    __slots__ = ("_admit_token", "_on_admit", "_priority", "_priority_token")
+    __slots__ = ("_token", "on_admit", "priority")
 
     def __init__(self, priority: Priority, *, on_admit: Callable[[], None] | None = None) -> None:
-        self._priority = priority
-        self._on_admit = on_admit
+        self.priority = priority
+        self.on_admit = on_admit
 
     def __enter__(self) -> None:
-        self._priority_token = _PRIORITY.set(self._priority)
-        self._admit_token = _ON_ADMIT.set(self._on_admit)
+        self._token = _CURRENT.set(self)
 
     def __exit__(self, *exc_info: object) -> None:
-        _ON_ADMIT.reset(self._admit_token)
-        _PRIORITY.reset(self._priority_token)
+        _CURRENT.reset(self._token)
+
+
+_CURRENT: ContextVar[request_class | None] = ContextVar("ob_async_request_class", default=None)
 
 
 def current_priority() -> Priority:
-    return _PRIORITY.get()
+    block = _CURRENT.get()
+    return Priority.NORMAL if block is None else block.priority
 
 
 def notify_admitted() -> None:
     """Tell the surrounding :func:`request_class` block that a request leaves now."""
-    callback = _ON_ADMIT.get()
-    if callback is not None:
-        callback()
+    block = _CURRENT.get()
+    if block is not None and block.on_admit is not None:
+        block.on_admit()

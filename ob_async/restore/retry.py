@@ -28,11 +28,13 @@ Adaptive throttling of the send rate lives in :mod:`ob_async.http.throttle`.
 
 from __future__ import annotations
 
+import operator
 import random
 import sys
+import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import attrs
 import tenacity
@@ -113,7 +115,7 @@ class Backoff:
         return wait
 
 
-@attrs.define(eq=False)
+@attrs.frozen(eq=False)
 class RetryQuota:
     """A client-wide retry budget (a token bucket, as botocore's standard mode).
 
@@ -127,33 +129,61 @@ class RetryQuota:
     busy API does; beyond that — an outage — the budget drains within a few
     hundred requests and retries stop multiplying the load. (botocore charges 5
     per retry; restore drills meet more transient failures than most callers.)
+
+    The sizes are fixed once built (and validated then); the tokens are the
+    bucket's state.
     """
 
     capacity: int = attrs.field(default=500, validator=non_negative_int)
     retry_cost: int = attrs.field(default=2, kw_only=True, validator=non_negative_int)
     timeout_cost: int = attrs.field(default=4, kw_only=True, validator=non_negative_int)
     success_refund: int = attrs.field(default=1, kw_only=True, validator=non_negative_int)
-    available: int = attrs.field(init=False)
-    """Tokens left; starts full."""
-    refused: int = attrs.field(init=False, default=0)
-    """Retries the budget refused."""
+    # State in a plain slotted record rather than in fields of this class: a field
+    # assignment goes through the validators attrs hooks onto every field of the
+    # class, four Python calls on each successful call's refund.
+    _tokens: _Tokens = attrs.field(init=False)
 
-    @available.default
-    def _full(self) -> int:
-        return self.capacity
+    @_tokens.default
+    def _full(self) -> _Tokens:
+        return _Tokens(self.capacity)
+
+    @property
+    def available(self) -> int:
+        """Tokens left; starts full."""
+        return self._tokens.available
+
+    @property
+    def refused(self) -> int:
+        """Retries the budget refused."""
+        return self._tokens.refused
 
     def acquire(self, *, timeout: bool) -> int:
         """Take the cost of one retry; 0 (and nothing taken) if the budget is spent."""
         cost = self.timeout_cost if timeout else self.retry_cost
-        if cost > self.available:
-            self.refused += 1
+        tokens = self._tokens
+        if cost > tokens.available:
+            tokens.refused += 1
             return 0
-        self.available -= cost
+        tokens.available -= cost
         return cost
 
     def release(self, spent: int) -> None:
         """A call succeeded; ``spent`` is what its last retry cost (0 if none)."""
-        self.available = min(self.capacity, self.available + (spent or self.success_refund))
+        tokens = self._tokens
+        tokens.available = min(self.capacity, tokens.available + (spent or self.success_refund))
+
+
+class _Tokens:
+    """The mutable state of a :class:`RetryQuota`."""
+
+    __slots__ = ("available", "refused")
+
+    def __init__(self, available: int) -> None:
+        self.available = available
+        self.refused = 0
+
+    def __repr__(self) -> str:
+        return f"_Tokens(available={self.available}, refused={self.refused})"
 
 
 @attrs.frozen(kw_only=True)
@@ -263,23 +293,28 @@ class RetryRun:
         state = _CallState(retrying, self)
         while True:
             action = retrying.iter(retry_state=state)
-            if isinstance(action, tenacity.DoAttempt):
+            if isinstance(action, _DoAttempt):
                 try:
                     result = await attempt()
                 except BaseException:  # tenacity decides: only a retryable ObError is retried
                     state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 else:
                     state.set_result(result)
-            elif isinstance(action, tenacity.DoSleep):
+            elif isinstance(action, _DoSleep):
                 state.prepare_for_next_attempt()
                 await self._clock.sleep(action)
             else:
-                return cast("T", action)
+                value: T = action  # the attempt's own result, as tenacity hands it back
+                return value
 
     def succeeded(self) -> None:
         """Refill the quota: the call succeeded (after what its last retry cost, if any)."""
         if self._quota is not None:
             self._quota.release(self._last_cost)
+
+
+_DoAttempt = tenacity.DoAttempt
+_DoSleep = tenacity.DoSleep
 
 
 class _CallState(tenacity.RetryCallState):
@@ -338,6 +373,51 @@ class _Outcome(tenacity.Future):
         return self._value
 
 
+class _ThreadState(threading.local):
+    """What tenacity keeps per thread, complete from a thread's first use (see below)."""
+
+    def __init__(self) -> None:
+        self.iter_state = tenacity.IterState()
+        self.statistics: dict[str, Any] = {
+            "start_time": time.monotonic(),
+            "attempt_number": 1,
+            "idle_for": 0,
+            "delay_since_first_attempt": 0,
+        }
+
+
+class _SharedRetrying(tenacity.Retrying):
+    """tenacity's synchronous machine, as every call of one policy shares it.
+
+    The decisions are tenacity's own (``iter``, unchanged); two of its accessors are
+    made cheaper, because on a call that succeeds first time they cost more than the
+    decisions they serve:
+
+    - ``iter_state`` (the working state of one ``iter``, per thread) is read 14 times
+      a call, each time a Python property that checks the thread-local and then reads
+      it (tenacity 9). Here each thread's state is complete from its first use
+      (:class:`_ThreadState`), so the property is a C attribute read.
+    - ``begin`` resets ``statistics``, which describe one call only while a Retrying
+      serves one call at a time. Shared by concurrent calls, they describe none of
+      them, and nothing here reads them: ``begin`` leaves them alone (tenacity still
+      adds to them on a retry).
+    """
+
+    iter_state = property(operator.attrgetter("_local.iter_state"))
+    statistics = property(operator.attrgetter("_local.statistics"))
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self._local = _ThreadState()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:  # unpickled: a thread-local anew
+        self.__dict__.update(state)
+        self._local = _ThreadState()
+
+    def begin(self) -> None:
+        pass
+
+
 def _run_of(state: tenacity.RetryCallState) -> RetryRun:
     return cast("_CallState", state).run
 
@@ -358,10 +438,13 @@ class _Machine:
         if policy.deadline is not None:
             stop = stop | _StopAtDeadline(policy.deadline)
         stop = stop | _StopWhenBudgetSpent(policy.checker)
-        self.retrying = tenacity.Retrying(
+        self.retrying = _SharedRetrying(
             retry=tenacity.retry_if_exception(self._is_retryable),
             wait=self._wait,
             stop=stop,
+            # None, not tenacity's default before_nothing: one action less on every
+            # attempt (tenacity 8.3 and 9 skip a before that is None).
+            before=cast("Callable[[tenacity.RetryCallState], None]", None),
             before_sleep=self._announce,
             reraise=True,
         )

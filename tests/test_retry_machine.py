@@ -1,0 +1,30 @@
+"""The retry policy's shared tenacity machine, where it goes beyond one call.
+
+(Apart from ``tests/test_retry_and_submit.py``, which also runs on the lowest
+tenacity allowed, whose ``Retrying`` cannot be pickled at all.)
+"""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+from ob_async.errors import ServerError
+from ob_async.restore.retry import Backoff, RetryPolicy, RetryQuota
+from tests.support.fakes import FakeClock
+
+
+async def test_a_policy_copied_or_unpickled_still_retries() -> None:
+    policy = RetryPolicy(max_attempts=3, backoff=Backoff(base=0.0, cap=0.0))
+    for twin in (pickle.loads(pickle.dumps(policy)), copy.deepcopy(policy)):
+        failures = [ServerError("busy", status=503), ServerError("busy", status=503)]
+
+        async def attempt(failures: list[ServerError] = failures) -> str:
+            if failures:
+                raise failures.pop()
+            return "ok"
+
+        quota = RetryQuota(10)
+        assert await twin.call(attempt, quota=quota, clock=FakeClock()) == "ok"
+        assert failures == []
+        assert quota.available == 10 - 2 - 2 + 2  # two retries paid, the last refunded
