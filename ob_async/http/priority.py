@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 
 
 class Priority(enum.IntEnum):
@@ -30,10 +30,13 @@ class request_class:  # used as a function: ``with request_class(...)``
 
     A class rather than a ``@contextmanager`` generator: every submission attempt
     enters one, and the generator's frame and wrapper cost several times as much.
-    The block is itself the context's value, so entering it sets one variable.
+    The block is itself the context's value, so entering it sets one variable; a
+    subclass may override :meth:`admitted` instead of passing ``on_admit``. A block is
+    entered once at a time (it holds the token that ends it).
     """
 
     __slots__ = ("_token", "on_admit", "priority")
+    _token: Token[request_class | None]
 
     def __init__(self, priority: Priority, *, on_admit: Callable[[], None] | None = None) -> None:
         self.priority = priority
@@ -44,6 +47,15 @@ class request_class:  # used as a function: ``with request_class(...)``
 
     def __exit__(self, *exc_info: object) -> None:
         _CURRENT.reset(self._token)
+        # A timer scheduled inside the block (a request's timeout) keeps a copy of the
+        # context, and so this block, until the time it was set for, even once
+        # cancelled: the block keeps nothing else alive that long.
+        del self._token
+
+    def admitted(self) -> None:
+        """One of the block's requests is let through now."""
+        if self.on_admit is not None:
+            self.on_admit()
 
 
 _CURRENT: ContextVar[request_class | None] = ContextVar("ob_async_request_class", default=None)
@@ -57,5 +69,5 @@ def current_priority() -> Priority:
 def notify_admitted() -> None:
     """Tell the surrounding :func:`request_class` block that a request leaves now."""
     block = _CURRENT.get()
-    if block is not None and block.on_admit is not None:
-        block.on_admit()
+    if block is not None:
+        block.admitted()

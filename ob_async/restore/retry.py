@@ -34,7 +34,7 @@ import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 import attrs
 import tenacity
@@ -51,6 +51,7 @@ from ob_async.errors import (
 from ob_async.validators import at_least_one, non_negative, non_negative_int, positive_or_none
 
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 RETRYABLE_SERVER_STATUSES = frozenset({500, 502, 503, 504})
 # A 503 or 429 says the server did not take the work on; a 500 or a gateway failure
@@ -273,8 +274,8 @@ class RetryRun:
         self._last_cost = 0
         """What the latest retry of this call cost (refunded in full on success)."""
 
-    async def call(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Run ``attempt()`` until it succeeds, fails for good, or the limits say stop.
+    async def call(self, attempt: Callable[[*Ts], Awaitable[T]], *args: *Ts) -> T:
+        """Run ``attempt(*args)`` until it succeeds, fails for good, or the limits say stop.
 
         Raises the last attempt's exception when no retry follows it; only an
         ``ObError`` that the policy's checker calls retryable is tried again.
@@ -294,8 +295,9 @@ class RetryRun:
         while True:
             action = retrying.iter(retry_state=state)
             if isinstance(action, _DoAttempt):
+                del action  # not kept alive while the attempt is out: see _FirstSend
                 try:
-                    result = await attempt()
+                    result = await attempt(*args)
                 except BaseException:  # tenacity decides: only a retryable ObError is retried
                     state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -224,3 +225,19 @@ async def test_cancelling_waits_and_submits_leaves_nothing_behind() -> None:
             assert isinstance(connector, aiohttp.TCPConnector)
         assert connector.closed
     gc.collect()
+
+
+async def test_a_finished_submission_is_not_kept_alive_by_its_requests_timers() -> None:
+    # A request's timeout timer, cancelled when the answer came, stays queued in the
+    # loop until the time it was set for, with a copy of the context it was set in:
+    # the submission's request class. At 64 submissions in flight, the attempts that
+    # class kept alive took the garbage collector from 1 to 11 collections per 1,000.
+    async with Simulator() as sim, client_for(sim) as client:
+        submission = await client.submit_restore(TARGET, restore("timers_001"))
+        assert submission.ok
+        loop = asyncio.get_running_loop()
+        lingering = [h for h in loop._scheduled if h.cancelled()]  # type: ignore[attr-defined]
+        assert lingering, "the request's cancelled timeout is still queued (what this is about)"
+        kept = [weakref.ref(submission), weakref.ref(submission.attempts[0])]
+        del submission
+        assert [ref() for ref in kept] == [None, None]
