@@ -29,12 +29,20 @@ def reliability(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def floor(session: nox.Session) -> None:
-    """The retry tests on the lowest tenacity pyproject.toml allows."""
+    """The retry tests (and the retry machine's fast path) on the lowest tenacity allowed."""
     project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
     [spec] = [dep for dep in project["dependencies"] if dep.startswith("tenacity")]
     session.install("-e", ".[test]")
     session.install(spec.split(",")[0].split("#")[0].strip().replace(">=", "=="))
-    session.run("python", "-m", "pytest", "tests/test_retry_and_submit.py", *session.posargs)
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "tests/test_retry_and_submit.py",
+        "tests/test_fast_paths.py::test_the_retry_machines_iter_answers_as_tenacitys_own",
+        "tests/test_fast_paths.py::test_the_retry_machines_iter_is_the_one_in_use",
+        *session.posargs,
+    )
 
 
 @nox.session(python=PYTHON)

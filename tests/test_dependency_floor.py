@@ -3,7 +3,8 @@
 The retry loop reads ``RetryCallState.upcoming_sleep`` (tenacity 8.3 and later): on
 8.2 every retry raised ``AttributeError`` while the floor said 8.2 was fine. This
 test installs exactly the floor into a scratch directory and runs the retry tests
-against it in a subprocess (``nox -s floor`` does the same in a virtualenv).
+(and the retry machine's fast-path test) against it in a subprocess (``nox -s floor``
+does the same in a virtualenv).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-RETRY_TESTS = "tests/test_retry_and_submit.py"
+RETRY_TESTS = (
+    "tests/test_retry_and_submit.py",
+    # The retry machine's shortcut through tenacity's iter, against that tenacity's iter.
+    "tests/test_fast_paths.py::test_the_retry_machines_iter_answers_as_tenacitys_own",
+    "tests/test_fast_paths.py::test_the_retry_machines_iter_is_the_one_in_use",
+)
 
 
 def tenacity_floor() -> str:
@@ -54,7 +60,7 @@ def test_the_retry_tests_pass_on_the_lowest_tenacity_allowed(tmp_path: Path) -> 
     ).stdout.strip()
     assert version.split(".")[:2] == floor.split(".")[:2], version
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", RETRY_TESTS],
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", *RETRY_TESTS],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -1,13 +1,17 @@
 """Each hand-unrolled fast path gives exactly what the general code it replaces gives.
 
-Three shortcuts sit on the path of every submission; each is checked here against
+Four shortcuts sit on the path of every submission; each is checked here against
 the code it stands in for, on generated inputs:
 
 - the written-out ``RestoreRequest`` unstructure hook (``ob_async/wire/codec.py``)
   against the hook cattrs generates for the same renamed fields;
 - ``_with_description`` (``ob_async/restore/submit.py``) against ``attrs.evolve``;
 - the inline body read in ``Session._send`` (``ob_async/http/session.py``) against
-  the general ``Session._read_body``, on real HTTP answers from a local server.
+  the general ``Session._read_body``, on real HTTP answers from a local server;
+- the retry machine's ``iter`` (``ob_async/restore/retry.py``), which answers a call
+  not yet tried and an attempt that returned itself, against tenacity's own ``iter``
+  given the same strategies, over generated runs of attempts (also on the lowest
+  tenacity allowed: ``tests/test_dependency_floor.py``).
 """
 
 from __future__ import annotations
@@ -20,20 +24,23 @@ from typing import Any
 
 import attrs
 import pytest
+import tenacity
 from aiohttp import web
 from cattrs.gen import make_dict_unstructure_fn, override
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
-from ob_async.errors import ProtocolError
+from ob_async.errors import ProtocolError, ServerError, TransportTimeout
 from ob_async.http.config import ClientConfig
 from ob_async.http.credentials import Credentials
 from ob_async.http.session import Session
+from ob_async.restore.retry import Backoff, RetryPolicy, RetryQuota, RetryRun, _CallState
 from ob_async.restore.submit import _with_description
 from ob_async.wire import jsonwire
 from ob_async.wire.codec import camel_case, converter, to_wire
 from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+from tests.support.fakes import FakeClock
 
 # --- RestoreRequest, generated ----------------------------------------------------------
 
@@ -145,6 +152,127 @@ def test_with_description_refuses_what_evolve_refuses(
         attrs.evolve(request, target_tenant_description=description)
     with pytest.raises(TypeError):
         _with_description(request, description)
+
+
+# --- the retry machine's iter -----------------------------------------------------------
+
+attempt_outcomes = st.lists(
+    st.sampled_from(["ok", "again", "busy", "timeout", "refused", "bug", "try-again"]),
+    min_size=1,
+    max_size=8,
+)
+
+
+def outcome_of(kind: str) -> object:
+    """A fresh result or error for one attempt: its kind, as the generated run says."""
+    errors: dict[str, BaseException] = {
+        "busy": ServerError("busy", status=503),
+        "timeout": TransportTimeout("read timed out", may_have_reached_server=True),
+        "refused": ServerError("bad request", status=400),
+        "bug": KeyError("not an ObError"),
+        "try-again": tenacity.TryAgain(),
+    }
+    return errors.get(kind, kind)
+
+
+def drive(retrying: tenacity.Retrying, run: RetryRun, kinds: list[str]) -> list[tuple[Any, ...]]:
+    """Ask ``retrying`` what to do until it returns or raises, as ``RetryRun.call`` does."""
+    retrying.begin()
+    state = _CallState(retrying, run)
+    run._started = run._clock.monotonic()
+    answers: list[tuple[Any, ...]] = []
+    for kind in [*kinds, *["ok"] * 20]:
+        try:
+            action = retrying.iter(retry_state=state)
+        except BaseException as error:
+            return [*answers, ("raised", type(error), str(error))]
+        while isinstance(action, tenacity.DoSleep):
+            answers.append(("sleep", float(action), state.idle_for))
+            state.prepare_for_next_attempt()
+            run._clock.elapsed += float(action)
+            action = retrying.iter(retry_state=state)
+        if not isinstance(action, tenacity.DoAttempt):
+            return [*answers, ("returned", action)]
+        answers.append(("attempt", state.attempt_number))
+        outcome = outcome_of(kind)
+        if isinstance(outcome, BaseException):
+            state.set_exception((type(outcome), outcome, None))
+        else:
+            state.set_result(outcome)
+    raise AssertionError("the machine never returned nor raised")
+
+
+def tenacitys_own(retrying: tenacity.Retrying) -> tenacity.Retrying:
+    """A stock tenacity Retrying with the same strategies as ``retrying``."""
+    return tenacity.Retrying(
+        retry=retrying.retry,
+        stop=retrying.stop,
+        wait=retrying.wait,
+        before=retrying.before,
+        after=retrying.after,
+        before_sleep=retrying.before_sleep,
+        reraise=retrying.reraise,
+    )
+
+
+@given(
+    attempt_outcomes,
+    st.integers(1, 6),
+    st.sampled_from([None, 0.3, 5.0]),
+    st.integers(0, 12),
+    st.booleans(),
+    st.booleans(),
+)
+def test_the_retry_machines_iter_answers_as_tenacitys_own(
+    kinds: list[str],
+    max_attempts: int,
+    deadline: float | None,
+    capacity: int,
+    retry_results: bool,
+    with_before: bool,
+) -> None:
+    policy = RetryPolicy(
+        max_attempts=max_attempts, deadline=deadline, backoff=Backoff(base=0.1, cap=1.0)
+    )
+    ours = policy._machine.retrying
+    heard: list[str] = []
+    if retry_results or with_before:
+        # The machine with other strategies than the policy's: a result that is retried
+        # (never answered by the shortcut) and a before (no shortcut for a first try).
+        retry = ours.retry
+        if retry_results:
+            retry = retry | tenacity.retry_if_result(lambda value: value == "again")
+        ours = type(ours)(
+            retry=retry,
+            stop=ours.stop,
+            wait=ours.wait,
+            before=(lambda _: heard.append("before")) if with_before else None,
+            before_sleep=ours.before_sleep,
+            reraise=True,
+        )
+    results = []
+    for machine in (ours, tenacitys_own(ours)):
+        heard.clear()
+        quota = RetryQuota(capacity)
+        notes: list[tuple[int, float]] = []
+        run = policy.start(
+            quota=quota,
+            clock=FakeClock(),
+            rng=lambda: 0.5,
+            before_sleep=lambda pending, notes=notes: notes.append((pending.attempt, pending.wait)),
+        )
+        answers = drive(machine, run, kinds)
+        results.append((answers, notes, list(heard), quota.available, quota.refused))
+    assert results[0] == results[1]
+
+
+def test_the_retry_machines_iter_is_the_one_in_use() -> None:
+    retrying = RetryPolicy()._machine.retrying
+    assert type(retrying).iter is not tenacity.Retrying.iter
+    assert retrying.before is None  # so a first try is answered by the shortcut
+    state = _CallState(retrying, RetryPolicy().start())
+    assert isinstance(retrying.iter(retry_state=state), tenacity.DoAttempt)
+    assert retrying.iter_state.actions == []  # tenacity's action list was not built
 
 
 # --- the inline body read ---------------------------------------------------------------

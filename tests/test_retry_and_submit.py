@@ -467,6 +467,9 @@ def test_the_light_outcome_reads_as_tenacitys_future(failed: bool) -> None:
         assert outcome.exception() is (error if failed else None)
         assert not outcome.cancelled()
         retry_error = tenacity.RetryError(outcome)
+        assert f"state=finished {'raised ServerError' if failed else 'returned str'}" in str(
+            retry_error
+        )
         if failed:
             with pytest.raises(ServerError) as raised:
                 outcome.result()
