@@ -91,3 +91,38 @@ def test_submit_cpu_prints_every_client_and_ratio() -> None:
     assert line.startswith("MD5:")
     for part in ("raw-aiohttp ", "ob-async-create ", "ob-async-submit ", "ob-async-submit/floor "):
         assert part in line, line
+
+
+def test_instructions_child_runs_the_calls_it_is_asked_for() -> None:
+    # The part that runs under valgrind; the counting itself needs valgrind, which
+    # the machine running the benchmarks installs (not a test dependency).
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.instructions",
+            "--child=ob-async-submit",
+            "--requests=20",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+
+
+def test_instructions_says_when_valgrind_is_missing(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.instructions"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(tmp_path)},
+        check=False,
+    )
+    assert completed.returncode == 2
+    assert "valgrind is not installed" in completed.stderr
