@@ -68,23 +68,22 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
     assert ", 64 in flight; client CPU" in results
 
 
-def test_submit_cpu_prints_every_client_and_ratio() -> None:
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.submit_cpu",
-            "--rounds=2",
-            "--requests=20",
-            "--warmup=5",
-            "--algorithm=MD5",
-        ],
+def run_benchmark(module: str, *args: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    """``python -m benchmarks.MODULE ARGS`` from the project's root, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", f"benchmarks.{module}", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env={**os.environ, "PYTHONPATH": str(ROOT), **environ},
         check=False,
+    )
+
+
+def test_submit_cpu_prints_every_client_and_ratio() -> None:
+    completed = run_benchmark(
+        "submit_cpu", "--rounds=2", "--requests=20", "--warmup=5", "--algorithm=MD5"
     )
     assert completed.returncode == 0, completed.stderr[-3000:]
     [line] = completed.stdout.splitlines()
@@ -96,33 +95,11 @@ def test_submit_cpu_prints_every_client_and_ratio() -> None:
 def test_instructions_child_runs_the_calls_it_is_asked_for() -> None:
     # The part that runs under valgrind; the counting itself needs valgrind, which
     # the machine running the benchmarks installs (not a test dependency).
-    completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "benchmarks.instructions",
-            "--child=ob-async-submit",
-            "--requests=20",
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    completed = run_benchmark("instructions", "--child=ob-async-submit", "--requests=20")
     assert completed.returncode == 0, completed.stderr[-3000:]
 
 
 def test_instructions_says_when_valgrind_is_missing(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks.instructions"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env={**os.environ, "PYTHONPATH": str(ROOT), "PATH": str(tmp_path)},
-        check=False,
-    )
+    completed = run_benchmark("instructions", PATH=str(tmp_path))
     assert completed.returncode == 2
     assert "valgrind is not installed" in completed.stderr
