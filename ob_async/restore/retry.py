@@ -295,7 +295,7 @@ class RetryRun:
         while True:
             action = retrying.iter(retry_state=state)
             if isinstance(action, _DoAttempt):
-                del action  # not kept alive while the attempt is out: see _FirstSend
+                del action  # each object held across the await is one more for the collector
                 try:
                     result = await attempt(*args)
                 except BaseException:  # tenacity decides: only a retryable ObError is retried

@@ -206,7 +206,7 @@ class RestoreSubmission:
         """Submitted, and if waited for, ONLINE."""
         return self.submitted and (self.restore is None or self.restore.ok)
 
-    def note_retry(self, retry: PendingRetry) -> None:
+    def _note_retry(self, retry: PendingRetry) -> None:
         """``before_sleep`` of the submission's runs: the wait goes on its last attempt, and
         in the log."""
         if not self.attempts:
@@ -292,7 +292,7 @@ class Submitter:
         while runs_left:
             runs_left -= 1
             run = active.start(
-                quota=self.quota, clock=self.clock, before_sleep=submission.note_retry
+                quota=self.quota, clock=self.clock, before_sleep=submission._note_retry
             )
             try:
                 await run.call(self._attempt, submission, active.checker)
