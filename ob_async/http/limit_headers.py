@@ -31,6 +31,10 @@ class AnnouncedLimit:
     """Requests per second the server announces it allows, or None."""
 
 
+_NOTHING_ANNOUNCED = AnnouncedLimit()
+"""What most answers say (read on every one of them): one record for all."""
+
+
 def read_limit_headers(headers: Mapping[str, str]) -> AnnouncedLimit:
     """The pause and rate that ``headers`` announce (None for what they do not say)."""
     pause = None
@@ -41,7 +45,10 @@ def read_limit_headers(headers: Mapping[str, str]) -> AnnouncedLimit:
             seconds = reset - time.time() if reset > _EPOCH_SECONDS else reset
             if seconds > 0:
                 pause = min(seconds, _MAX_PAUSE)
-    return AnnouncedLimit(pause=pause, ceiling=_policy_rate(headers))
+    ceiling = _policy_rate(headers)
+    if pause is None and ceiling is None:
+        return _NOTHING_ANNOUNCED
+    return AnnouncedLimit(pause=pause, ceiling=ceiling)
 
 
 def _policy_rate(headers: Mapping[str, str]) -> float | None:

@@ -217,29 +217,30 @@ class AdaptiveRateLimiter:
         first = max(_slot_of(since), self._slot - _SLOTS + 1)
         return sum(counts[number % _SLOTS] for number in range(first, self._slot + 1))
 
-    def _limit_measured(self, now: float, since: float, *, precise: bool = False) -> float | None:
-        """Accepted answers per second from the first 429 counted since ``since`` on.
+    def _after_first_refusal(self, now: float, since: float) -> tuple[int, float] | None:
+        """Accepted answers, and the seconds they took, from the first 429 counted since
+        ``since`` on; None without a 429, or when that is less than ``measure_min``.
 
         Before its first 429, a token bucket also spends what it saved while the pace
         was under it (up to its burst, a second of the limit at the simulator), so the
         accepted rate over a whole span overstates the limit, by 8-16% in the
         benchmark's probes; once it refuses, it is empty, and what it accepts from then
-        on is its rate. None when that is less than ``measure_min`` of answers, or
-        ``precise`` and fewer than :data:`MEASURE_ANSWERS` of them (a count of 12 is
-        off by one in 12, and a pace 8% over the limit held 3 s refuses 3% of it).
+        on is its rate.
         """
         first = max(_slot_of(since), self._slot - _SLOTS + 1)
         for number in range(first, self._slot + 1):
             if self._throttled[number % _SLOTS]:
                 start = (number + 1) * _SLOT
                 span = now - start
-                accepted = self._since(self._ok, start)
-                if span < self.config.measure_min or (
-                    precise and accepted < MEASURE_ANSWERS and span < 2 * self.config.window
-                ):
+                if span < self.config.measure_min:
                     return None
-                return accepted / span
+                return self._since(self._ok, start), span
         return None
+
+    def _limit_measured(self, now: float, since: float) -> float | None:
+        """The limit's accepted rate, read from its first 429 on (see above), or None."""
+        counted = self._after_first_refusal(now, since)
+        return None if counted is None else counted[0] / counted[1]
 
     def _beyond_background(
         self, throttled: int, answers: int, margin: float, *, unmeasured: float = 0.0
@@ -410,16 +411,28 @@ class AdaptiveRateLimiter:
             throttled, accepted + throttled, margin, unmeasured=UNMEASURED
         ):
             return
-        # A clear excess is cut at once, a small one once its rate is known closely,
-        # or at once if a first reading finds the limit where it was last measured.
-        limit = self._limit_measured(now, since, precise=share < 0.2)
+        limit = self._limit_of_excess(now, since, share)
         if limit is None:
-            rough = self._limit_measured(now, since)
-            if rough is None or abs(rough - self._limit) > AGREES * self._limit:
-                return  # the bucket has only just run dry: too soon to read its rate
-            limit = self._limit
+            return  # the bucket has only just run dry: too soon to read its rate
         self._decrease(now, min(self.rate, limit / (1.0 - self.background)), share)
         self._limit = limit
+
+    def _limit_of_excess(self, now: float, since: float, share: float) -> float | None:
+        """The limit that 429s over the pace (``share`` of the answers) show, or None.
+
+        A clear excess is read at once, a small one once its rate is known closely
+        (over :data:`MEASURE_ANSWERS` answers: a count of 12 is off by one in 12, and a
+        pace 8% over the limit held 3 s refuses 3% of it), unless a first reading finds
+        the limit where it was last measured.
+        """
+        counted = self._after_first_refusal(now, since)
+        if counted is None:
+            return None
+        accepted, span = counted
+        limit = accepted / span
+        if share < 0.2 and accepted < MEASURE_ANSWERS and span < 2 * self.config.window:
+            return self._limit if abs(limit - self._limit) <= AGREES * self._limit else None
+        return limit
 
     def _judge_hold(self, now: float) -> None:
         """What the 429s while the pace was held say: none, the pace is under the limit;

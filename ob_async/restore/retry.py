@@ -38,6 +38,7 @@ from typing import Any, TypeVar, TypeVarTuple, cast
 
 import attrs
 import tenacity
+from tenacity import DoAttempt, DoSleep
 
 from ob_async.clock import SYSTEM_CLOCK, Clock
 from ob_async.errors import (
@@ -282,19 +283,19 @@ class RetryRun:
         """
         retrying = self.policy._machine.retrying
         self._started = self._clock.monotonic()
-        # Tenacity's own loop, as Retrying.__iter__ runs it: tenacity's state machine
-        # (iter) decides every step, including whether attempt 1 is retried, and this
-        # loop only awaits the attempt and the sleep on the client's clock.
+        # Tenacity's own loop, as Retrying.__iter__ runs it (less its statistics, see
+        # _SharedRetrying): tenacity's state machine (iter) decides every step,
+        # including whether attempt 1 is retried, and this loop only awaits the
+        # attempt and the sleep on the client's clock.
         # The synchronous machine, because AsyncRetrying wraps every strategy call in
         # a coroutine, which costs about 90 us a call (a quarter of a submission's
         # client CPU). It is also what makes sharing one Retrying between concurrent
         # calls safe: iter keeps its working state in a thread-local that it resets
         # on entry, and it never awaits, so no other task runs half-way through one.
-        retrying.begin()
         state = _CallState(retrying, self)
         while True:
             action = retrying.iter(retry_state=state)
-            if isinstance(action, _DoAttempt):
+            if isinstance(action, DoAttempt):
                 del action  # each object held across the await is one more for the collector
                 try:
                     result = await attempt(*args)
@@ -302,7 +303,7 @@ class RetryRun:
                     state.set_exception(sys.exc_info())  # type: ignore[arg-type]
                 else:
                     state.set_result(result)
-            elif isinstance(action, _DoSleep):
+            elif isinstance(action, DoSleep):
                 state.prepare_for_next_attempt()
                 await self._clock.sleep(action)
             else:
@@ -315,9 +316,7 @@ class RetryRun:
             self._quota.release(self._last_cost)
 
 
-_DoAttempt = tenacity.DoAttempt
-_DoSleep = tenacity.DoSleep
-_DO_ATTEMPT = tenacity.DoAttempt()
+_DO_ATTEMPT = DoAttempt()
 
 
 class _CallState(tenacity.RetryCallState):
@@ -408,10 +407,11 @@ class _SharedRetrying(tenacity.Retrying):
       a call, each time a Python property that checks the thread-local and then reads
       it (tenacity 9). Here each thread's state is complete from its first use
       (:class:`_ThreadState`), so the property is a C attribute read.
-    - ``begin`` resets ``statistics``, which describe one call only while a Retrying
-      serves one call at a time. Shared by concurrent calls, they describe none of
-      them, and nothing here reads them: ``begin`` leaves them alone (tenacity still
-      adds to them on a retry).
+    - ``begin`` (not called: :meth:`RetryRun.call` runs the loop) resets
+      ``statistics``, which describe one call only while a Retrying serves one call at
+      a time. Shared by concurrent calls, they describe none of them, and nothing here
+      reads them; tenacity still adds to them on a retry, so each thread's are
+      complete from the start.
     """
 
     iter_state = property(operator.attrgetter("_local.iter_state"))
@@ -424,9 +424,6 @@ class _SharedRetrying(tenacity.Retrying):
     def __setstate__(self, state: dict[str, Any]) -> None:  # unpickled: a thread-local anew
         self.__dict__.update(state)
         self._local = _ThreadState()
-
-    def begin(self) -> None:
-        pass
 
     def iter(self, retry_state: tenacity.RetryCallState) -> Any:
         """tenacity's ``iter``, with its two commonest answers given at once.

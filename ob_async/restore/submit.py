@@ -326,11 +326,9 @@ class Submitter:
     async def _attempt(self, submission: RestoreSubmission, checker: RetryChecker) -> None:
         record = Attempt(number=len(submission.attempts) + 1, started_at=self.clock.now())
         submission.attempts.append(record)
-        if submission.first_attempt_at is None:
+        starts_clock = submission.first_attempt_at is None
+        if starts_clock:
             submission.first_attempt_at = record.started_at
-            sending: request_class = _FirstSend(submission, record, self.clock)
-        else:
-            sending = request_class(Priority.SUBMIT)
         try:
             if submission.may_exist:
                 record.looked_up = True
@@ -339,6 +337,11 @@ class Submitter:
             if submission.halted:
                 raise SubmissionHalted("stopped: no restore request is sent after a stop")
             record.sent = True
+            sending = (
+                _FirstSend(submission, record, self.clock)
+                if starts_clock
+                else request_class(Priority.SUBMIT)
+            )
             try:
                 with sending:
                     await self.api.create_restore_task(
