@@ -71,7 +71,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
     """A real drill of the example plan against the embedded simulator."""
-    session.install("-e", ".")
+    session.install("-e", ".[cli,simulator]")
     session.run(
         "ob-restore",
         "drill",

@@ -32,10 +32,10 @@ except ImportError:  # httpx comes with the bench extra: pip install -e '.[bench
     httpx = None
 
 from ob_async import ObClient
+from ob_async._http.config import ClientConfig
+from ob_async._http.credentials import Credentials
+from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ob_async.errors import ObError
-from ob_async.http.config import ClientConfig
-from ob_async.http.credentials import Credentials
-from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 
 from .common import (
     ACCESS_KEY_ID,

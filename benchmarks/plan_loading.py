@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from ob_async.drill.plan import load_plan
+from ob_async.drill._plan import load_plan
 
 
 def plan_text(restores: int) -> str:

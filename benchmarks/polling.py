@@ -12,7 +12,7 @@ taking ``restore_seconds`` (uniform MIN-MAX). Then, at the same moment:
   loop that finds its tenant id once by name, then describes the tenant once
   per interval until it is ONLINE (or failed).
 
-Both follow the same interval schedule (:class:`ob_async.restore.poll.PollConfig`:
+Both follow the same interval schedule (:class:`ob_async._restore.poll.PollConfig`:
 initial interval, x1.5 per sweep, capped, +/-20% jitter). The calls are
 counted on the server (``listCalls`` per instance, ``describeCalls``).
 """
@@ -29,10 +29,10 @@ import aiohttp
 import attrs
 
 from ob_async import ObClient
-from ob_async.http.credentials import Credentials
-from ob_async.restore.outcome import RestoreState
-from ob_async.restore.poll_config import DEFAULT_FAILURE_STATUSES, PollConfig
-from ob_async.wire.models import ONLINE
+from ob_async._http.credentials import Credentials
+from ob_async._restore.outcome import RestoreState
+from ob_async._restore.poll_config import DEFAULT_FAILURE_STATUSES, PollConfig
+from ob_async._wire.models import ONLINE
 
 from .clients import new_request
 from .common import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, fixture_text, start_simulator

@@ -45,7 +45,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from ob_async.stats import nearest_rank
+from ob_async._stats import nearest_rank
 
 from .common import (
     RESTORE_TIME,

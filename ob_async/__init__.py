@@ -6,12 +6,15 @@ The public API is what these modules export (their ``__all__``), and nothing els
   wire models it returns, every error, ``from_wire``/``to_wire``, and the batch API;
 - ``ob_async.errors``: the :class:`ObError` hierarchy;
 - ``ob_async.batch``: many restores with bounded parallelism (:class:`BatchRunner`);
-- ``ob_async.drill``: plans of restores, their runner and reports;
-- ``ob_async.simulator``: the embedded API simulator (:class:`~ob_async.simulator.Simulator`).
+- ``ob_async.data``: proving a restored tenant's data over the MySQL protocol
+  (the ``data`` extra);
+- ``ob_async.drill``: plans of restores, their runner and reports (the ``cli`` extra);
+- ``ob_async.simulator``: the embedded API simulator (the ``simulator`` extra).
 
-Every other module (``ob_async.wire``, ``.digest``, ``.http``, ``.api``,
-``.restore``, ``.cli`` and what is inside them) is internal: its names and paths
-may change in any release. Import from the list above.
+Every other module is internal, and says so the way httpx does: its name, or the
+name of a package holding it, starts with an underscore (``ob_async._wire``,
+``ob_async._http.session``, ``ob_async.drill._journal``). Internal names and paths
+may change in any release; import from the list above.
 
 The package logs under the ``ob_async`` logger (``ob_async.session``,
 ``ob_async.submit``, ...). It carries a :class:`logging.NullHandler`, so an
@@ -21,44 +24,14 @@ does sees the records as usual.
 
 import logging
 
-from ob_async._version import __version__
-from ob_async.batch import (
-    BatchLimits,
-    BatchObserver,
-    BatchRunner,
-    BatchSummary,
-    FailurePolicy,
-    ItemResult,
-    ItemState,
-    RestoreItem,
-)
-from ob_async.client import ObClient
-from ob_async.clock import Clock
-from ob_async.data.expectations import Expectation
-from ob_async.data.login import TenantLogin
-from ob_async.data.results import CheckResult, DataVerdict
-from ob_async.data.spec import CheckSpec, DataLimits, DataSpec, RpoSpec
-from ob_async.data.verify import DataVerifier
-from ob_async.errors import (
-    ApiError,
-    AuthenticationError,
-    ChallengeError,
-    ClientError,
-    InvalidInputError,
-    ObError,
-    ProtocolError,
-    ServerError,
-    TenantNameConflict,
-    ThrottledError,
-    TransportError,
-    TransportTimeout,
-)
-from ob_async.http.config import ClientConfig
-from ob_async.http.credentials import Credentials
-from ob_async.http.throttle import ThrottleConfig
-from ob_async.restore.outcome import RestoreOutcome, RestoreState
-from ob_async.restore.poll_config import PollConfig
-from ob_async.restore.retry import (
+from ob_async._client import ObClient
+from ob_async._clock import Clock
+from ob_async._http.config import ClientConfig
+from ob_async._http.credentials import Credentials
+from ob_async._http.throttle import ThrottleConfig
+from ob_async._restore.outcome import RestoreOutcome, RestoreState
+from ob_async._restore.poll_config import PollConfig
+from ob_async._restore.retry import (
     Backoff,
     PendingRetry,
     RetryChecker,
@@ -66,10 +39,11 @@ from ob_async.restore.retry import (
     RetryQuota,
     RetryRun,
 )
-from ob_async.restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
-from ob_async.wire.addresses import Endpoint, Network, TenantAddress, TenantConnection
-from ob_async.wire.codec import from_wire, to_wire
-from ob_async.wire.models import (
+from ob_async._restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
+from ob_async._version import __version__
+from ob_async._wire.addresses import Endpoint, Network, TenantAddress, TenantConnection
+from ob_async._wire.codec import from_wire, to_wire
+from ob_async._wire.models import (
     BackupSet,
     DeletedTenant,
     Envelope,
@@ -83,6 +57,30 @@ from ob_async.wire.models import (
     TenantResourceDetail,
     TenantSummary,
     TimeWindow,
+)
+from ob_async.batch import (
+    BatchLimits,
+    BatchObserver,
+    BatchRunner,
+    BatchSummary,
+    FailurePolicy,
+    ItemResult,
+    ItemState,
+    RestoreItem,
+)
+from ob_async.errors import (
+    ApiError,
+    AuthenticationError,
+    ChallengeError,
+    ClientError,
+    InvalidInputError,
+    ObError,
+    ProtocolError,
+    ServerError,
+    TenantNameConflict,
+    ThrottledError,
+    TransportError,
+    TransportTimeout,
 )
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
@@ -98,20 +96,13 @@ __all__ = [
     "BatchRunner",
     "BatchSummary",
     "ChallengeError",
-    "CheckResult",
-    "CheckSpec",
     "ClientConfig",
     "ClientError",
     "Clock",
     "Credentials",
-    "DataLimits",
-    "DataSpec",
-    "DataVerdict",
-    "DataVerifier",
     "DeletedTenant",
     "Endpoint",
     "Envelope",
-    "Expectation",
     "FailurePolicy",
     "InvalidInputError",
     "ItemResult",
@@ -135,14 +126,12 @@ __all__ = [
     "RetryPolicy",
     "RetryQuota",
     "RetryRun",
-    "RpoSpec",
     "ServerError",
     "SubmissionOutcome",
     "SubmitterConfig",
     "TenantAddress",
     "TenantConnection",
     "TenantDetail",
-    "TenantLogin",
     "TenantNameConflict",
     "TenantResource",
     "TenantResourceDetail",

@@ -146,7 +146,7 @@ class TransportTimeout(TransportError):
     """No response in time: connecting took too long, or the answer stalled or ran late.
 
     Told apart by its type, never by its message: the retry budget charges a
-    timeout more than other failures (:class:`~ob_async.restore.retry.RetryQuota`).
+    timeout more than other failures (:class:`~ob_async._restore.retry.RetryQuota`).
     """
 
 

@@ -21,32 +21,34 @@ PACKAGE = Path(__file__).resolve().parents[1] / "ob_async"
 LAYERS: tuple[tuple[str, ...], ...] = (
     (
         "ob_async._version",
+        "ob_async._extras",
         "ob_async.errors",
-        "ob_async.clock",
-        "ob_async.stats",
-        "ob_async.validators",
+        "ob_async._clock",
+        "ob_async._stats",
+        "ob_async._validators",
     ),
-    ("ob_async.wire",),
-    ("ob_async.digest",),
-    ("ob_async.http",),
-    ("ob_async.api",),
-    ("ob_async.restore",),
-    ("ob_async.client",),
+    ("ob_async._wire",),
+    ("ob_async._digest",),
+    ("ob_async._http",),
+    ("ob_async._api",),
+    ("ob_async._restore",),
+    ("ob_async._client",),
     ("ob_async.data",),
     ("ob_async.batch",),
     ("ob_async.drill",),
     ("ob_async.simulator",),
-    ("ob_async.cli", "ob_async.__main__", "ob_async"),
+    ("ob_async._cli", "ob_async.__main__", "ob_async"),
 )
 
 # What the simulator may use of the client's side: the shared records, never its machinery.
 SIMULATOR_MAY_IMPORT = (
     "ob_async._version",
+    "ob_async._extras",
     "ob_async.errors",
-    "ob_async.clock",
-    "ob_async.stats",
-    "ob_async.wire",
-    "ob_async.http.credentials",
+    "ob_async._clock",
+    "ob_async._stats",
+    "ob_async._wire",
+    "ob_async._http.credentials",
     "ob_async.simulator",
 )
 
@@ -84,7 +86,7 @@ def imports_of(path: Path, package: str | None = None) -> list[tuple[int, str]]:
                 target = ".".join([*base, *([node.module] if node.module else [])])
             else:
                 target = node.module or ""
-            # Each name may itself be a submodule (`from ob_async.http import session`);
+            # Each name may itself be a submodule (`from ob_async._http import session`);
             # `_resolve` reduces a class or function back to the module that holds it.
             found += [(node.lineno, f"{target}.{alias.name}") for alias in node.names]
     return [(line, name) for line, name in found if _matches(name, "ob_async")]
@@ -133,13 +135,13 @@ def test_the_simulator_shares_models_but_not_the_clients_machinery(path: Path) -
 def test_the_layer_check_catches_an_upward_import(tmp_path: Path) -> None:
     """The checker itself: a wire module importing the session, even relatively, is caught."""
     probe = tmp_path / "probe.py"
-    probe.write_text("from ob_async.http.session import Session\nfrom ..http import session\n")
-    found = imports_of(probe, package="ob_async.wire")
+    probe.write_text("from ob_async._http.session import Session\nfrom .._http import session\n")
+    found = imports_of(probe, package="ob_async._wire")
     assert [(line, _resolve(name)) for line, name in found] == [
-        (1, "ob_async.http.session"),
-        (2, "ob_async.http.session"),
+        (1, "ob_async._http.session"),
+        (2, "ob_async._http.session"),
     ]
-    assert all(layer_of(_resolve(name)) > layer_of("ob_async.wire.models") for _, name in found)
+    assert all(layer_of(_resolve(name)) > layer_of("ob_async._wire.models") for _, name in found)
 
 
 MAX_MODULE_LINES = 600

@@ -7,7 +7,7 @@ import pytest
 
 from ob_async import ObClient
 from ob_async.batch import BatchLimits, BatchRunner, ItemState
-from ob_async.batch.bottleneck import Bottleneck, Limit, SlotTime
+from ob_async.batch._bottleneck import Bottleneck, Limit, SlotTime
 from ob_async.simulator import Simulator
 from tests.integration.test_batch import FAST_POLL, item
 

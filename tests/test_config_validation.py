@@ -6,14 +6,14 @@ from collections.abc import Callable
 
 import pytest
 
+from ob_async._http.config import ClientConfig
+from ob_async._http.throttle import AdaptiveRateLimiter, ThrottleConfig
+from ob_async._restore.poll_config import PollConfig
+from ob_async._restore.ratelimit import RateCap
+from ob_async._restore.retry import Backoff, RetryPolicy, RetryQuota
+from ob_async._restore.submit import SubmitterConfig
 from ob_async.batch import BatchLimits
 from ob_async.errors import InvalidInputError
-from ob_async.http.config import ClientConfig
-from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
-from ob_async.restore.poll_config import PollConfig
-from ob_async.restore.ratelimit import RateCap
-from ob_async.restore.retry import Backoff, RetryPolicy, RetryQuota
-from ob_async.restore.submit import SubmitterConfig
 from tests.support.fakes import FakeClock
 
 BAD_SETTINGS: list[tuple[Callable[..., object], str, object, str]] = [

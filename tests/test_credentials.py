@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ob_async._http.credentials import Credentials
 from ob_async.errors import InvalidInputError
-from ob_async.http.credentials import Credentials
 
 SECRET = "s3cr3t-Never-Show-Me"
 

@@ -16,9 +16,9 @@ from collections.abc import Awaitable, Callable
 
 from benchmarks.latency_proxy import LatencyProxy
 from ob_async import ObClient
+from ob_async._http.credentials import Credentials
+from ob_async._http.session import Session
 from ob_async.errors import AuthenticationError
-from ob_async.http.credentials import Credentials
-from ob_async.http.session import Session
 from ob_async.simulator import Simulator
 from tests.support.digest_server import StrictDigestServer
 

@@ -9,10 +9,10 @@ from collections.abc import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+from ob_async._http.credentials import Credentials
+from ob_async._http.ids import new_request_id
+from ob_async._http.session import Session
 from ob_async.errors import AuthenticationError
-from ob_async.http.credentials import Credentials
-from ob_async.http.ids import new_request_id
-from ob_async.http.session import Session
 from tests.support.digest_server import StrictDigestServer
 
 PROJECT = "p1"

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 
 import pytest
 
+from ob_async._wire.envelope import open_envelope, parse_retry_after
 from ob_async.errors import (
     ApiError,
     AuthenticationError,
@@ -16,7 +17,6 @@ from ob_async.errors import (
     ServerError,
     ThrottledError,
 )
-from ob_async.wire.envelope import open_envelope, parse_retry_after
 
 
 def body(**fields: object) -> bytes:

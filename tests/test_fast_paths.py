@@ -3,12 +3,12 @@
 Four shortcuts sit on the path of every submission; each is checked here against
 the code it stands in for, on generated inputs:
 
-- the written-out ``RestoreRequest`` unstructure hook (``ob_async/wire/codec.py``)
+- the written-out ``RestoreRequest`` unstructure hook (``ob_async/_wire/codec.py``)
   against the hook cattrs generates for the same renamed fields;
-- ``_with_description`` (``ob_async/restore/submit.py``) against ``attrs.evolve``;
-- the inline body read in ``Session._send`` (``ob_async/http/session.py``) against
+- ``_with_description`` (``ob_async/_restore/submit.py``) against ``attrs.evolve``;
+- the inline body read in ``Session._send`` (``ob_async/_http/session.py``) against
   the general ``Session._read_body``, on real HTTP answers from a local server;
-- the retry machine's ``iter`` (``ob_async/restore/retry.py``), which answers a call
+- the retry machine's ``iter`` (``ob_async/_restore/retry.py``), which answers a call
   not yet tried and an attempt that returned itself, against tenacity's own ``iter``
   given the same strategies, over generated runs of attempts (also on the lowest
   tenacity allowed: ``tests/test_dependency_floor.py``).
@@ -31,15 +31,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
+from ob_async._http.config import ClientConfig
+from ob_async._http.credentials import Credentials
+from ob_async._http.session import Session
+from ob_async._restore.retry import Backoff, RetryPolicy, RetryQuota, RetryRun, _CallState
+from ob_async._restore.submit import _with_description
+from ob_async._wire import jsonwire
+from ob_async._wire.codec import camel_case, converter, to_wire
+from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ob_async.errors import ProtocolError, ServerError, TransportTimeout
-from ob_async.http.config import ClientConfig
-from ob_async.http.credentials import Credentials
-from ob_async.http.session import Session
-from ob_async.restore.retry import Backoff, RetryPolicy, RetryQuota, RetryRun, _CallState
-from ob_async.restore.submit import _with_description
-from ob_async.wire import jsonwire
-from ob_async.wire.codec import camel_case, converter, to_wire
-from ob_async.wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from tests.support.fakes import FakeClock
 
 # --- RestoreRequest, generated ----------------------------------------------------------

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ob_async.drill.journal import Journal, read_journal
-from ob_async.drill.journal_record import ItemRecord, JournalEvent, RunRecord
+from ob_async.drill._journal import Journal, read_journal
+from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord
 from ob_async.errors import InvalidInputError, JournalWriteError
 
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ob_async.errors import InvalidInputError
-from ob_async.wire import codec, jsonwire
-from ob_async.wire.models import (
+from ob_async._wire import codec, jsonwire
+from ob_async._wire.models import (
     BackupSet,
     Envelope,
     Page,
@@ -23,6 +22,7 @@ from ob_async.wire.models import (
     TenantResource,
     TenantSummary,
 )
+from ob_async.errors import InvalidInputError
 
 SEED_BODY = json.loads((Path(__file__).parent / "data" / "seed_restore_body.json").read_text())
 

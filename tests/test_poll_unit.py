@@ -5,16 +5,16 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-from ob_async.api.operations import OpenApi, Retrier
-from ob_async.client import ObClient
-from ob_async.clock import SYSTEM_CLOCK
+from ob_async._api.operations import OpenApi, Retrier
+from ob_async._client import ObClient
+from ob_async._clock import SYSTEM_CLOCK
+from ob_async._http.credentials import Credentials
+from ob_async._restore.outcome import RestoreState, RtoVerdict
+from ob_async._restore.poll import WatcherPool, _InstanceWatcher, _Waiter
+from ob_async._restore.poll_config import PollConfig
+from ob_async._restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
+from ob_async._wire.models import Page, TenantDetail, TenantSummary
 from ob_async.errors import ClientError, ServerError
-from ob_async.http.credentials import Credentials
-from ob_async.restore.outcome import RestoreState, RtoVerdict
-from ob_async.restore.poll import WatcherPool, _InstanceWatcher, _Waiter
-from ob_async.restore.poll_config import PollConfig
-from ob_async.restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
-from ob_async.wire.models import Page, TenantDetail, TenantSummary
 from tests.support.fakes import FakeClock, FlakyPagesApi
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ob_async.client import ObClient
-from ob_async.drill.preflight import Preflight
-from ob_async.http.credentials import Credentials
-from ob_async.restore.retry import Backoff, RetryPolicy
+from ob_async._client import ObClient
+from ob_async._http.credentials import Credentials
+from ob_async._restore.retry import Backoff, RetryPolicy
+from ob_async.drill._preflight import Preflight
 from tests.support.fakes import FlakyPagesApi
 
 

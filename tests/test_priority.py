@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from ob_async.http.priority import Priority, current_priority, notify_admitted, request_class
+from ob_async._http.priority import Priority, current_priority, notify_admitted, request_class
 
 
 def test_a_block_sets_the_priority_and_its_end_restores_the_outer_one() -> None:

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ob_async.cli import main
-from ob_async.cli.progress import JsonEvents, LineProgress, LiveProgress
+from ob_async._cli import main
+from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress
 
 
 def feed(sink: LiveProgress | LineProgress | JsonEvents) -> None:

@@ -14,7 +14,14 @@ import pytest
 import ob_async
 
 ROOT = Path(__file__).resolve().parents[1]
-PUBLIC = ("ob_async", "ob_async.errors", "ob_async.batch", "ob_async.drill", "ob_async.simulator")
+PUBLIC = (
+    "ob_async",
+    "ob_async.errors",
+    "ob_async.batch",
+    "ob_async.data",
+    "ob_async.drill",
+    "ob_async.simulator",
+)
 
 
 def test_the_package_docstring_lists_exactly_the_public_modules() -> None:
@@ -30,6 +37,29 @@ def test_each_public_module_exports_what_its_all_says(name: str) -> None:
     assert len(set(exported)) == len(exported), "a name listed twice"
     missing = [symbol for symbol in exported if not hasattr(module, symbol)]
     assert not missing
+
+
+def _module_names() -> list[str]:
+    package = ROOT / "ob_async"
+    names = []
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        names.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return names
+
+
+def test_every_module_is_public_or_marked_private_by_its_name() -> None:
+    # httpx's convention: a leading underscore on the module, or on a package holding
+    # it, says "internal". A module that is neither listed nor marked is an accident.
+    entry_points = {"ob_async.__main__"}
+    unmarked = [
+        name
+        for name in _module_names()
+        if name not in PUBLIC
+        and name not in entry_points
+        and not any(part.startswith("_") for part in name.split(".")[1:])
+    ]
+    assert not unmarked, f"neither public nor marked private: {unmarked}"
 
 
 def test_what_callers_meet_is_exported_at_the_top() -> None:

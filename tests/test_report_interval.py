@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from ob_async.batch import ItemState
-from ob_async.drill.report import DrillReport, ReportEntry
+from ob_async.drill._report import DrillReport, ReportEntry
 
 
 def entry(key: str, lower: float, upper: float, verdict: str, met: bool) -> ReportEntry:

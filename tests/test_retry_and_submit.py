@@ -14,6 +14,23 @@ from typing import Any
 import pytest
 import tenacity
 
+from ob_async._restore.retry import (
+    Backoff,
+    PendingRetry,
+    RetryChecker,
+    RetryPolicy,
+    RetryQuota,
+    RetryRun,
+    _Outcome,
+)
+from ob_async._restore.submit import (
+    RestoreSubmission,
+    SubmissionOutcome,
+    Submitter,
+    SubmitterConfig,
+    submission_marker,
+)
+from ob_async._wire.models import RestoreRequest, TenantResource
 from ob_async.errors import (
     AuthenticationError,
     ClientError,
@@ -24,23 +41,6 @@ from ob_async.errors import (
     TransportError,
     TransportTimeout,
 )
-from ob_async.restore.retry import (
-    Backoff,
-    PendingRetry,
-    RetryChecker,
-    RetryPolicy,
-    RetryQuota,
-    RetryRun,
-    _Outcome,
-)
-from ob_async.restore.submit import (
-    RestoreSubmission,
-    SubmissionOutcome,
-    Submitter,
-    SubmitterConfig,
-    submission_marker,
-)
-from ob_async.wire.models import RestoreRequest, TenantResource
 from tests.support.fakes import FakeClock, ScriptedApi
 
 

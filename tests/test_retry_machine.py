@@ -9,8 +9,8 @@ from __future__ import annotations
 import copy
 import pickle
 
+from ob_async._restore.retry import Backoff, RetryPolicy, RetryQuota
 from ob_async.errors import ServerError
-from ob_async.restore.retry import Backoff, RetryPolicy, RetryQuota
 from tests.support.fakes import FakeClock
 
 

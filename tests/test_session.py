@@ -14,7 +14,11 @@ from aioresponses import aioresponses
 from yarl import URL
 
 from ob_async import ObClient
-from ob_async.client import ObClient as ClientClass
+from ob_async._client import ObClient as ClientClass
+from ob_async._http.config import ClientConfig
+from ob_async._http.credentials import Credentials
+from ob_async._restore.retry import RetryChecker
+from ob_async._wire.models import RestoreRequest, TenantResource
 from ob_async.errors import (
     AuthenticationError,
     ClientError,
@@ -25,10 +29,6 @@ from ob_async.errors import (
     TransportError,
     TransportTimeout,
 )
-from ob_async.http.config import ClientConfig
-from ob_async.http.credentials import Credentials
-from ob_async.restore.retry import RetryChecker
-from ob_async.wire.models import RestoreRequest, TenantResource
 
 BASE = "https://api.example.test"
 SECRET = "sk-very-secret-value"

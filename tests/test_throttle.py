@@ -15,8 +15,8 @@ from collections import Counter
 
 import pytest
 
-from ob_async.http.priority import Priority
-from ob_async.http.throttle import AdaptiveRateLimiter, ThrottleConfig
+from ob_async._http.priority import Priority
+from ob_async._http.throttle import AdaptiveRateLimiter, ThrottleConfig
 from tests.support.fakes import FakeClock
 
 

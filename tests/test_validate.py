@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ob_async.restore.validate import check_restored
-from ob_async.wire.models import RestoreRequest, TenantDetail, TenantResource, TenantResourceDetail
+from ob_async._restore.validate import check_restored
+from ob_async._wire.models import RestoreRequest, TenantDetail, TenantResource, TenantResourceDetail
 
 REQUEST = RestoreRequest(
     source_instance_id="ob-src",

@@ -1,10 +1,10 @@
 """Many restores with bounded parallelism: `BatchRunner` and the records it yields."""
 
-from ob_async.batch.item import Cleanup, ItemResult, ItemState, RestoreItem
-from ob_async.batch.limits import BatchLimits, FailurePolicy
-from ob_async.batch.observer import BatchObserver
-from ob_async.batch.runner import BatchRunner
-from ob_async.batch.summary import BatchSummary
+from ob_async.batch._item import Cleanup, ItemResult, ItemState, RestoreItem
+from ob_async.batch._limits import BatchLimits, FailurePolicy
+from ob_async.batch._observer import BatchObserver
+from ob_async.batch._runner import BatchRunner
+from ob_async.batch._summary import BatchSummary
 
 __all__ = [
     "BatchLimits",

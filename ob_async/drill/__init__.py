@@ -5,9 +5,13 @@ Public: what ``__all__`` lists (load a plan, run it, write its reports); the
 modules inside are internal.
 """
 
-from ob_async.drill.plan import DrillPlan, PlanError, PlanItem, RunContext, load_plan
-from ob_async.drill.report import DrillReport, ReportEntry, write_reports
-from ob_async.drill.runner import DrillEvents, DrillOptions, DrillRunner
+from ob_async._extras import require_extra
+
+require_extra("cli", "ob_async.drill (plans, drills and their reports)")
+
+from ob_async.drill._plan import DrillPlan, PlanError, PlanItem, RunContext, load_plan  # noqa: E402
+from ob_async.drill._report import DrillReport, ReportEntry, write_reports  # noqa: E402
+from ob_async.drill._runner import DrillEvents, DrillOptions, DrillRunner  # noqa: E402
 
 __all__ = [
     "DrillEvents",

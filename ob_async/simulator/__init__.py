@@ -23,12 +23,16 @@ Modules, one job each:
 The ``ob-restore simulator`` command runs it in the foreground.
 """
 
-from ob_async.simulator.clock import Clock, ManualClock, SystemClock
-from ob_async.simulator.config import ConfigError, SimulatorConfig
-from ob_async.simulator.errors import ErrorCode
-from ob_async.simulator.faults import FaultKind, FaultSpec, FaultSpecError
-from ob_async.simulator.fixture import Fixture, FixtureError, default_fixture, load_fixture
-from ob_async.simulator.server import Simulator
+from ob_async._extras import require_extra
+
+require_extra("simulator", "The embedded simulator")
+
+from ob_async.simulator._clock import Clock, ManualClock, SystemClock  # noqa: E402
+from ob_async.simulator._config import ConfigError, SimulatorConfig  # noqa: E402
+from ob_async.simulator._errors import ErrorCode  # noqa: E402
+from ob_async.simulator._faults import FaultKind, FaultSpec, FaultSpecError  # noqa: E402
+from ob_async.simulator._fixture import Fixture, FixtureError, default_fixture, load_fixture  # noqa: E402
+from ob_async.simulator._server import Simulator  # noqa: E402
 
 __all__ = [
     "Clock",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ob_async.cli.exit_codes import EXIT_BROKEN_PIPE
+from ob_async._cli.exit_codes import EXIT_BROKEN_PIPE
 
 
 def run_into_a_closed_pipe(*argv: str, cwd: Path | None = None) -> tuple[int, str]:

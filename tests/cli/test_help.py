@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ob_async.cli import build_parser
+from ob_async._cli import build_parser
 
 
 def subparsers() -> dict[str, argparse.ArgumentParser]:

@@ -21,7 +21,7 @@ import pexpect
 import pyte
 import pytest
 
-from ob_async.cli.progress import Field, fit_fields
+from ob_async._cli.progress import Field, fit_fields
 
 STATUS = re.compile(r"^(\d+)/(\d+)\b")
 CLOCK = re.compile(r"(?:elapsed )?(\d\d:\d\d)(?!.*\d\d:\d\d.*\d\d:\d\d)")

@@ -7,7 +7,7 @@ import os
 import signal
 from collections.abc import Callable
 
-from ob_async.cli.signals import STOP_SIGNALS, forget_stop_signals, on_stop_signals
+from ob_async._cli.signals import STOP_SIGNALS, forget_stop_signals, on_stop_signals
 
 
 async def test_a_stop_signal_calls_back_until_forgotten() -> None:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ob_async.cli import main
-from ob_async.wire.codec import parse_time
+from ob_async._cli import main
+from ob_async._wire.codec import parse_time
 
 SUBMIT = (
     "submit",

@@ -1,6 +1,6 @@
 """An independent Digest reference for the tests, written straight from RFC 7616 §3.4.
 
-It shares no code with ob_async.digest: its own hashes, its own formulas, and its
+It shares no code with ob_async._digest: its own hashes, its own formulas, and its
 own small parser for Authorization values, so the engine is checked against a
 second reading of the RFC rather than against itself.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 
-from ob_async.digest import DigestResponse
+from ob_async._digest import DigestResponse
 
 from . import _reference as ref
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ob_async.digest import Challenge, parse_www_authenticate
-from ob_async.digest.challenge import MAX_CHALLENGES, MAX_HEADER_CHARS
+from ob_async._digest import Challenge, parse_www_authenticate
+from ob_async._digest.challenge import MAX_CHALLENGES, MAX_HEADER_CHARS
 from ob_async.errors import ChallengeError
 
 

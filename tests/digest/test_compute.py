@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ob_async.digest import Algorithm, DigestChallenge, build_authorization, compute_response
-from ob_async.digest.compute import AuthorizationTemplate, credentials_hash, hash_hex, userhash
+from ob_async._digest import Algorithm, DigestChallenge, build_authorization, compute_response
+from ob_async._digest.compute import AuthorizationTemplate, credentials_hash, hash_hex, userhash
 from ob_async.errors import InvalidInputError
 
 from . import _reference as ref

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ob_async.digest import DigestAuth, DigestResponse
-from ob_async.digest.compute import credentials_hash
+from ob_async._digest import DigestAuth, DigestResponse
+from ob_async._digest.compute import credentials_hash
 from ob_async.errors import AuthenticationError, ChallengeError, InvalidInputError
 
 from . import _reference as ref
@@ -473,7 +473,7 @@ def test_ha1_is_computed_once_per_realm_and_hash(monkeypatch: pytest.MonkeyPatch
         calls.append((str(algorithm), kwargs["realm"]))
         return original(algorithm, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr("ob_async.digest.auth.credentials_hash", counting)
+    monkeypatch.setattr("ob_async._digest.auth.credentials_hash", counting)
     auth, server = make_auth(), FakeDigestServer()
     for _ in range(50):
         run(auth, server)
@@ -529,7 +529,7 @@ def test_stale_flag_does_not_split_the_cached_challenge() -> None:
 
 def test_exhausted_nonce_count(monkeypatch: pytest.MonkeyPatch) -> None:
     # 2**32 - 1 requests cannot be made in a test; start the counter at its end instead.
-    monkeypatch.setattr("ob_async.digest.auth._FIRST_NC", 2**32 - 1)
+    monkeypatch.setattr("ob_async._digest.auth._FIRST_NC", 2**32 - 1)
     auth = make_auth()
     flow = auth.flow("GET", URL)
     next(flow)

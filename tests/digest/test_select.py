@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ob_async.digest import (
+from ob_async._digest import (
     Algorithm,
     Challenge,
     DigestChallenge,

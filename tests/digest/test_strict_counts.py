@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ob_async.digest import DigestAuth, DigestResponse
+from ob_async._digest import DigestAuth, DigestResponse
 from ob_async.errors import AuthenticationError
 
 from . import _reference as ref

@@ -2,7 +2,7 @@
 ``[[restore]]`` tables took about 16x the time of 1,000, because the line of each
 restore was looked up by scanning every header of the file).
 
-The work is counted, not timed: the lines of ``ob_async/drill/plan`` the
+The work is counted, not timed: the lines of ``ob_async/drill/_plan`` the
 interpreter executes (a loop's every turn counts), which is the same on every
 machine and every run.
 """
@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from ob_async.drill.plan import PlanError, load_plan
+from ob_async.drill._plan import PlanError, load_plan
 
-_PLAN_CODE = str(Path(__file__).resolve().parents[2] / "ob_async" / "drill" / "plan")
+_PLAN_CODE = str(Path(__file__).resolve().parents[2] / "ob_async" / "drill" / "_plan")
 
 
 def _plan(restores: int, extra: str) -> str:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from ob_async._cli import main
 from ob_async.batch import ItemState
-from ob_async.cli import main
-from ob_async.drill.report import DrillReport, ReportEntry
+from ob_async.drill._report import DrillReport, ReportEntry
 
 
 def entry(n: int, state: ItemState, **details: Any) -> ReportEntry:

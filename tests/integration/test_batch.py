@@ -11,6 +11,11 @@ import attrs
 import pytest
 
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
+from ob_async._http.credentials import Credentials
+from ob_async._restore.retry import Backoff, RetryPolicy
+from ob_async._restore.runwide import RunWideError
+from ob_async._restore.submit import RestoreSubmission
+from ob_async._wire.models import TenantSummary
 from ob_async.batch import (
     BatchLimits,
     BatchRunner,
@@ -19,13 +24,8 @@ from ob_async.batch import (
     ItemState,
     RestoreItem,
 )
-from ob_async.http.credentials import Credentials
-from ob_async.restore.retry import Backoff, RetryPolicy
-from ob_async.restore.runwide import RunWideError
-from ob_async.restore.submit import RestoreSubmission
 from ob_async.simulator import Simulator
-from ob_async.simulator.faults import FaultSpec
-from ob_async.wire.models import TenantSummary
+from ob_async.simulator._faults import FaultSpec
 
 FAST_POLL = PollConfig(initial_interval=0.1, max_interval=0.2, jitter=0.0)
 

@@ -12,7 +12,7 @@ import asyncio
 from collections import Counter
 
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
-from ob_async.restore.outcome import RestoreState
+from ob_async._restore.outcome import RestoreState
 from ob_async.simulator import Simulator
 
 

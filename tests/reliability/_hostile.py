@@ -23,11 +23,11 @@ from typing import Any
 
 import attrs
 
-from ob_async.client import ObClient
+from ob_async._client import ObClient
+from ob_async._http.config import ClientConfig
+from ob_async._http.credentials import Credentials
+from ob_async._wire.models import RestoreRequest, TenantResource
 from ob_async.errors import ObError
-from ob_async.http.config import ClientConfig
-from ob_async.http.credentials import Credentials
-from ob_async.wire.models import RestoreRequest, TenantResource
 
 ACCESS_KEY_ID = "hostile-ak"
 SECRET = "S3cr3t-Hygiene-7d1e2f"

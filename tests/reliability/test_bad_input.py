@@ -9,7 +9,7 @@ runs behind a guard that logs every ``connect()`` and refuses any that is not to
 loopback address, so a regression can never reach 10.1.2.3).
 
 Most cases are real ``ob-restore`` subprocesses; a few where a process adds nothing
-(argparse refusals, a stub client) run in-process through ``ob_async.cli.main``.
+(argparse refusals, a stub client) run in-process through ``ob_async._cli.main``.
 The plans and request bodies live in ``bad_inputs/``; the inputs that cannot be
 kept in git (a FIFO, an unreadable file, 16 MiB, a group-readable credentials
 file) are made in a scratch copy of that folder, which is also every case's
@@ -36,9 +36,9 @@ from typing import Any
 
 import pytest
 
-import ob_async.cli.connection
-from ob_async.cli import main
-from ob_async.drill.plan import MAX_PLAN_BYTES, RunContext, load_plan, parse_duration
+import ob_async._cli.connection
+from ob_async._cli import main
+from ob_async.drill._plan import MAX_PLAN_BYTES, RunContext, load_plan, parse_duration
 from tests.cli.support import SECRET, SimulatorProcess, cli_env, simulator
 
 CORPUS = Path(__file__).with_name("bad_inputs")
@@ -79,7 +79,7 @@ def connect_ex(self, address):
 socket.socket.connect = connect
 socket.socket.connect_ex = connect_ex
 sys.argv[0] = "ob-restore"
-from ob_async.cli import main
+from ob_async._cli import main
 
 sys.exit(main())
 """
@@ -680,7 +680,7 @@ def in_process(
             built.append((endpoint, kwargs))
             raise AssertionError(f"a client was built for {endpoint} from bad input")
 
-    monkeypatch.setattr(ob_async.cli.connection, "ObClient", NoClient)
+    monkeypatch.setattr(ob_async._cli.connection, "ObClient", NoClient)
     logger = logging.getLogger("ob_async")
     handlers, level = logger.handlers[:], logger.level
     yield built

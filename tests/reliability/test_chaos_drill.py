@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from ob_async import Backoff, ObClient, PollConfig, RetryPolicy, RetryQuota
-from ob_async.drill.plan import load_plan
-from ob_async.drill.runner import DrillOptions, DrillRunner
-from ob_async.http.config import ClientConfig
+from ob_async._http.config import ClientConfig
+from ob_async.drill._plan import load_plan
+from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.simulator import Simulator
 from tests.reliability.chaos_proxy import ChaosConfig, ChaosProxy
 

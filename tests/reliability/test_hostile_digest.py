@@ -18,6 +18,8 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
+from ob_async._restore.retry import Backoff, RetryPolicy
+from ob_async._restore.submit import SubmissionOutcome
 from ob_async.errors import (
     AuthenticationError,
     ChallengeError,
@@ -25,8 +27,6 @@ from ob_async.errors import (
     ProtocolError,
     TransportError,
 )
-from ob_async.restore.retry import Backoff, RetryPolicy
-from ob_async.restore.submit import SubmissionOutcome
 
 from ._hostile import (
     CALLS,

@@ -34,7 +34,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ob_async.api.operations
+import ob_async._api.operations
+from ob_async._http.config import ClientConfig
+from ob_async._wire.models import (
+    BackupSet,
+    DeletedTenant,
+    Envelope,
+    Page,
+    RestorableTenant,
+    TenantDetail,
+    TenantSummary,
+)
 from ob_async.errors import (
     ApiError,
     AuthenticationError,
@@ -46,16 +56,6 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
     TransportTimeout,
-)
-from ob_async.http.config import ClientConfig
-from ob_async.wire.models import (
-    BackupSet,
-    DeletedTenant,
-    Envelope,
-    Page,
-    RestorableTenant,
-    TenantDetail,
-    TenantSummary,
 )
 
 from ._hostile import (
@@ -1047,7 +1047,7 @@ async def test_odd_envelope_metadata_never_breaks_a_valid_answer(metadata: dict[
 # --- paging: a hostile server cannot keep iter_tenants going ---------------------------
 
 
-def full_page(first: int, size: int = ob_async.api.operations.MAX_PAGE_SIZE) -> dict[str, Any]:
+def full_page(first: int, size: int = ob_async._api.operations.MAX_PAGE_SIZE) -> dict[str, Any]:
     return {
         "dataList": [
             {"tenantId": f"t{n}", "tenantName": f"n{n}", "status": "ONLINE"}
@@ -1068,7 +1068,7 @@ async def test_a_server_that_ignores_page_number_cannot_keep_iteration_going() -
 async def test_endless_distinct_full_pages_stop_at_the_page_cap(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(ob_async.api.operations, "MAX_PAGES", 5)
+    monkeypatch.setattr(ob_async._api.operations, "MAX_PAGES", 5)
 
     async def respond(request: Request, reply: Reply) -> None:
         number = int(request.target.split("pageNumber=")[1].split("&")[0])

@@ -47,10 +47,15 @@ import trustme
 from aiohttp import web
 from yarl import URL
 
-from ob_async.cli.connection import open_connection
-from ob_async.cli.drill_command import register as register_drill
-from ob_async.client import ObClient
-from ob_async.digest import DigestAuth
+from ob_async._cli.connection import open_connection
+from ob_async._cli.drill_command import register as register_drill
+from ob_async._client import ObClient
+from ob_async._digest import DigestAuth
+from ob_async._http.config import ClientConfig
+from ob_async._http.credentials import Credentials
+from ob_async._http.session import Session
+from ob_async._restore.poll_config import PollConfig
+from ob_async._wire.models import RestoreRequest, TenantResource
 from ob_async.errors import (
     AuthenticationError,
     ChallengeError,
@@ -63,12 +68,7 @@ from ob_async.errors import (
     ThrottledError,
     TransportError,
 )
-from ob_async.http.config import ClientConfig
-from ob_async.http.credentials import Credentials
-from ob_async.http.session import Session
-from ob_async.restore.poll_config import PollConfig
 from ob_async.simulator import Simulator, SimulatorConfig
-from ob_async.wire.models import RestoreRequest, TenantResource
 
 from ._hostile import (
     FAST,
@@ -1000,7 +1000,7 @@ def test_a_data_drill_at_debug_level_leaks_no_tenant_password(
 async def test_a_refused_tenant_login_logs_and_reports_no_password(
     tmp_path: Path, debug_logs: pytest.LogCaptureFixture
 ) -> None:
-    from ob_async.drill.plan import RunContext, load_plan
+    from ob_async.drill._plan import RunContext, load_plan
     from tests.sqldata.drills import PASSWORD_ENV, plan_text, run_data_drill
 
     text = plan_text('[[check]]\nname = "c"\nsql = "SELECT 1"\nexpect = "= 1"\n')
@@ -1033,7 +1033,7 @@ async def test_a_refused_tenant_login_logs_and_reports_no_password(
 
 
 def test_a_missing_or_unreadable_tenant_password_is_named_never_shown(tmp_path: Path) -> None:
-    from ob_async.data.login import PasswordError, password_from_file
+    from ob_async.data._login import PasswordError, password_from_file
 
     secret = tmp_path / "tenant-password"
     secret.write_text(TENANT_PASSWORD + "\n")

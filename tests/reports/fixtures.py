@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ob_async.batch import ItemState
-from ob_async.drill.report import DrillReport, ReportEntry
+from ob_async.drill._report import DrillReport, ReportEntry
 
 START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ob_async.drill.report import write_atomically
-from ob_async.drill.reports.history import RunSummary
-from ob_async.drill.reports.html import MAX_BARS, write_html
+from ob_async.drill._report import write_atomically
+from ob_async.drill._reports.history import RunSummary
+from ob_async.drill._reports.html import MAX_BARS, write_html
 from tests.reports.fixtures import entry, large_report, mixed_report, report_of
 from tests.support.browser import chromium
 

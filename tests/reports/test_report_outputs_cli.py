@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from ob_async.cli import main
-from ob_async.drill.runner import DrillRunner
+from ob_async._cli import main
+from ob_async.drill._runner import DrillRunner
 from tests.cli.support import (
     SECRET,
     cli_env,

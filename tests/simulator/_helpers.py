@@ -1,7 +1,7 @@
 """Test helpers for the simulator: a tiny reference digest client and request helpers.
 
 The digest computation here is written for these tests from RFC 7616 and
-shares nothing with ``ob_async.digest`` or ``ob_async.simulator.digest_server``.
+shares nothing with ``ob_async._digest`` or ``ob_async.simulator._digest_server``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from ob_async.cli import main
+from ob_async._cli import main
 
 from ._helpers import SEED_BODY_TEXT
 

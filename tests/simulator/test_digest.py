@@ -12,8 +12,8 @@ import requests
 from requests.auth import HTTPDigestAuth
 
 from ob_async.simulator import ManualClock, Simulator
-from ob_async.simulator.config import KNOWN_ALGORITHMS
-from ob_async.simulator.digest_server import AuthOutcome, DigestVerifier
+from ob_async.simulator._config import KNOWN_ALGORITHMS
+from ob_async.simulator._digest_server import AuthOutcome, DigestVerifier
 
 from ._helpers import (
     RESTORE_PATH,
@@ -331,8 +331,8 @@ async def test_strict_nc_check_refuses_any_count_not_above_the_highest_with_a_ne
 
 def test_nc_check_is_window_by_default_and_refuses_unknown_modes() -> None:
     from ob_async.simulator import SimulatorConfig
-    from ob_async.simulator.config import ConfigError
-    from ob_async.simulator.digest_server import NcCheck
+    from ob_async.simulator._config import ConfigError
+    from ob_async.simulator._digest_server import NcCheck
 
     assert SimulatorConfig().nc_check is NcCheck.WINDOW
     assert SimulatorConfig(nc_check="STRICT").nc_check is NcCheck.STRICT

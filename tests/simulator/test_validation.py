@@ -8,8 +8,8 @@ import aiohttp
 import pytest
 
 from ob_async.simulator import ManualClock, Simulator
-from ob_async.simulator.validation import REQUIRED_FIELDS
-from ob_async.simulator.world import wire_time
+from ob_async.simulator._validation import REQUIRED_FIELDS
+from ob_async.simulator._world import wire_time
 
 from ._helpers import RESTORE_PATH, ApiClient, Reply, restore_body, seed_body
 

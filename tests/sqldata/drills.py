@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ob_async.client import ObClient
-from ob_async.drill.plan import load_plan
-from ob_async.drill.runner import DrillOptions, DrillRunner
-from ob_async.restore.poll_config import PollConfig
+from ob_async._client import ObClient
+from ob_async._restore.poll_config import PollConfig
+from ob_async.drill._plan import load_plan
+from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.simulator import Simulator
 
 PASSWORD_ENV = "OB_TENANT_PASSWORD"

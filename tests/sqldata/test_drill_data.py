@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from ob_async.data import driver
+from ob_async.data import _driver as driver
 from tests.sqldata.drills import plan_text, run_data_drill
 
 RPO = """

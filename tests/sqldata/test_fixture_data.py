@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ob_async.simulator.fixture import FixtureError, parse_fixture
-from ob_async.simulator.tenant_data import snapshot
+from ob_async.simulator._fixture import FixtureError, parse_fixture
+from ob_async.simulator._tenant_data import snapshot
 
 
 def _fixture(tables: list[dict[str, object]]) -> object:

@@ -4,19 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ob_async import (
+from ob_async import Network, ObClient, PollConfig, RestoreRequest, TenantResource
+from ob_async.data import (
     CheckSpec,
     DataLimits,
     DataSpec,
     DataVerifier,
     Expectation,
-    Network,
-    ObClient,
-    PollConfig,
-    RestoreRequest,
     RpoSpec,
     TenantLogin,
-    TenantResource,
 )
 from ob_async.simulator import Simulator
 

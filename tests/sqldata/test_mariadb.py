@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from ob_async.data.driver import ReadOnlySession, SqlError
-from ob_async.data.login import TenantLogin
-from ob_async.data.spec import DataLimits
-from ob_async.wire.addresses import Endpoint
+from ob_async._wire.addresses import Endpoint
+from ob_async.data._driver import ReadOnlySession, SqlError
+from ob_async.data._login import TenantLogin
+from ob_async.data._spec import DataLimits
 from tests.sqldata.drills import PASSWORD_ENV, plan_text, run_data_drill
 from tests.sqldata.mariadb import ORDERS, READER, READER_PASSWORD, MariaDB
 

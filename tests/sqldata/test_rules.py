@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from ob_async.data.expectations import Expectation, ExpectationError
-from ob_async.data.rpo import RpoValueError, as_moment, measured_rpo
-from ob_async.data.statements import read_only_problem
+from ob_async.data._expectations import Expectation, ExpectationError
+from ob_async.data._rpo import RpoValueError, as_moment, measured_rpo
+from ob_async.data._statements import read_only_problem
 
 
 @pytest.mark.parametrize(

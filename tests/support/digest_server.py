@@ -1,6 +1,6 @@
 """A strict digest-authenticating aiohttp.web server, written for the tests.
 
-Independent of ob_async.digest on purpose: it computes RFC 7616 responses from
+Independent of ob_async._digest on purpose: it computes RFC 7616 responses from
 the formulas, refuses any replayed (nonce, nc), expires nonces with
 ``stale=true``, and counts everything the tests assert on.
 """

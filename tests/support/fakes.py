@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ob_async.api.operations import OpenApi, Retrier
+from ob_async._api.operations import OpenApi, Retrier
+from ob_async._wire.models import Envelope, Page, RestoreRequest, TenantDetail, TenantSummary
 from ob_async.errors import ProtocolError
-from ob_async.wire.models import Envelope, Page, RestoreRequest, TenantDetail, TenantSummary
 
 
 class FakeClock:

@@ -1,0 +1,133 @@
+"""``ob-restore cleanup --journal FILE``: delete the tenants a recorded drill run created.
+
+Only tenants that carry the run's requestId marker are deleted (see
+:mod:`ob_async.drill._cleanup`); ``--dry-run`` shows what would go. Running it
+again is safe: what is gone is reported as gone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from ob_async._cli.args import configure_logging
+from ob_async._cli.connection import add_connection_arguments, open_connection
+from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
+from ob_async._cli.help import add_command, add_verbosity
+from ob_async.drill._cleanup import CleanupAction, CleanupResult, clean_run, load_run_tenants
+from ob_async.errors import InvalidInputError
+
+DESCRIPTION = """
+Delete exactly the tenants a recorded drill run created: those its journal says
+were sent, and only if the tenant found under that name carries the run's
+requestId marker in its description. A tenant with the same name that the run
+did not create is kept, and said so. Safe to repeat: a tenant already gone is
+reported as gone. Use it after a run without --cleanup, or to remove the
+tenants a run kept (failed or mismatching restores) once inspected.
+"""
+
+EXAMPLES = (
+    (
+        "see what would be deleted",
+        "ob-restore cleanup --journal drill.jsonl --dry-run \\\n"
+        "    --endpoint https://api-cloud.oceanbase.com",
+    ),
+    (
+        "delete the tenants last week's run created",
+        "ob-restore cleanup --journal runs/2026-W48.jsonl \\\n"
+        "    --endpoint https://api-cloud.oceanbase.com",
+    ),
+)
+
+_VERB = {
+    CleanupAction.DELETED: "deleted",
+    CleanupAction.WOULD_DELETE: "would delete",
+    CleanupAction.GONE: "gone",
+    CleanupAction.NOT_OURS: "kept",
+    CleanupAction.FAILED: "FAILED",
+}
+
+
+def register(subparsers: Any) -> None:
+    parser = add_command(
+        subparsers,
+        "cleanup",
+        summary="delete the tenants a recorded drill run created (and only those)",
+        description=DESCRIPTION,
+        examples=EXAMPLES,
+        codes=[
+            (EXIT_OK, "every tenant the run created is gone (or, with --dry-run, would be)"),
+            (EXIT_FAILED, "some look-up or deletion failed: run it again"),
+            (EXIT_BAD_INPUT, "bad input: the journal is missing or not a drill journal"),
+            (EXIT_INTERRUPTED, "interrupted (Ctrl-C): what was deleted is listed"),
+        ],
+    )
+    parser.add_argument(
+        "--journal",
+        type=Path,
+        metavar="FILE",
+        required=True,
+        help="the journal of the run (JSON lines, as written by ob-restore drill --journal)",
+    )
+    parser.add_argument(
+        "--dry-run", action="store_true", help="look the tenants up and say what would be deleted"
+    )
+    add_connection_arguments(parser)
+    output = parser.add_argument_group("output")
+    add_verbosity(output)
+    parser.set_defaults(handler=run_cleanup)
+
+
+def run_cleanup(args: argparse.Namespace) -> int:
+    configure_logging(args.verbose, False)
+    try:
+        run_id, tenants = load_run_tenants(args.journal)
+    except InvalidInputError as error:
+        print(f"ob-restore cleanup: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    counts: Counter[CleanupAction] = Counter()
+    try:
+        asyncio.run(_clean(args, tenants, counts))
+    except InvalidInputError as error:
+        print(f"ob-restore cleanup: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print(_summary(run_id, args, counts) + ", INTERRUPTED")
+        return EXIT_INTERRUPTED
+    print(_summary(run_id, args, counts))
+    return EXIT_FAILED if counts[CleanupAction.FAILED] else EXIT_OK
+
+
+async def _clean(args: argparse.Namespace, tenants: list[Any], counts: Counter[Any]) -> None:
+    async with open_connection(args) as connection:
+        async for result in clean_run(connection.client, tenants, dry_run=args.dry_run):
+            counts[result.action] += 1
+            print(_line(result), flush=True)
+
+
+def _line(result: CleanupResult) -> str:
+    tenant = result.tenant
+    which = f"{tenant.target_instance_id}/{tenant.target_tenant_name}"
+    if result.tenant_id:
+        which += f" ({result.tenant_id})"
+    detail = f": {result.detail}" if result.detail else ""
+    return f"{_VERB[result.action]} {which}{detail}"
+
+
+def _summary(run_id: str, args: argparse.Namespace, counts: Counter[CleanupAction]) -> str:
+    head = "DRY RUN " if args.dry_run else ""
+    done = (
+        f"{counts[CleanupAction.WOULD_DELETE]} would be deleted"
+        if args.dry_run
+        else f"{counts[CleanupAction.DELETED]} deleted"
+    )
+    return (
+        f"{head}cleanup of run {run_id} ({args.journal}): {done}, "
+        f"{counts[CleanupAction.GONE]} already gone, "
+        f"{counts[CleanupAction.NOT_OURS]} kept (not created by this run), "
+        f"{counts[CleanupAction.FAILED]} failed"
+    )

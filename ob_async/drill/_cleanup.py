@@ -1,0 +1,151 @@
+"""Deleting what a recorded drill run created, and nothing else.
+
+The journal of a run names every restore it sent (its target and requestId).
+The submitter writes a marker derived from the requestId into each target
+tenant's description, so a tenant is the run's own only if it has the
+journaled name *and* carries that marker: a tenant that merely has the same
+name (created by hand, or by another run) is never touched.
+
+:func:`clean_run` looks each one up, deletes it (unless ``dry_run``) and
+reports one :class:`CleanupResult` per restore the journal recorded. It is
+idempotent: a tenant already gone is reported as such, never as a failure, so
+a clean-up can be re-run until everything is gone.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import attrs
+
+from ob_async._client import ObClient
+from ob_async._restore.submit import submission_marker
+from ob_async._wire.models import TenantDetail
+from ob_async.drill._journal import JournalState, read_journal
+from ob_async.errors import ClientError, InvalidInputError, ObError
+
+
+class CleanupAction(enum.StrEnum):
+    DELETED = "deleted"
+    WOULD_DELETE = "would_delete"
+    """A dry run: the tenant is the run's own and would be deleted."""
+    GONE = "gone"
+    """No tenant of that name (already deleted, or never created)."""
+    NOT_OURS = "not_ours"
+    """A tenant has the name but not the run's marker: kept."""
+    FAILED = "failed"
+    """The look-up or the deletion failed: try again."""
+
+
+@attrs.frozen(kw_only=True)
+class RunTenant:
+    """A restore the journal says was sent: where its tenant would be, and its marker."""
+
+    key: str
+    target_instance_id: str
+    target_tenant_name: str
+    request_id: str
+
+    @property
+    def marker(self) -> str:
+        return submission_marker(self.request_id)
+
+
+@attrs.frozen(kw_only=True)
+class CleanupResult:
+    tenant: RunTenant
+    action: CleanupAction
+    tenant_id: str | None = None
+    detail: str | None = None
+
+
+def run_tenants(journal: JournalState, *, where: str) -> list[RunTenant]:
+    """Every restore of the journal that may have been sent, in journal order.
+
+    An item's key is ``TARGET_INSTANCE/TARGET_TENANT_NAME`` (as the plan renders it).
+    """
+    found = []
+    for key, item in journal.items.items():
+        if not item.was_sent:
+            continue  # journaled ahead of every request: never sent, nothing created
+        instance, slash, name = key.partition("/")
+        if not slash or not instance or not name or not item.request_id:
+            raise InvalidInputError(
+                f"item {key!r} has no target or requestId; is this a drill journal?", where=where
+            )
+        found.append(
+            RunTenant(
+                key=key,
+                target_instance_id=instance,
+                target_tenant_name=name,
+                request_id=item.request_id,
+            )
+        )
+    return found
+
+
+def load_run_tenants(path: Path) -> tuple[str, list[RunTenant]]:
+    """The run id and the restores it sent, from the journal at ``path``."""
+    where = f"journal {path}"
+    state = read_journal(path)
+    run_id = state.run.run_id
+    if run_id is None:
+        raise InvalidInputError("has no 'run' line: not a drill journal", where=where)
+    return run_id, run_tenants(state, where=where)
+
+
+async def clean_run(
+    client: ObClient, tenants: list[RunTenant], *, dry_run: bool = False
+) -> AsyncIterator[CleanupResult]:
+    """Delete each tenant the run created (a dry run only looks), one result per restore."""
+    for tenant in tenants:
+        yield await _clean_one(client, tenant, dry_run=dry_run)
+
+
+async def _clean_one(client: ObClient, tenant: RunTenant, *, dry_run: bool) -> CleanupResult:
+    def result(action: CleanupAction, detail: str | None = None) -> CleanupResult:
+        return CleanupResult(
+            tenant=tenant,
+            action=action,
+            tenant_id=found.tenant_id if found is not None else None,
+            detail=detail,
+        )
+
+    found: TenantDetail | None = None
+    try:
+        found = await client.retrying(lambda: _find(client, tenant))
+    except ObError as error:
+        return result(CleanupAction.FAILED, str(error))
+    if found is None:
+        return result(CleanupAction.GONE)
+    if tenant.marker not in (found.description or ""):
+        return result(
+            CleanupAction.NOT_OURS,
+            "its description lacks this run's requestId marker: not created by this run",
+        )
+    if dry_run:
+        return result(CleanupAction.WOULD_DELETE)
+    tenant_id = found.tenant_id
+    try:
+        await client.retrying(lambda: client.delete_tenant(tenant.target_instance_id, tenant_id))
+    except ObError as error:
+        # 404: gone meanwhile (a retried delete whose first try went through).
+        gone = isinstance(error, ClientError) and error.status == 404
+        return result(CleanupAction.GONE) if gone else result(CleanupAction.FAILED, str(error))
+    return result(CleanupAction.DELETED)
+
+
+async def _find(client: ObClient, tenant: RunTenant) -> TenantDetail | None:
+    """The tenant of that name carrying the run's marker; else any of that name; else None."""
+    others: list[TenantDetail] = []
+    name, instance = tenant.target_tenant_name, tenant.target_instance_id
+    async for summary in client.iter_tenants(instance, tenant_name=name):
+        if summary.tenant_name != name:
+            continue
+        detail = await client.describe_tenant(instance, summary.tenant_id)
+        if tenant.marker in (detail.description or ""):
+            return detail
+        others.append(detail)
+    return others[0] if others else None

@@ -1,0 +1,106 @@
+"""The drill's batch observer: every state change of every item goes into the
+journal (``submitting`` on disk before the item's first request is sent) and
+out to the progress display as an event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ob_async._restore.submit import RestoreSubmission
+from ob_async._wire.models import TenantSummary
+from ob_async.batch._item import ItemResult, RestoreItem
+from ob_async.drill._journal import Journal
+from ob_async.drill._journal_record import ItemRecord, JournalEvent, final_event
+
+
+class JournalObserver:
+    """Records every state change of every item, and tells the progress display."""
+
+    def __init__(self, journal: Journal, emit: Callable[..., None]) -> None:
+        self.journal = journal
+        self.emit = emit
+
+    async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        await self.journal.record(
+            ItemRecord(
+                event=JournalEvent.SUBMITTING,
+                key=item.key,
+                request_id=submission.request_id,
+                restore_time=item.request.restore_time,
+                reconcile=item.reconcile_first,
+            )
+        )
+        self.emit("submitting", key=item.key)
+
+    async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
+        await self.journal.record(
+            ItemRecord(
+                event=JournalEvent.SUBMITTED,
+                key=item.key,
+                request_id=submission.request_id,
+                outcome=submission.outcome,
+                attempts=len(submission.attempts),
+                tenant_id=submission.tenant_id,
+            )
+        )
+        self.emit("submitted", key=item.key, outcome=submission.outcome.value)
+
+    def seen(self, item: RestoreItem, tenant: TenantSummary) -> None:
+        self.journal.note(
+            ItemRecord(
+                event=JournalEvent.SEEN,
+                key=item.key,
+                tenant_id=tenant.tenant_id,
+                status=tenant.status,
+            )
+        )
+        self.emit("seen", key=item.key, status=tenant.status)
+
+    async def finished(self, result: ItemResult) -> None:
+        restore = result.restore
+        submission = result.submission
+        await self.journal.record(
+            ItemRecord(
+                event=final_event(result.state),
+                key=result.key,
+                state=result.state,
+                submission=submission.outcome if submission else None,
+                tenant_id=(restore.tenant_id if restore else None)
+                or (submission.tenant_id if submission else None),
+                first_seen_at=restore.first_seen_at if restore else None,
+                finished_at=restore.finished_at if restore else None,
+                recovery_seconds=result.recovery_seconds,
+                recovery_lower_seconds=restore.recovery_lower_seconds if restore else None,
+                met_rto=result.met_rto,
+                rto_verdict=result.rto_verdict,
+                last_status=restore.last_status if restore else None,
+                error=result.error,
+                data=result.data.to_json() if result.data else None,
+            )
+        )
+        if result.cleanup is not None:
+            await self.journal.record(
+                ItemRecord(
+                    event=JournalEvent.CLEANED,
+                    key=result.key,
+                    tenant_id=result.cleanup.tenant_id,
+                    deleted=result.cleanup.deleted,
+                    error=result.cleanup.error,
+                )
+            )
+        data = result.data
+        self.emit(
+            "item",
+            key=result.key,
+            state=result.state.value,
+            recoverySeconds=result.recovery_seconds,
+            metRto=result.met_rto,
+            # A data failure is the item's error in the live view and the events.
+            error=result.error or ("; ".join(data.problems()) if data and not data.ok else None),
+            **(
+                {"rpoSeconds": data.rpo_seconds, "metRpo": data.met_rpo, "dataOk": data.ok}
+                if data is not None
+                else {}
+            ),
+        )

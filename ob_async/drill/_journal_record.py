@@ -1,0 +1,159 @@
+"""The lines of a drill journal as typed records: the events an item goes through
+(:class:`JournalEvent`), the run line (:class:`RunRecord`) and an item's line
+(:class:`ItemRecord`), converted to and from the journal's camelCase JSON by one
+cattrs converter. A line that does not convert is named with its number.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from ob_async._restore.outcome import RtoVerdict
+from ob_async._restore.submit import SubmissionOutcome
+from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
+from ob_async.batch._item import ItemState
+from ob_async.errors import InvalidInputError
+
+JOURNAL_VERSION = 1
+
+
+class JournalEvent(enum.StrEnum):
+    RUN = "run"
+    """The first line: the run and the plan it belongs to."""
+    RESUMED = "resumed"
+    """A resume of the run began."""
+    SUBMITTING = "submitting"
+    """On disk before the item's first request is sent: after a crash, an item
+    without it was never sent."""
+    SUBMITTED = "submitted"
+    SEEN = "seen"
+    """A poll found the target tenant for the first time."""
+    ONLINE = "online"
+    FAILED = "failed"
+    SUBMITTED_ONLY = "submitted_only"
+    """Submitted and, as asked, not waited for."""
+    UNKNOWN = "unknown"
+    """It may have been created: a resume reconciles it."""
+    INTERRUPTED = "interrupted"
+    NOT_STARTED = "not_started"
+    """The run stopped before the item was sent (if it was sent by an earlier run,
+    a resume still reconciles it): not final, a resume runs it."""
+    CLEANED = "cleaned"
+    """The restored tenant's deletion (or the attempt at it)."""
+
+
+FINAL_EVENTS = frozenset({JournalEvent.ONLINE, JournalEvent.FAILED, JournalEvent.SUBMITTED_ONLY})
+"""Events after which an item needs nothing more (clean-up aside). ``unknown`` and
+``interrupted`` are not final: a resume reconciles those items."""
+
+_FINAL_EVENT_OF_STATE = {
+    ItemState.ONLINE: JournalEvent.ONLINE,
+    ItemState.SUBMITTED: JournalEvent.SUBMITTED_ONLY,
+    ItemState.UNKNOWN: JournalEvent.UNKNOWN,
+    ItemState.INTERRUPTED: JournalEvent.INTERRUPTED,
+    ItemState.NOT_STARTED: JournalEvent.NOT_STARTED,
+}
+
+
+def final_event(state: ItemState) -> JournalEvent:
+    """The event that records an item ending in ``state`` (every other state: failed)."""
+    return _FINAL_EVENT_OF_STATE.get(state, JournalEvent.FAILED)
+
+
+@attrs.frozen(kw_only=True)
+class RunRecord:
+    """The ``run`` (or ``resumed``) line: which run, started when, with which plan."""
+
+    event: JournalEvent = JournalEvent.RUN
+    t: datetime | None = None
+    run_id: str | None = None
+    started_at: datetime | None = None
+    plan: str | None = None
+    plan_digest: str | None = None
+    """SHA-256 of the plan: a resume refuses a plan that changed."""
+    drill: str | None = None
+    items: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ItemRecord:
+    """One event of one item; which fields are set depends on the event."""
+
+    event: JournalEvent
+    key: str
+    t: datetime | None = None
+    """When it was recorded (for ``submitting``: when the item was first sent)."""
+    request_id: str | None = None
+    restore_time: datetime | None = None
+    reconcile: bool | None = None
+    outcome: SubmissionOutcome | None = None
+    attempts: int | None = None
+    tenant_id: str | None = None
+    status: str | None = None
+    state: ItemState | None = None
+    submission: SubmissionOutcome | None = None
+    first_seen_at: datetime | None = None
+    finished_at: datetime | None = None
+    recovery_seconds: float | None = None
+    recovery_lower_seconds: float | None = None
+    """The start of the recovery interval (see :class:`~ob_async._restore.poll.RestoreOutcome`)."""
+    met_rto: bool | None = None
+    rto_verdict: RtoVerdict | None = None
+    last_status: str | None = None
+    error: str | None = None
+    deleted: bool | None = None
+    data: dict[str, Any] | None = None
+    """A final event's data verdict (checks and measured RPO: DataVerdict.to_json)."""
+    line: int | None = attrs.field(default=None, eq=False)
+    """Its line in the journal file, when read from one (never written)."""
+
+
+Record = RunRecord | ItemRecord
+_R = TypeVar("_R", RunRecord, ItemRecord)
+
+
+def _build_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(detailed_validation=True)
+    converter.register_unstructure_hook(datetime, lambda moment: moment.isoformat())
+    converter.register_structure_hook(datetime, lambda value, _: parse_time(value))
+    for cls in (RunRecord, ItemRecord):
+        names = {field.name: override(rename=camel_case(field.name)) for field in attrs.fields(cls)}
+        read: dict[str, Any] = {**names, "line": override(omit=True)}
+        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **read))
+        written: dict[str, Any] = {
+            **names,
+            # Every line names its event; unset fields are left out of the line.
+            "event": override(omit_if_default=False),
+            "line": override(omit=True),
+        }
+        converter.register_unstructure_hook(
+            cls,
+            make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **written),
+        )
+    return converter
+
+
+_converter = _build_converter()
+
+
+def record_line(record: Record) -> bytes:
+    """The journal line of ``record`` (newline included)."""
+    return json.dumps(_converter.unstructure(record), separators=(",", ":")).encode() + b"\n"
+
+
+def parse_record(cls: type[_R], entry: dict[str, Any], where: str) -> _R:
+    """``entry`` (one decoded line) as a ``cls``; InvalidInputError naming ``where`` if
+    a field has the wrong type."""
+    try:
+        return _converter.structure(entry, cls)
+    except (cattrs.BaseValidationError, ValueError, TypeError) as error:
+        raise InvalidInputError(
+            f"is not a readable journal event: {describe_structure_error(error)}", where=where
+        ) from None

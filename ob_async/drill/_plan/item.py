@@ -1,0 +1,80 @@
+"""The domain objects of one restore of a plan: the rendered :class:`PlanItem` and
+the :class:`RunContext` (run id and start) that templates and requestIds come from."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import attrs
+
+from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+from ob_async.data._spec import DataSpec
+from ob_async.errors import InvalidInputError
+
+_REQUEST_ID_NAMESPACE = uuid.UUID("5b0c2d1e-7f3a-4c9b-9e41-0b1a5e7d3c60")
+
+
+@attrs.frozen(kw_only=True)
+class PlanItem:
+    """One restore of a plan, with templates rendered."""
+
+    index: int
+    key: str
+    line: int | None
+    instance_id: str
+    source_instance_id: str
+    source_tenant_id: str
+    target_instance_id: str
+    target_tenant_name: str
+    target_tenant_primary_zone: str
+    description: str
+    restore_time: datetime | None
+    """None means "latest": resolved through the restorable windows at run time."""
+    restore_mode: RestoreMode
+    restore_object_type: RestoreObjectType
+    restore_objects: tuple[Any, ...]
+    from_remote: bool
+    resource: TenantResource
+    rto_seconds: float | None
+    data: DataSpec | None = None
+    """What to verify in the restored tenant's data (checks, RPO), if anything."""
+
+    def request(self, restore_time: datetime | None = None) -> RestoreRequest:
+        moment = restore_time or self.restore_time
+        if moment is None:
+            raise InvalidInputError("restore_time 'latest' was not resolved", where=self.key)
+        return RestoreRequest(
+            source_instance_id=self.source_instance_id,
+            source_tenant_id=self.source_tenant_id,
+            target_instance_id=self.target_instance_id,
+            target_tenant_name=self.target_tenant_name,
+            target_tenant_primary_zone=self.target_tenant_primary_zone,
+            restore_time=moment,
+            tenant_resource=self.resource,
+            target_tenant_description=self.description,
+            from_remote=self.from_remote,
+            restore_object_type=self.restore_object_type,
+            restore_objects=self.restore_objects,
+            restore_mode=self.restore_mode,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class RunContext:
+    """What templates may refer to, fixed when a run starts (and kept on resume)."""
+
+    run_id: str
+    started_at: datetime
+
+    @classmethod
+    def new(cls, now: datetime | None = None) -> RunContext:
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        return cls(
+            run_id=moment.strftime("%Y%m%dT%H%M%SZ-") + uuid.uuid4().hex[:6], started_at=moment
+        )
+
+    def request_id(self, item_key: str) -> str:
+        """The requestId of an item in this run: the same on every resume."""
+        return str(uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{self.run_id}/{item_key}"))

@@ -1,0 +1,117 @@
+"""A drill's pre-flight checks: read-only, cached per instance, before anything is sent.
+
+``restore_time = "latest"`` is resolved to the end of the source tenant's newest
+restorable window; an explicit time must fall inside a window; the target name
+must be free. An item that fails them is reported ``preflight_failed`` and never
+sent. The probe, the drill's first read, is the first source's restorable
+tenants, which the checks need anyway.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ob_async._client import ObClient
+from ob_async._restore.runwide import run_wide
+from ob_async._wire.models import RestorableTenant
+from ob_async.drill._plan import PlanItem
+from ob_async.errors import ObError
+
+
+class Preflight:
+    """The pre-flight checks of one run, with what they read cached per instance."""
+
+    def __init__(self, client: ObClient) -> None:
+        self.client = client
+        self._windows: dict[str, dict[str, RestorableTenant]] = {}
+        self._names: dict[str, set[str]] = {}
+        self.names_taken = 0
+        """How many items found their target name already used."""
+
+    async def probe(self, instance_id: str) -> None:
+        """One read before anything else (the instance's restorable tenants): a
+        run-wide failure, such as refused credentials or an endpoint that is not
+        there, ends the drill here with one message (:class:`RunWideError`) before
+        any restore is sent; another failure is left to the checks' retries."""
+        try:
+            tenants = await self.client.list_restorable_tenants(instance_id)
+        except ObError as error:
+            failure = run_wide(error)
+            if failure is not None:
+                raise failure from error
+            return
+        self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
+
+    async def check(self, plan_item: PlanItem) -> tuple[datetime | None, str | None]:
+        """The restore time to send the item with (``latest`` resolved), or why it
+        may not be sent."""
+        try:
+            restore_time, reason = await self._resolve_restore_time(plan_item)
+            if reason is None and plan_item.target_tenant_name in await self._taken(
+                plan_item.target_instance_id
+            ):
+                self.names_taken += 1
+                reason = (
+                    f"target name {plan_item.target_tenant_name!r} is already used in "
+                    f"{plan_item.target_instance_id}"
+                )
+        except ObError as error:
+            restore_time, reason = None, f"pre-flight check failed: {error}"
+        return restore_time, reason
+
+    async def _resolve_restore_time(
+        self, plan_item: PlanItem
+    ) -> tuple[datetime | None, str | None]:
+        """The restore time to use (``latest`` resolved), or why there is none."""
+        tenants = await self._restorable(plan_item.source_instance_id)
+        source = tenants.get(plan_item.source_tenant_id)
+        if source is None:
+            return None, (
+                f"source tenant {plan_item.source_tenant_id} is not restorable from "
+                f"{plan_item.source_instance_id} (not in its restorable tenants)"
+            )
+        restore_time = plan_item.restore_time or source.latest_restorable_time
+        if restore_time is None:
+            return None, f"source tenant {plan_item.source_tenant_id} has no restorable window"
+        if source.window_containing(restore_time) is None:
+            windows = ", ".join(
+                f"{w.start_time.isoformat()}..{w.end_time.isoformat()}"
+                for w in source.time_interval_list
+            )
+            return None, (
+                f"restore time {restore_time.isoformat()} is outside every restorable window "
+                f"({windows or 'none'})"
+            )
+        return restore_time, None
+
+    async def _restorable(self, instance_id: str) -> dict[str, RestorableTenant]:
+        cached = self._windows.get(instance_id)
+        if cached is None:
+            tenants = await self.client.retrying(
+                lambda: self.client.list_restorable_tenants(instance_id)
+            )
+            cached = self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
+        return cached
+
+    async def _taken(self, instance_id: str) -> set[str]:
+        cached = self._names.get(instance_id)
+        if cached is None:
+            # Page by page under the retry policy: an instance of thousands of tenants
+            # is many pages, and retrying the whole listing would rarely get through.
+            cached = self._names[instance_id] = {
+                tenant.tenant_name
+                async for tenant in self.client.iter_tenants(
+                    instance_id, retry=self.client.retrying
+                )
+            }
+        return cached
+
+
+def name_conflict_hint(count: int) -> str:
+    """What to do when target names are taken: most often, by an earlier run of the plan."""
+    return (
+        f"{count} target name(s) already used. If an earlier run of this plan created "
+        "them, 'ob-restore cleanup --journal <that run's journal>' deletes exactly its "
+        "tenants; to let runs of a day coexist, put {time} or {run} in target_tenant_name "
+        '(e.g. "{source_tenant_id}_dr_{date}_{time}").'
+    )

@@ -1,0 +1,87 @@
+"""The HTML report's distribution of recovery times: a stacked histogram by outcome.
+
+Each bin stacks the restores that came ONLINE in time, those that missed their
+RTO, and those that failed after a measured recovery; p50 and p90 are drawn as
+dashed lines, and the most common RTO target as a solid one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from html import escape
+from typing import Any
+
+from ob_async.drill._reports.html.extent import Extent
+from ob_async.drill._reports.html.svg import (
+    FAILED,
+    MISSED,
+    OK,
+    WIDTH,
+    count_axis,
+    line_label,
+    nice_step,
+    rect,
+    seconds_axis,
+    svg_open,
+)
+from ob_async.drill._reports.source import format_seconds, number
+
+
+def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+    """The histogram of recovery times, or a note that none was measured."""
+    values: list[tuple[float, str]] = []
+    for entry in entries:
+        recovery = number(entry.get("recoverySeconds"))
+        if recovery is None:
+            continue
+        colour = MISSED if entry.get("metRto") is False else (OK if entry.get("ok") else FAILED)
+        values.append((recovery, colour))
+    if not values:
+        return '<p class="empty">No recovery time was measured.</p>'
+    step = nice_step(max(extent.longest, 1.0), 24)
+    bins = max(1, math.ceil(max(extent.longest, step) / step))
+    counts: list[Counter[str]] = [Counter() for _ in range(bins)]
+    for value, colour in values:
+        counts[min(bins - 1, int(value / step))][colour] += 1
+    peak = max(sum(c.values()) for c in counts)
+    left, plot, height = 60, WIDTH - 80, 200.0
+    column = plot / bins
+    parts = [
+        svg_open(WIDTH, height + 50, "distribution", "recovery times"),
+        count_axis(peak, left, height, 10),
+    ]
+    for index, bucket in enumerate(counts):
+        base = 10 + height
+        x = left + index * column
+        for colour in (OK, MISSED, FAILED):
+            if bucket[colour]:
+                h = bucket[colour] / peak * height
+                base -= h
+                tip = f"{format_seconds(index * step)}-{format_seconds((index + 1) * step)}"
+                parts.append(
+                    f"<g><title>{escape(tip)}: {bucket[colour]}</title>"
+                    + rect(x + 1, base, column - 2, h, colour)
+                    + "</g>"
+                )
+    scale = plot / (bins * step)
+    ordered = sorted(value for value, _ in values)
+    for row, (label, fraction) in enumerate((("p50", 0.5), ("p90", 0.9))):
+        value = ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+        x = left + value * scale
+        parts.append(
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="6" y2="{10 + height}" class="pct"/>'
+            + line_label(x, 18 + 13 * row, f"{label} {format_seconds(value)}", "pct", left + plot)
+        )
+    if extent.rto:
+        rto, _ = extent.rto.most_common(1)[0]
+        if rto <= bins * step:
+            x = left + rto * scale
+            parts.append(
+                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="6" y2="{10 + height}" class="rto"/>'
+                + line_label(x, 46, f"RTO {format_seconds(rto)}", "rto", left + plot)
+            )
+    parts.append(seconds_axis(bins * step, step, left, plot, height + 14))
+    parts.append("</svg>")
+    return "".join(parts)

@@ -1,0 +1,380 @@
+"""A disaster-recovery drill: a validated plan run as a batch, journaled, reported.
+
+:class:`DrillRunner` ties the pieces together:
+
+1. **Run identity.** A new run gets a :class:`~ob_async.drill._plan.RunContext` (run
+   id and start time: templates and requestIds derive from it). A resumed run
+   reads it back from the journal, refuses a plan whose digest changed, and so
+   renders the same names and requestIds as the run it continues
+   (:mod:`ob_async.drill._resume`).
+2. **Pre-flight** (:mod:`ob_async.drill._preflight`: read-only, cached per
+   instance): ``restore_time = "latest"`` is resolved to the end of the source
+   tenant's newest restorable window; explicit times must fall inside a window;
+   the target name must be free. An item that fails pre-flight is reported
+   (``preflight_failed``) and never sent. ``--dry-run`` stops here and sends no POST.
+3. **The batch**, through :class:`~ob_async.batch._runner.BatchRunner`, with the journal
+   as observer (:mod:`ob_async.drill._journal_observer`): ``submitting`` is on disk
+   before an item's first request.
+4. **Resume** (:mod:`ob_async.drill._resume`). Items the journal shows settled are
+   reported from it (and cleaned up if asked and not yet done); items that were
+   sent but not settled are reconciled (looked up before anything is sent again)
+   with their original requestId, restore time and submission time; the rest run
+   afresh.
+5. **Reports** for every item of the plan, exactly once, whatever happens:
+   items never sent because the drill stopped (a signal, a run-wide failure, a
+   restore list that could not be read) are reported ``not_started`` with the
+   reason; an item the plan could no longer render (its list was damaged
+   mid-run) is reported by its position, ``restore[N]`` (:mod:`ob_async.drill._entries`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+import attrs
+
+from ob_async._client import ObClient
+from ob_async._restore.runwide import RunWideError
+from ob_async.batch._item import ItemState, RestoreItem
+from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
+from ob_async.batch._runner import BatchRunner
+from ob_async.data._verify import DataVerifier
+from ob_async.drill._entries import plan_entry, unreadable_entry
+from ob_async.drill._journal import Journal, JournalState
+from ob_async.drill._journal_observer import JournalObserver
+from ob_async.drill._journal_record import RunRecord
+from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
+from ob_async.drill._preflight import Preflight, name_conflict_hint
+from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
+from ob_async.drill._resume import Resumption, read_resumed_run
+from ob_async.errors import InvalidInputError, ObError
+
+
+class DrillEvents(Protocol):
+    """Where progress goes (a live display, log lines, or JSON events)."""
+
+    def emit(self, event: str, **fields: Any) -> None:
+        """One thing happened."""
+
+
+class _SilentEvents:
+    def emit(self, event: str, **fields: Any) -> None:
+        return None
+
+
+@attrs.frozen(kw_only=True)
+class DrillOptions:
+    journal_path: Path | None
+    """None: ``./drill-<run id>.jsonl`` (a dry run writes none)."""
+    resume: bool = False
+    dry_run: bool = False
+    cleanup: bool | None = None
+    """None: as the plan says."""
+    concurrency: int | None = None
+    rate: float | None = None
+    endpoint_label: str = ""
+    failure_policy: FailurePolicy = FailurePolicy.COLLECT_ALL
+    """When to stop submitting because of failures (the batch runner's policies)."""
+    max_failures: int | None = None
+    """With ``FailurePolicy.STOP_AFTER``: how many failures stop the run."""
+
+
+class DrillRunner:
+    def __init__(
+        self,
+        client: ObClient,
+        plan: DrillPlan,
+        options: DrillOptions,
+        *,
+        events: DrillEvents | None = None,
+    ) -> None:
+        if options.resume and options.journal_path is None:
+            raise InvalidInputError("a resume needs the journal of the run", where="--journal")
+        self.client = client
+        self.plan = plan
+        self.options = options
+        self.events: DrillEvents = events or _SilentEvents()
+        self.cleanup = plan.cleanup if options.cleanup is None else options.cleanup
+        self.journal: Journal | None = None
+        self.journal_path: Path | None = None
+        self.batch: BatchRunner | None = None
+        self.report: DrillReport | None = None
+        self._previous: JournalState | None = None
+        self._resumption: Resumption | None = None
+        self._preflight = Preflight(client)
+        self._stop_requested = False
+        self._stop_reason: str | None = None
+        self._plan_items: _PlanCursor | None = None
+        # A journal that does not exist recorded nothing, so nothing was sent (the
+        # journal is written ahead of every request): such a resume starts afresh.
+        self._resuming = bool(
+            options.resume and options.journal_path is not None and options.journal_path.exists()
+        )
+
+    # --- control ------------------------------------------------------------------
+
+    def stop(self, reason: str = "the drill was interrupted") -> None:
+        """Submit nothing new; let what is on the wire finish."""
+        self._stop_requested = True
+        self._stop_reason = self._stop_reason or reason
+        if self.batch is not None:
+            self.batch.stop(reason)
+
+    def abort(self, reason: str = "the drill was interrupted") -> None:
+        """Cancel what is in flight too (each item is still reported)."""
+        self._stop_requested = True
+        self._stop_reason = self._stop_reason or reason
+        if self.batch is not None:
+            self.batch.abort(reason)
+
+    @property
+    def stop_requested(self) -> bool:
+        return self._stop_requested
+
+    # --- the run --------------------------------------------------------------------
+
+    async def run(self) -> DrillReport:
+        context = self._context()
+        if self.options.resume and not self._resuming:
+            self.events.emit(
+                "note",
+                message=f"journal {self.options.journal_path} not found: nothing was recorded, "
+                "so nothing was sent; starting the run afresh",
+            )
+        report = self.report = DrillReport(
+            drill=self.plan.name,
+            run_id=context.run_id,
+            plan=str(self.plan.path),
+            endpoint=self.options.endpoint_label,
+            started_at=self.client.clock.now(),
+            dry_run=self.options.dry_run,
+            cleanup_requested=self.cleanup and not self.options.dry_run,
+        )
+        self.events.emit(
+            "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
+        )
+        await self._open(context)
+        self._resumption = Resumption(
+            self._previous,
+            self.client,
+            self.journal,
+            clean_up_settled=self.cleanup and not self.options.dry_run,
+            dry_run=self.options.dry_run,
+        )
+        self._plan_items = _PlanCursor(self.plan.items(context))
+        try:
+            if self.options.dry_run:
+                async for _ in self._items(context, report):
+                    pass
+            else:
+                await self._run_batch(context, report)
+        except ObError as error:  # the item source failed: a run-wide failure
+            self._stop_reason = self._stop_reason or f"the drill stopped: {error}"
+            report.run_error = str(error)
+        except Exception as error:
+            self._stop_reason = self._stop_reason or f"the drill stopped: internal error {error!r}"
+            raise
+        finally:
+            self._account_for_the_rest(context, report)
+            report.interrupted = self._stop_requested
+            if self._stop_requested or report.run_error is not None:
+                report.notes.append(
+                    f"{self._stop_reason}: {report.counts[ItemState.NOT_STARTED]} "
+                    "restore(s) not started; --resume continues the run"
+                )
+            report.finished_at = self.client.clock.now()
+            taken = self._preflight.names_taken + report.counts[ItemState.CONFLICT]
+            if taken:
+                report.notes.append(name_conflict_hint(taken))
+            if self.journal is not None:
+                await self.journal.close()
+        self.events.emit("finish", failed=report.failures, items=report.item_count)
+        return report
+
+    async def _open(self, context: RunContext) -> None:
+        """Open the journal (a dry run keeps none), then probe the API: a run-wide
+        failure removes the journal it just created, holding nothing but its run line."""
+        if not self.options.dry_run:
+            self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
+            self.journal = Journal(self.journal_path, clock=self.client.clock)
+            await self.journal.open(
+                RunRecord(
+                    run_id=context.run_id,
+                    started_at=context.started_at,
+                    plan=str(self.plan.path),
+                    plan_digest=self.plan.digest,
+                    drill=self.plan.name,
+                    items=self.plan.item_count,
+                ),
+                resume=self._resuming,
+            )
+        try:
+            # The probe: a run-wide failure ends the drill before any restore is sent.
+            first = next(self.plan.items(context), None)
+            if first is not None:
+                await self._preflight.probe(first.source_instance_id)
+        except RunWideError:
+            if self.journal is not None:
+                await self.journal.close()
+                if not self._resuming:  # it holds the run line only: nothing was started
+                    self.journal.path.unlink(missing_ok=True)
+                    self.journal_path = None
+            raise
+
+    def _context(self) -> RunContext:
+        if not self._resuming:
+            return RunContext.new(self.client.clock.now())
+        assert self.options.journal_path is not None
+        context, self._previous = read_resumed_run(self.options.journal_path, self.plan)
+        return context
+
+    async def _run_batch(self, context: RunContext, report: DrillReport) -> None:
+        plan = self.plan
+        assert self.journal is not None  # only a dry run keeps none, and it runs no batch
+        self.batch = BatchRunner(
+            self.client,
+            limits=BatchLimits(
+                max_submits=self.options.concurrency or plan.concurrency,
+                max_restoring_per_instance=plan.restoring_per_instance,
+                submits_per_second=self.options.rate or plan.rate,
+                burst=plan.burst,
+            ),
+            timeout=plan.timeout_seconds,
+            poll=plan.poll_config(),
+            cleanup=self.cleanup,
+            validate=plan.validate,
+            failure_policy=self.options.failure_policy,
+            max_failures=self.options.max_failures,
+            observer=JournalObserver(self.journal, self.events.emit),
+            verifier=DataVerifier(self.client, plan.data.limits) if plan.data else None,
+        )
+        if self._stop_requested:
+            self.batch.stop(self._stop_reason or "the drill was interrupted")
+        indexes: dict[str, int] = {}
+
+        async def items() -> AsyncIterator[RestoreItem]:
+            async for plan_item, restore_item in self._items(context, report):
+                indexes[restore_item.key] = plan_item.index
+                yield restore_item
+
+        unsent = 0
+        async for result in self.batch.run(items()):
+            if result.submission is None or not result.submission.attempts:
+                unsent += 1
+            report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
+        if self.batch.summary.started:
+            report.bottleneck = self.batch.bottleneck().to_json()
+            self.events.emit("bottleneck", **report.bottleneck)
+        if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
+            limit = failures_allowed(self.options.failure_policy, self.options.max_failures)
+            unsent += self.plan.item_count - report.item_count  # never taken from the plan
+            report.notes.append(
+                f"stopped submitting after {limit} failure(s) "
+                f"({self.options.failure_policy.value}); {unsent} restore(s) not submitted"
+            )
+        if self.batch.stopping and self._stop_reason is None:
+            self._stop_reason = self.batch.stop_reason
+
+    def _account_for_the_rest(self, context: RunContext, report: DrillReport) -> None:
+        """Report every plan item not reported yet: it was never sent."""
+        cursor, resumption = self._plan_items, self._resumption
+        if cursor is None or resumption is None:
+            return
+        reason = f"not started: {self._stop_reason or 'the drill stopped'}"
+        try:
+            for plan_item in cursor:
+                entry = resumption.untaken_entry(plan_item, context, self._stop_reason)
+                report.add(entry or plan_entry(plan_item, ItemState.NOT_STARTED, reason, context))
+        except Exception:
+            if cursor.error is None:
+                raise
+        if cursor.error is not None:  # the plan can no longer be read (its list changed)
+            reason = f"not started: the plan could not be read any further: {cursor.error}"
+            for index in range(cursor.index + 1, self.plan.item_count + 1):
+                report.add(unreadable_entry(index, reason))
+
+    async def _items(
+        self, context: RunContext, report: DrillReport
+    ) -> AsyncIterator[tuple[PlanItem, RestoreItem]]:
+        """Plan items become restore items; settled, failing or dry-run ones become entries."""
+        cursor = self._plan_items
+        assert cursor is not None
+        # The stop is checked before an item is taken: every item taken is reported
+        # here or by the batch, every other one by _account_for_the_rest.
+        while not self._stop_requested:
+            plan_item = next(cursor, None)
+            if plan_item is None:
+                return
+            try:
+                outcome = await self._item_or_entry(plan_item, context)
+            except BaseException as error:
+                reason = f"not started: {error!r}" if isinstance(error, Exception) else None
+                report.add(
+                    plan_entry(
+                        plan_item,
+                        ItemState.NOT_STARTED,
+                        reason or "not started: the drill was interrupted",
+                        context,
+                    )
+                )
+                raise
+            if isinstance(outcome, RestoreItem):
+                yield plan_item, outcome
+            else:
+                report.add(outcome)
+                if outcome.state is ItemState.PREFLIGHT_FAILED:
+                    self.events.emit(
+                        "item", key=plan_item.key, state=outcome.state, error=outcome.error
+                    )
+
+    async def _item_or_entry(
+        self, plan_item: PlanItem, context: RunContext
+    ) -> RestoreItem | ReportEntry:
+        """What to do with one plan item: send (or reconcile) it, or report it as it is."""
+        assert self._resumption is not None
+        resumed = await self._resumption.item_or_entry(plan_item, context)
+        return resumed if resumed is not None else await self._preflight_item(plan_item, context)
+
+    async def _preflight_item(
+        self, plan_item: PlanItem, context: RunContext
+    ) -> RestoreItem | ReportEntry:
+        """An item no earlier run sent: refused by the pre-flight, planned (a dry run),
+        or to be sent."""
+        restore_time, reason = await self._preflight.check(plan_item)
+        if reason is not None or restore_time is None:
+            return plan_entry(plan_item, ItemState.PREFLIGHT_FAILED, reason, context)
+        if self.options.dry_run:
+            return plan_entry(plan_item, ItemState.PLANNED, None, context, restore_time)
+        return RestoreItem(
+            key=plan_item.key,
+            instance_id=plan_item.instance_id,
+            request=plan_item.request(restore_time),
+            request_id=context.request_id(plan_item.key),
+            rto_seconds=plan_item.rto_seconds,
+            data=plan_item.data,
+        )
+
+
+class _PlanCursor(Iterator[PlanItem]):
+    """The plan's items, handed out once each, remembering the last index handed out."""
+
+    def __init__(self, items: Iterator[PlanItem]) -> None:
+        self._items = items
+        self.index = 0
+        self.error: Exception | None = None
+        """Why the plan could not be read past ``index``, if it could not."""
+
+    def __next__(self) -> PlanItem:
+        if self.error is not None:
+            raise StopIteration
+        try:
+            item = next(self._items)
+        except StopIteration:
+            raise
+        except Exception as error:
+            self.error = error
+            raise
+        self.index = item.index
+        return item

@@ -1,0 +1,118 @@
+"""The core installs lean: `pip install ob-async` is the client alone, in a fresh environment.
+
+An application that awaits a restore must not pull a MySQL driver, an SQL engine, a terminal
+UI or a metrics library, and must not import one either. The product's parts (the CLI, the data
+checks, the simulator) each fail at first use with one message naming the extra to install.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXTRA_DISTRIBUTIONS = {"asyncmy", "sqlglot", "mysql-mimic", "rich", "prometheus-client"}
+EXTRA_MODULES = ("asyncmy", "sqlglot", "mysql_mimic", "rich", "prometheus_client")
+
+USE_THE_CLIENT = """
+import asyncio, json, sys
+import ob_async
+from ob_async import ClientConfig, Credentials, ObClient, RetryPolicy, TransportError
+from ob_async._extras import MissingExtraError
+
+async def main():
+    # A closed port: the session, digest, throttle and retry layers all run, and fail cleanly.
+    credentials = Credentials("AK", "not-a-secret")
+    config = ClientConfig(connect_timeout=0.5)
+    async with ObClient("http://127.0.0.1:9", credentials, "p", config=config) as client:
+        try:
+            await client.retrying(
+                lambda: client.list_tenants("ob1"), policy=RetryPolicy(max_attempts=2)
+            )
+        except TransportError:
+            pass
+
+asyncio.run(main())
+errors = {}
+for feature in ("import ob_async.simulator", "import ob_async.drill"):
+    try:
+        exec(feature)
+    except MissingExtraError as error:
+        errors[feature] = str(error)
+try:
+    from ob_async.data import DataVerifier
+    DataVerifier(None)
+except MissingExtraError as error:
+    errors["DataVerifier"] = str(error)
+print(json.dumps({"loaded": sorted(m for m in sys.modules if m.split(".")[0] in %r),
+                  "errors": errors}))
+"""
+
+
+@pytest.fixture(scope="module")
+def core_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A new virtual environment with `pip install <this repository>`, no extras."""
+    home = tmp_path_factory.mktemp("core-venv")
+    venv.EnvBuilder(with_pip=True).create(home)
+    python = home / "bin" / "python"
+    subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)],
+        check=True,
+        timeout=600,
+    )
+    return python
+
+
+@pytest.mark.timeout(900)
+def test_the_core_installs_none_of_the_extras_dependencies(core_environment: Path) -> None:
+    listed = subprocess.run(
+        [core_environment, "-m", "pip", "list", "--format=json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    installed = {row["name"].lower() for row in json.loads(listed.stdout)}
+    assert "ob-async" in installed
+    assert not installed & EXTRA_DISTRIBUTIONS
+
+
+@pytest.mark.timeout(900)
+def test_using_the_client_imports_no_extra_and_each_part_names_its_extra(
+    core_environment: Path,
+) -> None:
+    done = subprocess.run(
+        [core_environment, "-c", USE_THE_CLIENT % (EXTRA_MODULES,)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=core_environment.parent,  # not the repository: the installed copy is what runs
+    )
+    result = json.loads(done.stdout)
+    assert result["loaded"] == []
+    assert result["errors"] == {
+        "import ob_async.simulator": "The embedded simulator needs the 'simulator' extra "
+        "(mysql_mimic, sqlglot not installed): pip install 'ob-async[simulator]'",
+        "import ob_async.drill": "ob_async.drill (plans, drills and their reports) needs the "
+        "'cli' extra (rich, prometheus_client, asyncmy, sqlglot not installed): "
+        "pip install 'ob-async[cli]'",
+        "DataVerifier": "Checking a restored tenant's data needs the 'data' extra "
+        "(asyncmy, sqlglot not installed): pip install 'ob-async[data]'",
+    }
+
+
+@pytest.mark.timeout(900)
+def test_the_command_without_its_extra_says_how_to_install_it(core_environment: Path) -> None:
+    command = core_environment.parent / "ob-restore"
+    done = subprocess.run([command, "--help"], capture_output=True, text=True, check=False)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr == (
+        "ob-restore: The ob-restore command needs the 'cli' extra (rich, prometheus_client, "
+        "asyncmy, sqlglot not installed): pip install 'ob-async[cli]'\n"
+    )
+    assert sys.executable  # the suite's own interpreter is untouched by the environment above
