@@ -29,7 +29,7 @@ def reliability(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def floor(session: nox.Session) -> None:
-    """The retry tests (and the retry machine's fast path) on the lowest tenacity allowed."""
+    """The retry tests on the lowest tenacity allowed (tests/test_dependency_floor.py's list)."""
     project = tomllib.loads(Path("pyproject.toml").read_text(encoding="utf-8"))["project"]
     [spec] = [dep for dep in project["dependencies"] if dep.startswith("tenacity")]
     session.install("-e", ".[test]")
@@ -39,8 +39,8 @@ def floor(session: nox.Session) -> None:
         "-m",
         "pytest",
         "tests/test_retry_and_submit.py",
-        "tests/test_fast_paths.py::test_the_retry_machines_iter_answers_as_tenacitys_own",
-        "tests/test_fast_paths.py::test_the_retry_machines_iter_is_the_one_in_use",
+        "tests/test_retry_machine.py",
+        "tests/test_poll_unit.py",
         *session.posargs,
     )
 

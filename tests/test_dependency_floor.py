@@ -3,8 +3,7 @@
 The retry loop reads ``RetryCallState.upcoming_sleep`` (tenacity 8.3 and later): on
 8.2 every retry raised ``AttributeError`` while the floor said 8.2 was fine. This
 test installs exactly the floor into a scratch directory and runs the retry tests
-(and the retry machine's fast-path test) against it in a subprocess (``nox -s floor``
-does the same in a virtualenv).
+against it in a subprocess (``nox -s floor`` does the same in a virtualenv).
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RETRY_TESTS = (
     "tests/test_retry_and_submit.py",
-    # The retry machine's shortcut through tenacity's iter, against that tenacity's iter.
-    "tests/test_fast_paths.py::test_the_retry_machines_iter_answers_as_tenacitys_own",
-    "tests/test_fast_paths.py::test_the_retry_machines_iter_is_the_one_in_use",
+    "tests/test_retry_machine.py",
+    "tests/test_poll_unit.py",
 )
 
 

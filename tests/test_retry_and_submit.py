@@ -9,10 +9,8 @@ import sys
 import threading
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
-import tenacity
 
 from ob_async._restore.retry import (
     Backoff,
@@ -21,7 +19,6 @@ from ob_async._restore.retry import (
     RetryPolicy,
     RetryQuota,
     RetryRun,
-    _Outcome,
 )
 from ob_async._restore.submit import (
     RestoreSubmission,
@@ -258,6 +255,22 @@ async def test_the_budget_is_charged_only_for_retries_that_happen() -> None:
     assert (quota.available, quota.refused) == (90, 0)
 
 
+async def test_retries_that_cost_nothing_are_never_refused() -> None:
+    # A cost of 0 is allowed (it turns the budget off for that kind of failure); a
+    # free retry used to read as a refused one, and no failure was retried at all.
+    quota = RetryQuota(capacity=0, retry_cost=0, timeout_cost=0)
+    _, api, submitter = setup(policy=RetryPolicy(max_attempts=4), quota=quota)
+    api.script(
+        (server_error(503), False),
+        (TransportTimeout("slow", may_have_reached_server=False), False),
+        (server_error(503), False),
+    )
+    submission = await submit(submitter)
+    assert submission.outcome is SubmissionOutcome.SUBMITTED
+    assert len(submission.attempts) == 4
+    assert (quota.available, quota.refused) == (0, 0)
+
+
 async def test_a_refund_after_success_is_what_the_last_retry_cost() -> None:
     quota = RetryQuota(capacity=100, retry_cost=5, timeout_cost=9, success_refund=1)
     _, api, submitter = setup(quota=quota)
@@ -341,46 +354,6 @@ async def test_concurrent_calls_of_one_policy_keep_their_own_limits_budget_and_h
     assert recovering_quota.available == 10  # its own retry's cost back, not the refusal's 0
 
 
-async def test_a_call_builds_no_tenacity_machinery_of_its_own(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # The policy builds its Retrying and strategies once; a call only runs them (built
-    # per call, they were most of a first-time success's retry cost).
-    policy = RetryPolicy(deadline=60.0)
-    quota = RetryQuota()
-    built: list[str] = []
-    for name in ("AsyncRetrying", "stop_after_attempt", "retry_if_exception"):
-        original = getattr(tenacity, name)
-        monkeypatch.setattr(
-            tenacity,
-            name,
-            lambda *a, _name=name, _original=original, **k: (
-                built.append(_name) or _original(*a, **k)
-            ),
-        )
-    build_retrying = tenacity.BaseRetrying.__init__  # every Retrying, subclasses included
-
-    def counting_init(self: tenacity.BaseRetrying, *args: Any, **kwargs: Any) -> None:
-        built.append("Retrying")
-        build_retrying(self, *args, **kwargs)
-
-    monkeypatch.setattr(tenacity.BaseRetrying, "__init__", counting_init)
-    failures = [server_error(503)]
-
-    async def attempt() -> str:
-        if failures:
-            raise failures.pop()
-        return "ok"
-
-    for _ in range(3):
-        run = policy.start(quota=quota, clock=FakeClock(), before_sleep=lambda _: None)
-        assert await run.call(attempt) == "ok"
-        run.succeeded()
-    assert built == []
-    assert RetryPolicy(max_attempts=2).start(clock=FakeClock()) is not None
-    assert sorted(built) == ["Retrying", "retry_if_exception", "stop_after_attempt"]
-
-
 def test_one_policy_serves_calls_in_several_threads_at_once() -> None:
     # The shared Retrying keeps iter's working state per thread: a thread's first call
     # finds it complete, and calls in other threads' loops never see each other's.
@@ -416,70 +389,6 @@ def test_one_policy_serves_calls_in_several_threads_at_once() -> None:
         sys.setswitchinterval(switch_interval)
     for failures, results in zip([0, 1, 2, 3], outcomes, strict=True):
         assert results == [(f"ok after {failures + 1}", failures + 1)] * calls_per_thread
-
-
-async def test_a_call_records_outcomes_without_a_concurrent_future(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # tenacity.Future is a concurrent.futures.Future, whose __init__ builds a Condition
-    # and a lock per attempt (a quarter of tenacity's cost per submission); the call
-    # state records settled outcomes that tenacity reads the same way.
-    built = 0
-    original = concurrent.futures.Future.__init__
-
-    def counting(self: concurrent.futures.Future[object]) -> None:
-        nonlocal built
-        built += 1
-        original(self)
-
-    monkeypatch.setattr(concurrent.futures.Future, "__init__", counting)
-    heard: list[PendingRetry] = []
-    failures: list[Exception] = [server_error(503)]
-
-    async def attempt() -> str:
-        if failures:
-            raise failures.pop()
-        return "ok"
-
-    run = RetryPolicy().start(clock=FakeClock(), rng=lambda: 0.0, before_sleep=heard.append)
-    assert await run.call(attempt) == "ok"
-    assert [(p.attempt, type(p.error)) for p in heard] == [(1, ServerError)]
-    final = server_error(400)
-
-    async def refused() -> str:
-        raise final
-
-    with pytest.raises(ServerError) as raised:
-        await RetryPolicy().start(clock=FakeClock()).call(refused)
-    assert raised.value is final
-    assert built == 0
-
-
-@pytest.mark.parametrize("failed", [False, True])
-def test_the_light_outcome_reads_as_tenacitys_future(failed: bool) -> None:
-    error = server_error(503)
-    value = None if failed else "ok"
-    ours = _Outcome(3, value, error if failed else None)
-    theirs = tenacity.Future.construct(3, error if failed else value, failed)
-    assert isinstance(ours, tenacity.Future)
-    for outcome in (ours, theirs):
-        assert (outcome.attempt_number, outcome.failed, outcome.done()) == (3, failed, True)
-        assert outcome.exception() is (error if failed else None)
-        assert not outcome.cancelled()
-        retry_error = tenacity.RetryError(outcome)
-        assert f"state=finished {'raised ServerError' if failed else 'returned str'}" in str(
-            retry_error
-        )
-        if failed:
-            with pytest.raises(ServerError) as raised:
-                outcome.result()
-            assert raised.value is error
-            with pytest.raises(ServerError):
-                retry_error.reraise()
-        else:
-            assert outcome.result() == "ok"
-            with pytest.raises(tenacity.RetryError):
-                retry_error.reraise()
 
 
 async def test_an_error_that_is_not_an_ob_error_is_raised_at_once() -> None:

@@ -1,7 +1,5 @@
-"""The retry policy's shared tenacity machine, where it goes beyond one call.
-
-(Apart from ``tests/test_retry_and_submit.py``, which also runs on the lowest
-tenacity allowed, whose ``Retrying`` cannot be pickled at all.)
+"""A retry policy is configuration only: each call builds its own tenacity machine from it,
+so a policy can be copied, pickled and shared (by tasks and threads alike) like any value.
 """
 
 from __future__ import annotations

@@ -28,11 +28,8 @@ class request_class:  # used as a function: ``with request_class(...)``
     """Requests made inside this block wait with ``priority``; ``on_admit`` is called
     each time one of them is let through (the moment it really leaves).
 
-    A class rather than a ``@contextmanager`` generator: every submission attempt
-    enters one, and the generator's frame and wrapper cost several times as much.
-    The block is itself the context's value, so entering it sets one variable; a
-    subclass may override :meth:`admitted` instead of passing ``on_admit``. A block is
-    entered once at a time (it holds the token that ends it).
+    The block is itself the context's value. It is entered once at a time (it holds
+    the token that ends it).
     """
 
     __slots__ = ("_token", "on_admit", "priority")
@@ -49,13 +46,10 @@ class request_class:  # used as a function: ``with request_class(...)``
         _CURRENT.reset(self._token)
         # A timer scheduled inside the block (a request's timeout) keeps a copy of the
         # context, and so this block, until the time it was set for, even once
-        # cancelled: the block keeps nothing else alive that long.
+        # cancelled: the block lets go of what it holds, so that it keeps nothing else
+        # (a submission, through on_admit) alive that long.
         del self._token
-
-    def admitted(self) -> None:
-        """One of the block's requests is let through now."""
-        if self.on_admit is not None:
-            self.on_admit()
+        self.on_admit = None
 
 
 _CURRENT: ContextVar[request_class | None] = ContextVar("ob_async_request_class", default=None)
@@ -69,5 +63,5 @@ def current_priority() -> Priority:
 def notify_admitted() -> None:
     """Tell the surrounding :func:`request_class` block that a request leaves now."""
     block = _CURRENT.get()
-    if block is not None:
-        block.admitted()
+    if block is not None and block.on_admit is not None:
+        block.on_admit()

@@ -350,16 +350,7 @@ class Session:
             ) as response:
                 if limiter is not None:
                     limiter.observe(response.status, response.headers)
-                declared = response.content_length
-                if (
-                    declared is not None
-                    and declared <= self.config.max_response_bytes
-                    and "Content-Encoding" not in response.headers
-                ):
-                    # _read_body's first case, without another coroutine per call.
-                    payload = await response.read()
-                else:
-                    payload = await self._read_body(response, request_id)
+                payload = await self._read_body(response, request_id)
                 return RawResponse(response.status, response.headers, payload)
         except aiohttp.ClientConnectorError as error:
             raise TransportError(
