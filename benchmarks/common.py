@@ -1,27 +1,33 @@
-"""Shared pieces of the benchmarks: credentials, the restore body, servers in their own process.
+"""What the benchmarks share: credentials, the simulator in a process of its own, the machine.
 
-Every server runs as a child process bound to 127.0.0.1, pinned to CPU 0 with
-``taskset`` when there is more than one CPU; the benchmarking process pins
-itself to CPU 1 (:func:`pin_client`). Nothing here talks to anything but loopback.
+The simulator always runs as ``python -m ob_async simulator`` in a child process,
+so that its CPU is never counted as the client's. Every child process (the
+simulator, a drill) imports the same ``ob_async`` as the benchmark itself
+(:data:`SOURCE`), so that a checkout of another commit is measured by running the
+benchmarks from it. Nothing here talks to anything but loopback.
 """
 
 from __future__ import annotations
 
-import asyncio
 import itertools
+import json
 import os
+import platform
 import re
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-import aiohttp
+import ob_async
+from ob_async import RestoreRequest, TenantResource
+
+SOURCE = Path(ob_async.__file__).resolve().parents[1]
+"""The checkout whose ``ob_async`` is measured."""
 
 ACCESS_KEY_ID = "bench-ak"
 ACCESS_KEY_SECRET = "bench-secret"  # a loopback-only benchmark credential
@@ -30,25 +36,6 @@ SOURCE_INSTANCE = "bench-src"
 SOURCE_TENANT = "tbench"
 TARGET_INSTANCE = "bench-dr"
 RESTORE_TIME = "2026-01-13T05:58:34Z"
-RESTORE_PATH = f"/api/v2/instances/{TARGET_INSTANCE}/backup/restore"
-
-RESTORE_BODY: dict[str, Any] = {
-    "sourceInstanceId": SOURCE_INSTANCE,
-    "tenantResource": {"cpu": 1, "memory": 4, "unitNum": 1},
-    "fromRemote": False,
-    "sourceTenantId": SOURCE_TENANT,
-    "restoreTime": RESTORE_TIME,
-    "restoreObjectType": "tenant",
-    "restoreObjects": [],
-    "restoreMode": "from_backup_set",
-    "targetInstanceId": TARGET_INSTANCE,
-    "targetTenantDescription": "benchmark",
-    "targetTenantPrimaryZone": "z1",
-}
-"""The wire body of one restore; every request adds a unique ``targetTenantName``."""
-
-SERVER_CPU = 0
-CLIENT_CPU = 1
 
 _names = itertools.count()
 _RUN_TAG = os.urandom(3).hex()
@@ -59,38 +46,30 @@ def unique_name() -> str:
     return f"b{_RUN_TAG}_{next(_names)}"
 
 
-# Read once, at import: after pin_client() this process's own affinity is one CPU,
-# which must not make the servers started later run unpinned on the client's CPU.
-_USABLE_CPUS = frozenset(os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else ())
-
-
-def can_pin() -> bool:
-    return (
-        hasattr(os, "sched_setaffinity")
-        and shutil.which("taskset") is not None
-        and {SERVER_CPU, CLIENT_CPU} <= _USABLE_CPUS
+def new_request(target_instance: str = TARGET_INSTANCE) -> RestoreRequest:
+    """A restore request as an application builds one (validated model, unique name)."""
+    return RestoreRequest(
+        source_instance_id=SOURCE_INSTANCE,
+        source_tenant_id=SOURCE_TENANT,
+        target_instance_id=target_instance,
+        target_tenant_name=unique_name(),
+        target_tenant_primary_zone="z1",
+        restore_time=datetime.fromisoformat(RESTORE_TIME),
+        tenant_resource=TenantResource(cpu=1, memory=4, unit_num=1),
+        target_tenant_description="benchmark",
     )
 
 
-def pin_client() -> bool:
-    """Pin this process to the client CPU (when there are two); True if pinned."""
-    if not can_pin():
-        return False
-    os.sched_setaffinity(0, {CLIENT_CPU})
-    return True
-
-
-def pinned(command: Sequence[str], cpu: int) -> list[str]:
-    return ["taskset", "-c", str(cpu), *command] if can_pin() else list(command)
-
-
 def bench_env(**extra: str) -> dict[str, str]:
+    """The environment of a child process: the benchmark's credentials and ``ob_async``."""
     env = dict(os.environ)
+    path = env.get("PYTHONPATH")
     env.update(
         OB_ACCESS_KEY_ID=ACCESS_KEY_ID,
         OB_ACCESS_KEY_SECRET=ACCESS_KEY_SECRET,
         OB_PROJECT_ID=PROJECT_ID,
         PYTHONUNBUFFERED="1",
+        PYTHONPATH=os.pathsep.join([str(SOURCE), *([path] if path else [])]),
     )
     env.update(extra)
     return env
@@ -127,6 +106,54 @@ memory = 1000000000
     return "".join(parts)
 
 
+def write_plan(
+    folder: Path, name: str, restores: int, targets: Sequence[str], *, rto: str, poll_max: str
+) -> Path:
+    """A drill plan of ``restores`` restores spread over ``targets`` (a JSON-lines list),
+    concurrency 64, ``restoring_per_instance`` out of the way."""
+    restore_list = folder / f"{name}.jsonl"
+    with restore_list.open("w", encoding="utf-8") as out:
+        for index in range(restores):
+            entry = {
+                "source_instance_id": SOURCE_INSTANCE,
+                "source_tenant_id": SOURCE_TENANT,
+                "target_instance_id": targets[index % len(targets)],
+                "target_tenant_name": f"{name}_{index:05d}",
+            }
+            out.write(json.dumps(entry) + "\n")
+    plan = folder / f"{name}.toml"
+    plan.write_text(
+        f"""[drill]
+name = "{name}"
+rto = "{rto}"
+timeout = "20m"
+concurrency = 64
+restoring_per_instance = {restores * 2}
+poll_initial = "1s"
+poll_max = "{poll_max}"
+restore_list = "{restore_list.name}"
+
+[defaults]
+target_tenant_primary_zone = "z1"
+restore_time = "{RESTORE_TIME}"
+description = "benchmark"
+cpu = 1
+memory = 4
+unit_num = 1
+""",
+        encoding="utf-8",
+    )
+    return plan
+
+
+def report(description: str, goals: Sequence[tuple[str, str, bool]]) -> int:
+    """Print a benchmark's figures and its goals; the exit status (1: a goal missed)."""
+    print(description)
+    for goal, measured, met in goals:
+        print(f"  {goal}: {measured} ({'met' if met else 'MISSED'})")
+    return 0 if all(met for _, _, met in goals) else 1
+
+
 class ServerProcess:
     """A server child process; ``url`` once started. Stopped with SIGINT, then killed."""
 
@@ -134,11 +161,7 @@ class ServerProcess:
         self.label = label
         self._log = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - lives as long as the server
         self.process = subprocess.Popen(
-            pinned(command, SERVER_CPU),
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
+            command, stdout=self._log, stderr=subprocess.STDOUT, text=True, env=env
         )
         deadline = time.monotonic() + 30
         url = None
@@ -153,16 +176,6 @@ class ServerProcess:
             self.stop()
             raise RuntimeError(f"{label} did not start:\n{output}")
         self.url = url
-
-    def cpu_seconds(self) -> float | None:
-        """CPU time (user + system) the server has used so far; None off Linux."""
-        try:
-            with open(f"/proc/{self.process.pid}/stat", encoding="ascii") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            return None
-        # utime and stime are fields 14 and 15 of proc(5); fields[0] here is field 3.
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -181,19 +194,10 @@ class ServerProcess:
         self.stop()
 
 
-def start_minimal_server(algorithm: str) -> ServerProcess:
-    script = Path(__file__).with_name("minimal_server.py")
-    command = [sys.executable, str(script), "--algorithm", algorithm]
-    return ServerProcess(command, f"minimal digest server ({algorithm})", bench_env())
-
-
 def start_simulator(
-    fixture: Path,
-    *,
-    algorithms: str = "SHA-256",
-    restore_seconds: str = "3600",
-    extra: Sequence[str] = (),
+    fixture: Path, *, restore_seconds: str = "3600", extra: Sequence[str] = ()
 ) -> ServerProcess:
+    """``ob-restore simulator`` on a free port, in its own process."""
     command = [
         sys.executable,
         "-m",
@@ -207,36 +211,46 @@ def start_simulator(
         restore_seconds,
         "--nonce-ttl",
         "3600",
-        "--digest-algorithms",
-        algorithms,
         *extra,
     ]
-    return ServerProcess(command, f"ob-restore simulator ({algorithms})", bench_env())
+    return ServerProcess(command, "ob-restore simulator", bench_env())
 
 
-class ServerStats:
-    """Counters read from either server, under one set of names."""
-
-    def __init__(self, url: str, kind: str) -> None:
-        self.url = url
-        self.kind = kind
-
-    async def read(self) -> dict[str, int]:
-        path = "/_simulator/stats" if self.kind == "simulator" else "/_bench/stats"
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(self.url + path) as response,
-        ):
-            data = await response.json()
-        if self.kind == "simulator":
-            return {
-                "challenges": int(data["challengesIssued"]),
-                "ncReuses": int(data["ncReplaysRefused"]),
-                "ok": int(data["requestsByStatus"].get("200", 0)),
-                "requests": int(data["requests"]),
-            }
-        return {key: int(value) for key, value in data.items()}
+def machine() -> str:
+    """The machine, as a results line states it: OS, CPU model, CPUs, memory, load."""
+    model = "unknown CPU"
+    memory = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("MemTotal"):
+                memory = f", {int(line.split()[1]) / 1024 / 1024:.0f} GiB RAM"
+                break
+    except OSError:
+        pass
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return (
+        f"{platform.system()} {platform.release()}, {model}, {os.cpu_count()} CPUs{memory}, "
+        f"Python {platform.python_version()}; load average {load}"
+    )
 
 
-def run(coroutine: Any) -> Any:
-    return asyncio.run(coroutine)
+def source() -> str:
+    """The code measured: its checkout and commit (with ``+changes`` when it has any)."""
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", "-C", str(SOURCE), *args], capture_output=True, text=True, check=False
+        )
+        return done.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    changed = " +changes" if git("status", "--porcelain", "--untracked-files=no") else ""
+    return f"{SOURCE} at {commit}{changed}"
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")

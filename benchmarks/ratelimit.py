@@ -1,10 +1,10 @@
 """At the API's limit: a drill against a rate-limited simulator, measured against its truth.
 
-``python -m benchmarks.ratelimit [--quick] [--write]`` (also part of ``python -m benchmarks``).
+``python -m benchmarks.ratelimit [--quick] [--only NAME]`` (also part of ``python -m benchmarks``).
 
 Each scenario starts ``ob-restore simulator --rate-limit R --restore-seconds 4`` in
-its own process (pinned to the server CPU) and runs ``ob-restore drill`` as a
-child process (pinned to the client CPU): ``restores`` restores into one target
+its own process and runs ``ob-restore drill`` as another child process
+(:func:`benchmarks.drill.run_drill`): ``restores`` restores into one target
 instance (``restoring_per_instance`` raised out of the way), ``concurrency`` 64,
 validation on, polls from 1 s backing off to 4 s. Scenarios: the limit at 40/s,
 at 100/s, at 40/s halved to 20/s once half the restores are accepted
@@ -39,7 +39,6 @@ import statistics
 import sys
 import tempfile
 import threading
-import time
 import urllib.request
 from datetime import datetime
 from pathlib import Path
@@ -47,19 +46,11 @@ from typing import Any
 
 from ob_async._stats import nearest_rank
 
-from .common import (
-    RESTORE_TIME,
-    SOURCE_INSTANCE,
-    SOURCE_TENANT,
-    TARGET_INSTANCE,
-    fixture_text,
-    pin_client,
-    start_simulator,
-)
-from .scale import run_drill
+from .common import TARGET_INSTANCE, fixture_text, start_simulator, utc_now, write_plan
+from .drill import run_drill
 
 RESTORE_SECONDS = 4.0
-GOAL_UTILISATION = 0.95
+GOAL_UTILISATION = 0.98
 GOAL_429 = 0.05
 GOAL_WALL = 1.2
 GOAL_ERROR_P90 = 4.0
@@ -74,42 +65,6 @@ SCENARIOS: tuple[tuple[str, float, float | None, str | None], ...] = (
     ("40/s with 3% random 429s", 40.0, None, "throttle=0.03"),
 )
 """(name, limit, limit after half the restores are accepted, simulator faults)."""
-
-
-def write_plan(folder: Path, name: str, restores: int) -> Path:
-    restore_list = folder / f"{name}.jsonl"
-    with restore_list.open("w", encoding="utf-8") as out:
-        for index in range(restores):
-            entry = {
-                "source_instance_id": SOURCE_INSTANCE,
-                "source_tenant_id": SOURCE_TENANT,
-                "target_instance_id": TARGET_INSTANCE,
-                "target_tenant_name": f"{name}_{index:05d}",
-            }
-            out.write(json.dumps(entry) + "\n")
-    plan = folder / f"{name}.toml"
-    plan.write_text(
-        f"""[drill]
-name = "{name}"
-rto = "1m"
-timeout = "20m"
-concurrency = 64
-restoring_per_instance = {restores * 2}
-poll_initial = "1s"
-poll_max = "4s"
-restore_list = "{restore_list.name}"
-
-[defaults]
-target_tenant_primary_zone = "z1"
-restore_time = "{RESTORE_TIME}"
-description = "rate-limit benchmark"
-cpu = 1
-memory = 4
-unit_num = 1
-""",
-        encoding="utf-8",
-    )
-    return plan
 
 
 def _stats(url: str) -> dict[str, Any]:
@@ -234,29 +189,28 @@ def run_scenario(
     tag = "rl" + "".join(ch for ch in name if ch.isalnum())[:10]
     fixture = folder / f"{tag}-fixture.toml"
     fixture.write_text(fixture_text(), encoding="utf-8")
-    plan = write_plan(folder, tag, restores)
+    plan = write_plan(folder, tag, restores, [TARGET_INSTANCE], rto="1m", poll_max="4s")
     scratch = folder / tag
     scratch.mkdir()
     extra = ["--rate-limit", f"{limit:g}"] + (["--faults", faults] if faults else [])
     with start_simulator(fixture, restore_seconds=f"{RESTORE_SECONDS:g}", extra=extra) as simulator:
         done = threading.Event()
         changer = _change_limit_halfway(simulator.url, restores, halved, done) if halved else None
-        drill = run_drill(plan, simulator.url, scratch, dry_run=False, timeout=1800)
+        drill = run_drill(plan, simulator.url, scratch, timeout=1800)
         done.set()
         if changer is not None:
             changer.join(timeout=30)
         stats = _stats(simulator.url)
-    report_path = scratch / "report-run.json"
-    if drill["exit"] != 0 or not report_path.exists():
+    if drill["exit"] != 0 or not drill["report"]:
         raise RuntimeError(f"the drill of {name} exited {drill['exit']}:\n{drill['log_tail']}")
-    result = measure(stats, json.loads(report_path.read_text(encoding="utf-8")))
+    result = measure(stats, drill["report"])
     result.update(
         name=name,
         limit=limit,
         halved_to=halved,
         faults=faults,
         background_429=stats["faultsInjected"].get("throttle", 0),
-        measured_at=time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        measured_at=utc_now(),
     )
     return result
 
@@ -324,15 +278,8 @@ def goals(results: list[dict[str, Any]]) -> list[tuple[str, str, bool]]:
     return rows
 
 
-SECTION_START = "<!-- ratelimit:start -->"
-SECTION_END = "<!-- ratelimit:end -->"
-
-
 def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str:
     lines = [
-        SECTION_START,
-        "## At the API's limit (`benchmarks/ratelimit.py`)",
-        "",
         f"`{command}`, {results[-1].get('measured_at', '?') if results else '?'}: {restores:,} "
         f"restores of exactly {RESTORE_SECONDS:g} s into one target instance, concurrency 64, "
         "validation on, polls 1 s backing off to 4 s, against `ob-restore simulator "
@@ -370,10 +317,6 @@ def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str
         )
         + ".",
         "",
-        "Before this change (issue #14, the same drill at 40/s with concurrency 64): "
-        "0.86 of the limit used while submitting, 5.3% of answers 429, wall 82 s for a "
-        "42 s submission phase, measured recovery p90 28.6 s for restores of 4 s.",
-        "",
         "| goal | measured | met |",
         "|---|---|---|",
     ]
@@ -381,23 +324,7 @@ def render(results: list[dict[str, Any]], *, command: str, restores: int) -> str
         f"| {goal} | {measured} | {'yes' if met else '**no**'} |"
         for goal, measured, met in goals(results)
     ]
-    lines += ["", SECTION_END]
     return "\n".join(lines) + "\n"
-
-
-def write_section(
-    path: Path, section: str, *, start: str = SECTION_START, end: str = SECTION_END
-) -> None:
-    """Put ``section`` (marked by ``start`` and ``end``) into ``path`` in place of the
-    previous one, or at its end."""
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    if start in text and end in text:
-        head, rest = text.split(start, 1)
-        tail = rest.split(end, 1)[1].lstrip("\n")
-        text = head + section + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text, encoding="utf-8")
 
 
 def run_ratelimit(folder: Path, *, restores: int, only: str = "") -> list[dict[str, Any]]:
@@ -426,23 +353,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="200 restores instead of 1,000")
     parser.add_argument("--restores", type=int, default=None)
     parser.add_argument("--only", default="", help="run the scenarios whose name contains this")
-    parser.add_argument(
-        "--write", action="store_true", help="put the section into benchmarks/RESULTS.md"
-    )
     args = parser.parse_args(argv)
     restores = args.restores or (200 if args.quick else 1000)
-    pin_client()
     with tempfile.TemporaryDirectory(prefix="ob-async-ratelimit-") as scratch:
         results = run_ratelimit(Path(scratch), restores=restores, only=args.only)
     words = argv if argv is not None else sys.argv[1:]
     command = " ".join(["python -m benchmarks.ratelimit", *words]).strip()
-    section = render(results, command=command, restores=restores)
-    print(section)
-    if args.write:
-        here = Path(__file__).resolve().parent
-        write_section(here / "RESULTS.md", section)
-        raw = json.dumps(results, indent=1, default=str)
-        (here / "ratelimit.json").write_text(raw + "\n", encoding="utf-8")
+    print(render(results, command=command, restores=restores))
     return 0 if all(met for _, _, met in goals(results)) else 1
 
 

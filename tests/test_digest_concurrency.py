@@ -14,13 +14,13 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
-from benchmarks.latency_proxy import LatencyProxy
 from ob_async import ObClient
 from ob_async._http.credentials import Credentials
 from ob_async._http.session import Session
 from ob_async.errors import AuthenticationError
 from ob_async.simulator import Simulator
 from tests.support.digest_server import StrictDigestServer
+from tests.support.latency_proxy import LatencyProxy
 
 INSTANCE = "ob-dr-east"
 PROJECT = "p1"

@@ -15,7 +15,7 @@ from contextlib import suppress
 
 import attrs
 
-from benchmarks.latency_proxy import LoopbackProxy
+from tests.support.latency_proxy import LoopbackProxy
 
 
 @attrs.frozen(kw_only=True)

@@ -1,6 +1,4 @@
-"""A TCP proxy that adds a fixed network latency, for cold-burst measurements.
-
-    python -m benchmarks.latency_proxy --upstream http://127.0.0.1:8765 --rtt 0.05 [--jitter S]
+"""A TCP proxy that adds a fixed network latency, for tests of bursts over a network.
 
 Every chunk is passed on half the round-trip time after it arrived, in each
 direction, so an HTTP exchange takes ``rtt`` longer than it would, however many
@@ -10,21 +8,15 @@ much longer again (drawn once per connection, from a seeded generator), so
 requests sent together on different connections overtake each other, as they do
 on a real network, while each connection keeps its bytes in order. Connecting
 to the proxy is immediate (the added latency is that of each exchange, as on a
-connection pool that is already open). Run as a module it
-prints ``listening on http://127.0.0.1:PORT`` and serves until SIGINT/SIGTERM;
-tests use :class:`LatencyProxy` in-process.
+connection pool that is already open). Tests use :class:`LatencyProxy` in-process.
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import random
-import signal
-import sys
 from contextlib import suppress
 from typing import Self
-from urllib.parse import urlsplit
 
 
 class LoopbackProxy:
@@ -133,32 +125,3 @@ class LatencyProxy(LoopbackProxy):
                 await delivery
         finally:
             delivery.cancel()
-
-
-async def _serve(upstream: str, rtt: float, jitter: float) -> None:
-    parts = urlsplit(upstream)
-    assert parts.hostname is not None
-    assert parts.port is not None
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    async with LatencyProxy(parts.hostname, parts.port, rtt=rtt, jitter=jitter) as proxy:
-        print(f"listening on {proxy.url}", flush=True)
-        await stop.wait()
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.latency_proxy")
-    parser.add_argument("--upstream", required=True, help="http://HOST:PORT to forward to")
-    parser.add_argument("--rtt", type=float, required=True, help="seconds added per exchange")
-    parser.add_argument(
-        "--jitter", type=float, default=0.0, help="up to this many seconds more, per connection"
-    )
-    args = parser.parse_args(argv)
-    asyncio.run(_serve(args.upstream, args.rtt, args.jitter))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
