@@ -1,7 +1,7 @@
 """Load: 2,000 concurrent restores against a rate-limited simulator.
 
 All must complete, and the client's adaptive throttling must keep the share of
-429 answers below 20% once it has had a few seconds to find the server's rate.
+429 answers below 20% once it has had a few seconds of answers to find the server's rate.
 """
 
 from __future__ import annotations
@@ -76,7 +76,15 @@ async def test_2000_concurrent_restores_under_a_rate_limit() -> None:
             elapsed = time.monotonic() - started
             final = Counter(sim.stats()["requestsByStatus"])
     assert Counter(s.outcome for s in submissions) == {SubmissionOutcome.SUBMITTED: RESTORES}
-    settled = next(counts for at, counts in snapshots if at - started >= SETTLE_SECONDS)
+    # The throttle learns the server's rate from its answers, so its few seconds count
+    # from the first answer to a restore request, not from the start of the burst: on a
+    # busy machine, building and sending 2,000 requests (with the simulator in this same
+    # process, and its garbage collections) takes seconds of its own before any answer.
+    answered = next(at for at, counts in snapshots if counts["200"] or counts["429"])
+    settled = next(counts for at, counts in snapshots if at - answered >= SETTLE_SECONDS)
     after = final - settled
     share = after["429"] / max(1, sum(after.values()))
-    assert share < 0.20, f"429 share {share:.1%} after {SETTLE_SECONDS}s ({elapsed:.1f}s in all)"
+    assert share < 0.20, (
+        f"429 share {share:.1%} from {SETTLE_SECONDS}s after the first answer, "
+        f"{answered - started:.1f}s into the burst ({elapsed:.1f}s in all)"
+    )
