@@ -60,11 +60,11 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """The full benchmark run (about 15 minutes); writes benchmarks/RESULTS.md and results.png.
+    """The benchmarks of the performance rules (about 15 minutes; docs/performance.md).
 
-    `nox -s bench -- --quick` for a short run that writes nothing.
+    `nox -s bench -- --quick` for a short run.
     """
-    session.install("-e", ".[test,bench]")
+    session.install("-e", ".[all]")
     session.run("python", "-m", "benchmarks", *session.posargs)
 
 

@@ -22,9 +22,8 @@ class ClientConfig:
     """Seconds without any byte from the server before an exchange is abandoned.
 
     Off by default: ``total_timeout`` already bounds every exchange, and aiohttp
-    re-arms this timer on every chunk it receives, which costs about 8% of the
-    client CPU of a restore POST (``python -m benchmarks``). Set it to give up on a
-    stalled response sooner than ``total_timeout`` allows.
+    re-arms this timer on every chunk it receives. Set it to give up on a stalled
+    response sooner than ``total_timeout`` allows.
     """
     total_timeout: float = attrs.field(default=120.0, validator=positive)
     """Seconds one HTTP exchange may take in all, body included."""
