@@ -100,7 +100,7 @@ _BASE = EXAMPLE.read_text()
             ":30: rpo.target_applies_to: unknown figure 'exposure'",
         ),
         (
-            ('[drill]\n', '[drill]\nsimulator_sql_address = "localhost"\n'),
+            ("[drill]\n", '[drill]\nsimulator_sql_address = "localhost"\n'),
             ":14: drill.simulator_sql_address: must be HOST:PORT, got 'localhost'",
         ),
         (('network = "intranet"', 'network = "vpn"'), "tenant_login.network: unknown network"),
