@@ -71,11 +71,7 @@ def register(subparsers: Any) -> None:
         codes=[
             (EXIT_OK, "every tenant the run created is gone (or, with --dry-run, would be)"),
             (EXIT_FAILED, "some look-up or deletion failed: run it again"),
-            (
-                EXIT_BAD_INPUT,
-                "bad input (the journal is missing or not a drill journal), or credentials "
-                "refused, endpoint unreachable, unknown project: nothing more was deleted",
-            ),
+            (EXIT_BAD_INPUT, "bad input or journal; credentials refused, endpoint unreachable"),
             (EXIT_INTERRUPTED, "interrupted (Ctrl-C): what was deleted is listed"),
         ],
     )

@@ -92,7 +92,12 @@ def check_time_zone(
 
 
 class RpoValueError(ValueError):
-    """The RPO query's value is not a moment that can be placed in time."""
+    """The RPO query's value is not a moment that can be placed in time; ``as_read`` is
+    the value as it came back, when there was one."""
+
+    def __init__(self, message: str, *, as_read: str | None = None) -> None:
+        super().__init__(message)
+        self.as_read = as_read
 
 
 @attrs.frozen(kw_only=True)
@@ -118,7 +123,10 @@ def newest_change(
     if value is None:
         raise RpoValueError("the RPO query found no change (NULL): is its table empty?")
     as_read = value_text(value)
-    moment = _moment(value)
+    try:
+        moment = _moment(value)
+    except RpoValueError as error:
+        raise RpoValueError(str(error), as_read=as_read) from None
     if moment.tzinfo is not None:
         return NewestChange(at=moment.astimezone(UTC), as_read=as_read)
     if in_session_zone:
@@ -128,7 +136,8 @@ def newest_change(
             f"the RPO query returned {as_read}, a time without a time zone (a DATETIME or "
             "DATE column, or text without an offset): say the zone it is written in with "
             'rpo.time_zone = "+08:00" (or an IANA name such as "Asia/Shanghai"; "UTC" if '
-            "it is UTC), or query a TIMESTAMP column"
+            "it is UTC), or query a TIMESTAMP column",
+            as_read=as_read,
         )
     zone = parse_time_zone(time_zone)
     return NewestChange(

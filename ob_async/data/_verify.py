@@ -187,8 +187,10 @@ class DataVerifier:
             found = newest_change(
                 cell.value, time_zone=rpo.time_zone, in_session_zone=cell.in_session_zone
             )
-        except (SqlError, RpoValueError) as error:
+        except SqlError as error:
             measurement = moments.failed(rpo, str(error))
+        except RpoValueError as error:
+            measurement = moments.failed(rpo, str(error), as_read=error.as_read)
         else:
             measurement = RpoMeasurement.measured(
                 found,
@@ -207,10 +209,11 @@ class _Moments:
     restore_point: datetime
     requested_at: datetime | None
 
-    def failed(self, rpo: RpoSpec, reason: str) -> RpoMeasurement:
+    def failed(self, rpo: RpoSpec, reason: str, *, as_read: str | None = None) -> RpoMeasurement:
         return RpoMeasurement(
             restore_point=self.restore_point,
             requested_at=self.requested_at,
+            newest_change_as_read=as_read,
             target_seconds=rpo.target_seconds,
             target_applies_to=rpo.target_applies_to,
             error=reason,

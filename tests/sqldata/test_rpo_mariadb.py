@@ -106,14 +106,14 @@ async def test_a_local_datetime_is_placed_by_the_plans_zone_and_refused_without_
     assert 'rpo.time_zone = "+08:00"' in unzoned.error
     assert unzoned.restore_point_gap_seconds is None
     assert unzoned.met_target is False
+    local_text = (mariadb.newest_heartbeat + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
+    assert unzoned.newest_change_as_read == local_text  # what was read, for the report
     # Named as an offset or an IANA zone, it is the moment written; a TIMESTAMP needs none.
     for found in (offset, named, stamped):
         assert found.error is None, found.error
         assert found.newest_change == mariadb.newest_heartbeat
         assert found.restore_point_gap_seconds == 30.0
-    assert offset.newest_change_as_read == (
-        (mariadb.newest_heartbeat + timedelta(hours=8)).strftime("%Y-%m-%d %H:%M:%S")
-    )
+    assert offset.newest_change_as_read == local_text
     assert (offset.time_zone, named.time_zone, stamped.time_zone) == (
         "+08:00",
         "Asia/Shanghai",
