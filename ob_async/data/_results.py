@@ -142,6 +142,7 @@ class RpoMeasurement:
         }
 
 
+# A verdict without an RPO query has the same keys, all null (named in one place).
 _NO_RPO = dict.fromkeys(RpoMeasurement(restore_point=datetime.min).to_json())
 
 

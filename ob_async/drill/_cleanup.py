@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -108,6 +109,8 @@ def load_run_tenants(path: Path) -> tuple[str, list[RunTenant]]:
 
 DEFAULT_CONCURRENCY = BatchLimits().max_submits
 """Tenants cleaned up at once: as many as a batch submits at once."""
+AHEAD_PER_SLOT = 4
+"""Tenants started per slot ahead of the one reported next (a batch's look-ahead)."""
 
 
 async def clean_run(
@@ -129,18 +132,30 @@ async def clean_run(
         lambda: client.list_tenants(first.target_instance_id, tenant_name=first.target_tenant_name)
     )
     cleaning = _Cleaning(client, dry_run=dry_run, concurrency=concurrency)
-    tasks = [asyncio.create_task(cleaning.clean(tenant)) for tenant in tenants]
-    cleaning.tasks = tasks
+    pending = cleaning.tasks
+    # Started ahead of the result awaited (results go out in journal order), but only so
+    # far ahead: a journal of 100,000 restores is not 100,000 tasks at once.
+    ahead = AHEAD_PER_SLOT * concurrency
+    remaining = iter(tenants)
     try:
-        for task in tasks:
+        while True:
+            while (
+                len(pending) < ahead
+                and cleaning.run_wide is None
+                and (tenant := next(remaining, None)) is not None
+            ):
+                pending.append(asyncio.create_task(cleaning.clean(tenant)))
+            if not pending:
+                break
+            task = pending.popleft()
             await asyncio.wait((task,))
             if cleaning.run_wide is not None and (task.cancelled() or task.exception()):
                 continue  # stopped by the run-wide failure, which is said once below
             yield task.result()
     finally:
-        for task in tasks:
+        for task in pending:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(*pending, return_exceptions=True)
     if cleaning.run_wide is not None:
         raise cleaning.run_wide
 
@@ -153,7 +168,8 @@ class _Cleaning:
         self.client = client
         self.dry_run = dry_run
         self.slots = asyncio.Semaphore(concurrency)
-        self.tasks: list[asyncio.Task[CleanupResult]] = []
+        self.tasks: deque[asyncio.Task[CleanupResult]] = deque()
+        """Started, and not yet reported."""
         self.run_wide: RunWideError | None = None
 
     async def clean(self, tenant: RunTenant) -> CleanupResult:
