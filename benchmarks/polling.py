@@ -217,8 +217,9 @@ def describe(result: dict[str, Any]) -> str:
         f"off to {result['max_interval']:g} s): the coalesced poller made "
         f"{result['coalesced_calls']:,} list calls, one describe per waiting tenant would "
         f"make {result['naive_describes']:,} (ratio {result['ratio']:.4f}; "
-        f"{result['coalesced_online']:,} and {result['naive_online']:,} ONLINE); at least "
-        f"{result['fewest_sweeps']:,} list calls for any poller on this schedule"
+        f"{result['coalesced_online']:,} and {result['naive_online']:,} ONLINE); the fewest "
+        f"any such poller could make on this schedule, estimated from the baseline's reads: "
+        f"{result['fewest_sweeps']:,}"
     )
 
 
