@@ -271,7 +271,7 @@ async def test_a_few_stray_429s_do_not_lower_the_pace(demand: float) -> None:
 async def test_state_reads_go_before_queued_submissions() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ThrottleConfig(burst=0.0), clock=clock)
-    limiter.rate = 10.0
+    limiter.observe(200, {"RateLimit-Policy": "10;w=1"})  # paced at about 10/s
     order: list[str] = []
 
     async def send(name: str, priority: Priority) -> None:
@@ -370,7 +370,7 @@ async def test_disabled_never_throttles() -> None:
 async def test_closing_cancels_the_requests_still_waiting() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ThrottleConfig(burst=0.0), clock=clock)
-    limiter.rate = 1.0
+    limiter.observe(200, {"RateLimit-Policy": "1;w=1"})  # paced at about 1/s
     await limiter.acquire()
     waiting = asyncio.create_task(limiter.acquire(Priority.SUBMIT))
     await asyncio.sleep(0)
