@@ -151,8 +151,14 @@ class RateEstimator:
         limit = accepted / span
         small = share < CLEAR_EXCESS and accepted < MEASURE_ANSWERS
         if small and span < MEASURE_WINDOWS * self._config.window:
-            return self.limit if abs(limit - self.limit) <= AGREES * self.limit else None
+            return self.limit if self._agrees(limit) else None
         return limit
+
+    def _agrees(self, reading: float) -> bool:
+        """Is ``reading`` the limit last measured? Never while none is: every reading
+        is within 10% of infinity, and a probe's first few answers then cut its pace
+        by the headroom alone, measuring nothing."""
+        return math.isfinite(self.limit) and abs(reading - self.limit) <= AGREES * self.limit
 
     def _after_first_refusal(self, now: float, since: float) -> tuple[int, float] | None:
         """Accepted answers, and the seconds they took, from the first 429 counted since
