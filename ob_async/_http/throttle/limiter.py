@@ -60,9 +60,14 @@ class AdaptiveRateLimiter:
         """Seconds requests of each priority spent waiting for their turn, in all."""
 
     @property
+    def phase(self) -> Phase:
+        """Where the throttle is: unthrottled, holding, testing or probing a pace."""
+        return self.controller.phase
+
+    @property
     def rate(self) -> float | None:
         """Allowed requests per second, or None when unthrottled."""
-        if self.controller.phase is Phase.UNTHROTTLED:
+        if self.phase is Phase.UNTHROTTLED:
             return None
         return self._pacer.rate
 
