@@ -9,7 +9,9 @@ The public API is what these modules export (their ``__all__``), and nothing els
 - ``ob_async.data``: proving a restored tenant's data over the MySQL protocol
   (the ``data`` extra);
 - ``ob_async.drill``: plans of restores, their runner and reports (the ``cli`` extra);
-- ``ob_async.simulator``: the embedded API simulator (the ``simulator`` extra).
+- ``ob_async.simulator``: the embedded API simulator (the ``simulator`` extra);
+- ``ob_async.airflow``: the Apache Airflow provider: a connection type, deferrable restore,
+  drill, data-check and clean-up operators (the ``airflow`` extra).
 
 Every other module is internal, and says so the way httpx does: its name, or the
 name of a package holding it, starts with an underscore (``ob_async._wire``,

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from airflow.sdk import DAG, TriggerRule, XComArg, task
+from airflow.sdk.exceptions import AirflowFailException
 
 from ob_async.airflow import ObCleanupOperator, ObDataCheckOperator, ObRestoreOperator
 
@@ -104,6 +105,9 @@ with DAG(
             )
             with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - as above
                 pass
+        # The watcher pattern: the run's state follows its leaves, and this is the leaf that
+        # runs when something failed, so it fails too, and the run with it.
+        raise AirflowFailException(message["text"])
 
     restore >> check_data >> cleanup
     [restore, check_data, cleanup] >> notify_failure()

@@ -31,7 +31,8 @@ if TYPE_CHECKING:
     from ob_async.airflow._data_operator import ObDataCheckOperator
     from ob_async.airflow._drill_operator import ObDrillOperator
     from ob_async.airflow._hook import ObCloudHook
-    from ob_async.airflow._restore_operator import ObRestoreOperator, restore_request_id
+    from ob_async.airflow._records import restore_request_id
+    from ob_async.airflow._restore_operator import ObRestoreOperator
     from ob_async.airflow._trigger import ObTenantOnlineTrigger
 
 _HOMES = {
@@ -41,7 +42,7 @@ _HOMES = {
     "ObDrillOperator": "ob_async.airflow._drill_operator",
     "ObRestoreOperator": "ob_async.airflow._restore_operator",
     "ObTenantOnlineTrigger": "ob_async.airflow._trigger",
-    "restore_request_id": "ob_async.airflow._restore_operator",
+    "restore_request_id": "ob_async.airflow._records",
 }
 
 __all__ = [

@@ -4,7 +4,9 @@
   and the connection id, never a secret or a client option.
 - :class:`WaitResult`: how the wait ended (the trigger event's payload).
 - :class:`RestoreRecord`: what a restore task returns (its XCom): small, JSON-able, and
-  enough for the tasks after it (data checks, clean-up).
+  enough for the tasks after it (data checks, clean-up);
+- :class:`SubmittedRestore`: what a restore task records before it sends anything (XCom
+  key ``submission``), for a clean-up; :func:`restore_request_id` names it.
 
 Each is an attrs class with ``to_json``/``from_json``; nothing else reads or writes their
 dicts.
@@ -12,6 +14,7 @@ dicts.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -19,6 +22,14 @@ import attrs
 
 from ob_async._restore.outcome import RestoreOutcome, RestoreState, RtoVerdict
 from ob_async.errors import InvalidInputError
+
+_REQUEST_ID_NAMESPACE = uuid.UUID("0f3a1c52-8d4e-4b7a-a9c6-2e5d7b1f4a38")
+
+
+def restore_request_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1) -> str:
+    """The requestId of a task instance's restore: the same on every try of it (and of it
+    cleared and run again), different for every other task instance."""
+    return str(uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{dag_id}/{task_id}/{run_id}/{map_index}"))
 
 
 def _time(value: datetime | str | None) -> datetime | None:

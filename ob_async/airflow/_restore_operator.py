@@ -17,7 +17,6 @@ RTO.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -31,7 +30,13 @@ from ob_async._restore.submit import RestoreSubmission, SubmissionOutcome
 from ob_async._wire.models import RestoreRequest, TenantResource
 from ob_async.airflow._hook import ObCloudHook
 from ob_async.airflow._provider_info import DEFAULT_CONNECTION_ID
-from ob_async.airflow._records import RestoreRecord, SubmittedRestore, TenantWait, WaitResult
+from ob_async.airflow._records import (
+    RestoreRecord,
+    SubmittedRestore,
+    TenantWait,
+    WaitResult,
+    restore_request_id,
+)
 from ob_async.airflow._settings import ConnectionSettings
 from ob_async.airflow._trigger import ObTenantOnlineTrigger
 from ob_async.errors import InvalidInputError, ObError
@@ -41,14 +46,8 @@ TRIGGER_GRACE = timedelta(minutes=5)
 """How long after its own deadline Airflow gives up on a trigger that never answered (a
 triggerer lost with it): the trigger ends itself with ``timed_out`` at its deadline."""
 
-_REQUEST_ID_NAMESPACE = uuid.UUID("0f3a1c52-8d4e-4b7a-a9c6-2e5d7b1f4a38")
 _VERDICT_FAILURES = frozenset({RestoreState.FAILED, RestoreState.VANISHED})
 """Ends that a retry of the task cannot change (it would adopt the same tenant)."""
-
-
-def restore_request_id(dag_id: str, task_id: str, run_id: str, map_index: int = -1) -> str:
-    """The requestId of a task instance's restore: the same on every try of it."""
-    return str(uuid.uuid5(_REQUEST_ID_NAMESPACE, f"{dag_id}/{task_id}/{run_id}/{map_index}"))
 
 
 def _seconds(value: float | timedelta | None, where: str) -> float | None:

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from ob_async.simulator import SimulatorConfig
-from tests.airflow.harness import AirflowHome, SimulatorThread, make_home
+from tests.airflow.harness import AirflowHome, SimulatorThread, Webhook, make_home
 
 
 @pytest.fixture(scope="session")
@@ -33,5 +32,7 @@ def start_simulator() -> Iterator[Callable[..., SimulatorThread]]:
 
 
 @pytest.fixture
-def run_dir(tmp_path: Path) -> Path:
-    return tmp_path
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook()
+    yield hook
+    hook.close()

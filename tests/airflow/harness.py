@@ -95,7 +95,9 @@ class AirflowHome:
             AIRFLOW_HOME=str(self.path),
             AIRFLOW__CORE__DAGS_FOLDER=str(self.dags),
             AIRFLOW__CORE__LOAD_EXAMPLES="False",
-            AIRFLOW__CORE__ALLOWED_DESERIALIZATION_CLASSES_REGEXP="ob_async\\..*",
+            # No Fernet key: what Airflow would encrypt is stored in clear, so that a search
+            # of the database for a secret sees every value as written.
+            AIRFLOW__CORE__FERNET_KEY="",
             PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]),
         )
         env.update(extra)
@@ -174,6 +176,35 @@ def run_scenario(
     results = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
     assert done.returncode == 0 and results, f"scenario {scenario} failed:\n{output[-20000:]}"
     return json.loads(results[-1][len(RESULT_MARK) :]), output
+
+
+class Webhook:
+    """A local HTTP endpoint that keeps the JSON bodies POSTed to it (a notification's)."""
+
+    def __init__(self) -> None:
+        import http.server
+
+        received = self.received = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                return None
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/hook"
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)
 
 
 def connection_env(
