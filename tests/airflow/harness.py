@@ -174,7 +174,8 @@ def run_scenario(
     )
     output = done.stdout + done.stderr
     results = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
-    assert done.returncode == 0 and results, f"scenario {scenario} failed:\n{output[-20000:]}"
+    assert done.returncode == 0, f"scenario {scenario} failed:\n{output[-20000:]}"
+    assert results, f"scenario {scenario} printed no result:\n{output[-20000:]}"
     return json.loads(results[-1][len(RESULT_MARK) :]), output
 
 

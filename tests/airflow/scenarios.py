@@ -181,7 +181,9 @@ def lifecycle(url: str, instance: str) -> dict[str, Any]:
         facts["past"] = await first_event(past)
         facts["after_past"] = SHARED_CLIENTS.borrowers(conn)
         waits = [asyncio.ensure_future(first_event(t)) for t in (triggers[0], triggers[1], short)]
-        while SHARED_CLIENTS.borrowers(conn) < 3:
+        for _ in range(3000):  # bounded: a wait that never borrows fails here, not hangs
+            if SHARED_CLIENTS.borrowers(conn) >= 3:
+                break
             await asyncio.sleep(0.01)
         facts["while_waiting"] = SHARED_CLIENTS.borrowers(conn)
         waits[0].cancel()
