@@ -49,6 +49,23 @@ class _TaskInstance:
         self.xcoms[key] = value
 
 
+def _restore(instance: str, tenant_name: str, **options: Any) -> Any:
+    """A restore task of the simulator's world, into ``instance``."""
+    from ob_async.airflow import ObRestoreOperator
+
+    return ObRestoreOperator(
+        task_id="restore",
+        source_instance_id="ob-prod-sh",
+        source_tenant_id="tsh001",
+        target_instance_id=instance,
+        target_tenant_primary_zone="cn-shanghai-e",
+        target_tenant_name=tenant_name,
+        cpu=1,
+        memory=4,
+        **options,
+    )
+
+
 def _deferred(operator: Any, ti: _TaskInstance) -> Any:
     """The trigger ``operator.execute`` deferred to."""
     from airflow.sdk.exceptions import TaskDeferred
@@ -98,22 +115,7 @@ def mapped_restores(url: str, count: str, instance: str) -> dict[str, Any]:
     submits and defers; their triggers, rebuilt from what was stored, wait in one loop."""
     import asyncio
 
-    from ob_async.airflow import ObRestoreOperator
-
-    operators = [
-        ObRestoreOperator(
-            task_id="restore",
-            source_instance_id="ob-prod-sh",
-            source_tenant_id="tsh001",
-            target_instance_id=instance,
-            target_tenant_primary_zone="cn-shanghai-e",
-            target_tenant_name=f"mapped_{index:04d}",
-            cpu=1,
-            memory=4,
-            rto=600,
-        )
-        for index in range(int(count))
-    ]
+    operators = [_restore(instance, f"mapped_{index:04d}", rto=600) for index in range(int(count))]
     triggers = [
         _deferred(operator, _TaskInstance("ob_mapped", "restore", "manual__1", index))
         for index, operator in enumerate(operators)
@@ -145,22 +147,13 @@ def lifecycle(url: str, instance: str) -> dict[str, Any]:
     import warnings
     from datetime import UTC, datetime, timedelta
 
-    from ob_async.airflow import ObRestoreOperator, ObTenantOnlineTrigger
+    from ob_async.airflow import ObTenantOnlineTrigger
     from ob_async.airflow._trigger import SHARED_CLIENTS
 
     conn = "oceanbase_cloud_default"
     triggers = [
         _deferred(
-            ObRestoreOperator(
-                task_id="restore",
-                source_instance_id="ob-prod-sh",
-                source_tenant_id="tsh001",
-                target_instance_id=instance,
-                target_tenant_primary_zone="cn-shanghai-e",
-                target_tenant_name=f"life_{index}",
-                cpu=1,
-                memory=4,
-            ),
+            _restore(instance, f"life_{index}"),
             _TaskInstance("ob_life", "restore", "manual__1", index),
         )
         for index in range(3)
