@@ -61,7 +61,7 @@ class ObCleanupOperator(BaseOperator):
             tenants = self._tenants()
         except InvalidInputError as error:
             raise AirflowFailException(f"{self.task_id}: {error}") from None
-        settings = ObCloudHook(self.ob_conn_id).settings()
+        settings = ObCloudHook(self.ob_conn_id).task_settings()
         results = asyncio.run(self._clean(settings, tenants))
         counts = Counter(result["action"] for result in results)
         for result in results:
@@ -88,7 +88,7 @@ class ObCleanupOperator(BaseOperator):
         if self.restores is not None:
             tenants += drill.restore_tenants(
                 SubmittedRestore.from_json(record, where=f"restores[{index}]")
-                for index, record in enumerate(self.restores)
+                for index, record in enumerate(_records(self.restores))
                 if record is not None  # a mapped task that stopped before it pushed one
             )
         return tenants
@@ -98,3 +98,11 @@ class ObCleanupOperator(BaseOperator):
     ) -> list[dict[str, Any]]:
         async with settings.client() as client:
             return await drill.clean_up(client, tenants, dry_run=self.preview)
+
+
+def _records(restores: Iterable[Any]) -> list[Any]:
+    """The records, read by position when they are a sequence: the XComs of a mapped task
+    (Airflow's lazy sequence) are then read once each, without a look past the last one."""
+    if isinstance(restores, Sequence) and not isinstance(restores, str | bytes):
+        return [restores[index] for index in range(len(restores))]
+    return list(restores)

@@ -83,7 +83,7 @@ class ObDataCheckOperator(BaseOperator):
             )
         spec = DataSpec(login=self._login(), checks=self._checks(), rpo=self._rpo())
         reference = _moment(restore.get("restore_time"))
-        settings = ObCloudHook(self.ob_conn_id).settings()
+        settings = ObCloudHook(self.ob_conn_id).task_settings()
         verdict = asyncio.run(
             self._verify(
                 settings, str(restore["instance_id"]), str(restore["tenant_id"]), spec, reference

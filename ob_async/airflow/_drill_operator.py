@@ -71,7 +71,7 @@ class ObDrillOperator(BaseOperator):
             )
         try:
             plan = drill.load_plan(Path(self.plan))
-            settings = ObCloudHook(self.ob_conn_id).settings()
+            settings = ObCloudHook(self.ob_conn_id).task_settings()
             outcome = asyncio.run(
                 drill.run_drill(
                     settings,

@@ -12,6 +12,7 @@ import copy
 from typing import Any
 
 from airflow.sdk import BaseHook
+from airflow.sdk.exceptions import AirflowFailException
 from airflow.sdk.log import mask_secret
 
 from ob_async._client import ObClient
@@ -21,6 +22,7 @@ from ob_async.airflow._provider_info import (
     UI_FIELD_BEHAVIOUR,
 )
 from ob_async.airflow._settings import ConnectionSettings
+from ob_async.errors import InvalidInputError
 
 
 class ObCloudHook(BaseHook):
@@ -45,6 +47,14 @@ class ObCloudHook(BaseHook):
     async def asettings(self) -> ConnectionSettings:
         """The connection's settings, read without blocking the event loop (the triggerer)."""
         return _settings_of(self.ob_conn_id, await self.aget_connection(self.ob_conn_id))
+
+    def task_settings(self) -> ConnectionSettings:
+        """The settings, for a task: a connection that cannot be read as settings fails the
+        task without retries (a retry would read the same connection)."""
+        try:
+            return self.settings()
+        except InvalidInputError as error:
+            raise AirflowFailException(str(error)) from None
 
     def get_conn(self) -> ObClient:
         """A new, unopened client: ``async with hook.get_conn() as client: ...``."""

@@ -138,7 +138,7 @@ class ObRestoreOperator(BaseOperator):
         ti = context["ti"]
         map_index = ti.map_index if ti.map_index is not None else -1
         request_id = restore_request_id(ti.dag_id, ti.task_id, ti.run_id, map_index)
-        settings = ObCloudHook(self.ob_conn_id).settings()
+        settings = ObCloudHook(self.ob_conn_id).task_settings()
         ti.xcom_push(
             key="submission",
             value=SubmittedRestore(
@@ -155,7 +155,9 @@ class ObRestoreOperator(BaseOperator):
             self.defer(
                 trigger=ObTenantOnlineTrigger(**wait.to_json()),
                 method_name="execute_complete",
-                timeout=wait.deadline - datetime.now(UTC) + TRIGGER_GRACE,
+                # A retry may adopt a tenant whose deadline has passed: the trigger then
+                # says so at once, before Airflow's own timeout would.
+                timeout=max(wait.deadline - datetime.now(UTC), timedelta(0)) + TRIGGER_GRACE,
             )
         return asyncio.run(self._submit_and_wait(settings, request_id, reconcile))
 

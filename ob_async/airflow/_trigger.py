@@ -2,8 +2,9 @@
 
 It only waits: the restore was submitted by the task before it deferred, and a trigger may be
 run again on another triggerer, so running it twice must not cost a second restore. Its
-serialized form holds ids, names, times and the connection id; the connection (and its
-secret) is read in the triggerer when the wait starts.
+serialized form holds ids, names, times, the connection id and how the submission ended
+(:class:`~ob_async.airflow._records.TenantWait`); the connection, and its secret, is read
+in the triggerer when the wait starts.
 
 Waits of one connection share one client (:mod:`ob_async.airflow._shared_clients`), so their
 polls coalesce into one list call per instance per interval, under one rate limiter.
