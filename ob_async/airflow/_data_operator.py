@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from airflow.sdk import BaseHook, BaseOperator, Context
@@ -29,6 +29,7 @@ from ob_async.data import (
     DataVerdict,
     DataVerifier,
     Expectation,
+    RpoFigure,
     RpoSpec,
     TenantLogin,
 )
@@ -38,11 +39,16 @@ from ob_async.data._statements import read_only_problem
 class ObDataCheckOperator(BaseOperator):
     """Run read-only checks (and the RPO query) in one restored tenant.
 
-    :param restore: a restore task's record (``instance_id``, ``tenant_id``, ``restore_time``)
+    :param restore: a restore task's record (``instance_id``, ``tenant_id``, ``restore_time``,
+        ``submitted_at``)
     :param checks: ``{"name": ..., "sql": ..., "expect": ">= 1000"}`` each (one read-only
         statement; the expectation grammar is the drill plan's)
-    :param rpo: ``{"query": ..., "target": SECONDS}``: the newest change in the restored data,
-        measured against the restore time; None: no RPO
+    :param rpo: ``{"query": ..., "target": SECONDS, "applies_to": ..., "time_zone": ...}``:
+        the query finding the newest change in the restored data; the target (optional)
+        applies to the data-loss exposure (from the request) or the restore-point gap (from
+        the point restored to): by default the exposure for a ``latest`` restore, the gap for
+        a past point, as in a drill plan; ``time_zone`` places a value that carries none.
+        None: no RPO
     :param tenant_conn_id: an Airflow connection whose login, password and schema are the
         tenant user, its password and the database to open
     :param network: ``intranet`` (the worker is in the VPC) or ``internet``
@@ -81,12 +87,23 @@ class ObDataCheckOperator(BaseOperator):
                 f"{self.task_id}: 'restore' must be a restore task's record with a tenant_id, "
                 f"got {restore!r}"
             )
-        spec = DataSpec(login=self._login(), checks=self._checks(), rpo=self._rpo())
-        reference = _moment(restore.get("restore_time"))
+        restore_point = _moment(restore.get("restore_time"))
+        requested_at = _moment(restore.get("submitted_at"))
+        if restore_point is None or requested_at is None:
+            raise AirflowFailException(
+                f"{self.task_id}: the restore record has no restore_time or submitted_at"
+            )
+        latest = bool(restore.get("latest"))
+        spec = DataSpec(login=self._login(), checks=self._checks(), rpo=self._rpo(latest))
         settings = ObCloudHook(self.ob_conn_id).task_settings()
         verdict = asyncio.run(
             self._verify(
-                settings, str(restore["instance_id"]), str(restore["tenant_id"]), spec, reference
+                settings,
+                str(restore["instance_id"]),
+                str(restore["tenant_id"]),
+                spec,
+                restore_point=restore_point,
+                requested_at=requested_at,
             )
         )
         result = {"tenant_id": restore["tenant_id"], **verdict.to_json()}
@@ -111,12 +128,19 @@ class ObDataCheckOperator(BaseOperator):
         instance_id: str,
         tenant_id: str,
         spec: DataSpec,
-        reference: datetime,
+        *,
+        restore_point: datetime,
+        requested_at: datetime,
     ) -> DataVerdict:
         async with settings.client() as client:
             verifier = DataVerifier(client, DataLimits(network=Network(self.network)))
             return await verifier.verify(
-                instance_id, tenant_id, spec, reference=reference, timeout=self.timeout
+                instance_id,
+                tenant_id,
+                spec,
+                restore_point=restore_point,
+                requested_at=requested_at,
+                timeout=self.timeout,
             )
 
     def _login(self) -> TenantLogin:
@@ -151,7 +175,7 @@ class ObDataCheckOperator(BaseOperator):
             specs.append(CheckSpec(name=name, sql=sql, expect=expectation))
         return tuple(specs)
 
-    def _rpo(self) -> RpoSpec | None:
+    def _rpo(self, latest: bool) -> RpoSpec | None:
         if self.rpo is None:
             return None
         query = str(self.rpo.get("query", ""))
@@ -159,12 +183,28 @@ class ObDataCheckOperator(BaseOperator):
         if problem is not None:
             raise AirflowFailException(f"rpo: query {problem}")
         target = self.rpo.get("target")
-        return RpoSpec(query=query, target_seconds=float(target) if target is not None else None)
+        applies_to = self.rpo.get("applies_to")
+        try:
+            return RpoSpec(
+                query=query,
+                target_seconds=float(target) if target is not None else None,
+                target_applies_to=(
+                    RpoFigure(applies_to)
+                    if applies_to is not None
+                    else RpoFigure.for_restore(latest=latest)
+                ),
+                time_zone=self.rpo.get("time_zone"),
+            )
+        except ValueError as error:
+            raise AirflowFailException(f"rpo: {error}") from None
 
 
-def _moment(value: Any) -> datetime:
-    if isinstance(value, str):
+def _moment(value: Any) -> datetime | None:
+    """An aware time from a record's ISO text, or None."""
+    if not isinstance(value, str):
+        return None
+    try:
         parsed = datetime.fromisoformat(value)
-        if parsed.tzinfo is not None:
-            return parsed
-    return datetime.now(UTC)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None

@@ -60,6 +60,8 @@ class TenantWait:
     rto_seconds: float | None = None
     restore_time: str | None = None
     """The point in time restored to (ISO 8601), handed back in the event."""
+    latest: bool = False
+    """Whether that point was ``latest`` (the newest restorable one) when it was chosen."""
     submission: str = "submitted"
     """How the submission ended (``submitted``, ``adopted``), handed back in the event."""
 
@@ -73,6 +75,7 @@ class TenantWait:
             "deadline": self.deadline.isoformat(),
             "rto_seconds": self.rto_seconds,
             "restore_time": self.restore_time,
+            "latest": self.latest,
             "submission": self.submission,
         }
 
@@ -100,7 +103,10 @@ class WaitResult:
     polls: int = 0
     """Sweeps of the instance the wait lived through (one list call each, shared)."""
     error: str | None = None
+    submitted_at: str | None = None
+    """When the restore was first requested (ISO 8601): where its recovery is counted from."""
     restore_time: str | None = None
+    latest: bool = False
     submission: str = "submitted"
 
     @classmethod
@@ -118,7 +124,9 @@ class WaitResult:
             rto_verdict=outcome.rto_verdict(wait.rto_seconds),
             polls=outcome.polls,
             error=outcome.error,
+            submitted_at=wait.submitted_at.isoformat(),
             restore_time=wait.restore_time,
+            latest=wait.latest,
             submission=wait.submission,
         )
 
@@ -132,7 +140,9 @@ class WaitResult:
             request_id=wait.request_id,
             rto_seconds=wait.rto_seconds,
             error=error,
+            submitted_at=wait.submitted_at.isoformat(),
             restore_time=wait.restore_time,
+            latest=wait.latest,
             submission=wait.submission,
         )
 
@@ -159,8 +169,13 @@ class RestoreRecord:
     instance_id: str
     tenant_name: str
     tenant_id: str | None
+    submitted_at: str | None
+    """When the restore was first requested (ISO 8601): the data checks measure the
+    data-loss exposure from it."""
     restore_time: str | None
-    """The point in time the restore asked for (ISO 8601): the data checks' RPO reference."""
+    """The point in time the restore asked for (ISO 8601): the data checks' restore point."""
+    latest: bool
+    """Whether that point was ``latest`` when it was chosen."""
     submission: str
     """``submitted``, or ``adopted`` (a retried task found the tenant its earlier try made)."""
     state: str
@@ -176,7 +191,9 @@ class RestoreRecord:
             instance_id=result.instance_id,
             tenant_name=result.tenant_name,
             tenant_id=result.tenant_id,
+            submitted_at=result.submitted_at,
             restore_time=result.restore_time,
+            latest=result.latest,
             submission=result.submission,
             state=str(result.state),
             recovery_seconds=result.recovery_seconds,

@@ -184,9 +184,12 @@ class ObRestoreOperator(BaseOperator):
         except (TypeError, ValueError) as error:
             raise AirflowFailException(f"{self.task_id}: bad restore parameters: {error}") from None
 
+    def _wants_latest(self) -> bool:
+        return str(self.restore_time).strip().lower() == LATEST
+
     async def _restore_time(self, client: ObClient) -> datetime:
         text = str(self.restore_time).strip()
-        if text.lower() != LATEST:
+        if not self._wants_latest():
             try:
                 moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
             except ValueError:
@@ -284,6 +287,7 @@ class ObRestoreOperator(BaseOperator):
             deadline=started + timedelta(seconds=self.timeout_seconds),
             rto_seconds=self.rto_seconds,
             restore_time=restore_time,
+            latest=self._wants_latest(),
             submission=submission.outcome.value,
         )
 

@@ -58,6 +58,7 @@ class ObTenantOnlineTrigger(BaseTrigger):
         deadline: datetime | str,
         rto_seconds: float | None = None,
         restore_time: str | None = None,
+        latest: bool = False,
         submission: str = "submitted",
     ) -> None:
         super().__init__()  # type: ignore[no-untyped-call]
@@ -70,6 +71,7 @@ class ObTenantOnlineTrigger(BaseTrigger):
             deadline=deadline,
             rto_seconds=rto_seconds,
             restore_time=restore_time,
+            latest=latest,
             submission=submission,
         )
 

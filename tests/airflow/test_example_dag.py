@@ -101,12 +101,14 @@ def test_the_example_dag_restores_checks_and_cleans_up_and_leaks_no_secret(
     assert output.count("Pausing task as DEFERRED") == 3
     records = _xcoms(airflow_home, run_id, "restore", "return_value")
     assert [r["tenant_name"] for r in records] == [f"{s}_dr_20260301" for s in SOURCES]
-    assert {(r["state"], r["rto_verdict"], r["submission"]) for r in records} == {
-        ("online", "met", "submitted")
+    assert {(r["state"], r["rto_verdict"], r["submission"], r["latest"]) for r in records} == {
+        ("online", "met", "submitted", True)
     }
     checks = _xcoms(airflow_home, run_id, "check_data", "return_value")
     assert [c["ok"] for c in checks] == [True, True, True]
-    assert all(c["rpoSeconds"] is not None and c["rpoSeconds"] <= 300 for c in checks)
+    # "latest": the target is on the data-loss exposure, from each restore's request.
+    assert {c["rpoTargetAppliesTo"] for c in checks} == {"data_loss_exposure"}
+    assert all(c["rpoSeconds"] is not None and c["rpoSeconds"] <= 900 for c in checks)
     # The simulator's ground truth: three restores, each sent once, all deleted again.
     stats = simulator.stats()
     assert stats["restoresAccepted"] == 3

@@ -136,6 +136,7 @@ def test_a_wait_and_its_result_survive_json() -> None:
         deadline="2026-03-01T05:00:00+00:00",
         rto_seconds=900.0,
         restore_time="2026-03-01T02:55:00+00:00",
+        latest=True,
         submission="adopted",
     )
     data = json.loads(json.dumps(wait.to_json()))
@@ -151,13 +152,17 @@ def test_a_wait_and_its_result_survive_json() -> None:
         rto_seconds=900.0,
         rto_verdict="met",
         polls=4,
+        submitted_at=wait.submitted_at.isoformat(),
         restore_time=wait.restore_time,
+        latest=True,
         submission="adopted",
     )
     back = WaitResult.from_json(json.loads(json.dumps(result.to_json())))
     assert back == result
     record = RestoreRecord.of(back).to_json()
     assert record["submission"] == "adopted"
+    assert record["submitted_at"] == "2026-03-01T03:00:00+00:00"
+    assert record["latest"] is True
     assert record["rto_verdict"] == "met"
     assert json.loads(json.dumps(record)) == record
 

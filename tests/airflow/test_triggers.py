@@ -32,6 +32,7 @@ TRIGGER_KWARGS = {
     "deadline",
     "rto_seconds",
     "restore_time",
+    "latest",
     "submission",
 }
 
