@@ -123,6 +123,7 @@ class _Request:
     __slots__ = (
         "answering_fresh",
         "lane",
+        "losses",
         "new_lane",
         "parts",
         "refusals",
@@ -141,6 +142,8 @@ class _Request:
         """The lane's context was opened by this flow's request without credentials."""
         self.stale_answers = 0
         self.refusals = 0
+        self.losses = 0
+        """Times the server forgot this flow's lane."""
 
 
 def _lost_context(sent_with: NonceState, challenge: DigestChallenge) -> bool:
@@ -355,9 +358,11 @@ class DigestAuth:
         """Answer ``challenge`` where it belongs: in the flow's lane, shared, or a lane got now."""
         lane = request.lane
         if lane is not None:
-            if reply is _Reply.LOST and self._lanes.lost(lane):
-                request.lane = None
-                return FlowEnd.RESTART
+            if reply is _Reply.LOST:
+                request.losses += 1
+                if self._lanes.lost(lane, again=request.losses > 1):
+                    request.lane = None
+                    return FlowEnd.RESTART
         elif not self._strict:
             self._stale_offered = challenge.stale
             return self._answer(request, self._adopt_shared(challenge))

@@ -134,13 +134,15 @@ class LanePool:
         if self._growing and self.ceiling < self._max:
             self.ceiling += 1
 
-    def lost(self, lane: Lane) -> bool:
+    def lost(self, lane: Lane, *, again: bool = False) -> bool:
         """The server forgot ``lane``'s context. True if the flow must give the lane up.
 
         The first loss of an epoch halves the ceiling (the lanes live now are more
         than the server keeps) and ends the growth; idle lanes over the ceiling are
         dropped, the least recently used first (the server forgot those first). A
-        flow over the ceiling gives its lane up; the others answer in a new context.
+        flow over the ceiling gives its lane up, and so does one whose lane was lost
+        ``again`` (lanes keep pushing each other out of the server's table: one less
+        is what ends it); the others answer in a new context.
         """
         if lane.epoch == self._epoch:
             self._epoch += 1
@@ -150,7 +152,7 @@ class LanePool:
             if excess > 0:
                 del self._idle[:excess]
                 self.live -= excess
-        if self.live > self.ceiling:
+        if again or self.live > self.ceiling:
             self.live -= 1
             return True
         lane.epoch = self._epoch

@@ -21,6 +21,7 @@ from ob_async._digest import DigestAuth, DigestResponse
 from ob_async._http.credentials import Credentials
 from ob_async._wire.models import RestoreRequest, TenantResource
 from ob_async.errors import AuthenticationError
+from ob_async.simulator import Simulator
 from tests.support.real_digest_servers import (
     INSTANCE,
     PASSWORD,
@@ -35,20 +36,25 @@ from tests.support.real_digest_servers import (
     running_lighttpd,
 )
 
+from ._strict_server import PASSWORD as STRICT_PASSWORD
+from ._strict_server import TARGET, USER, StrictServer
+from ._transcript import Exchange, Prober, apache_nc_check, expired_nonce, forgotten_record
+
 Flow = Generator[str | None, DigestResponse, object]
 
 SEQUENTIAL = 5
 IN_FLIGHT = 50
 
 APACHE_NC_CHECK = ApacheSetup("apache-nc-check", nc_check=True, shmem_size=1 << 20)
+# Debian's default AuthDigestShmemSize: about a dozen client records for the server.
+APACHE_DEFAULT_TABLE = ApacheSetup("apache-nc-check-default-table", nc_check=True)
 APACHE_SHORT_NONCE_LIFETIME = ApacheSetup(
     "apache-nc-check-short-nonce-lifetime", nc_check=True, nonce_lifetime=1
 )
 SETUPS: list[ApacheSetup | LighttpdSetup] = [
     ApacheSetup("apache"),
     APACHE_NC_CHECK,
-    # Debian's default AuthDigestShmemSize: about a dozen client records for the server.
-    ApacheSetup("apache-nc-check-default-table", nc_check=True),
+    APACHE_DEFAULT_TABLE,
     APACHE_SHORT_NONCE_LIFETIME,
     LighttpdSetup("lighttpd-md5", algorithms=("MD5",)),
     LighttpdSetup("lighttpd-sha-256", algorithms=("SHA-256",)),
@@ -232,3 +238,80 @@ async def test_apache_refusing_overtaken_counts_fails_no_request(server: RealSer
         )
     assert (overtaken_end.status, other_end.status) == (200, 200)
     assert not auth.rejected
+
+
+def http_exchange(http: aiohttp.ClientSession, url: str) -> Exchange:
+    async def exchange(authorization: str | None) -> tuple[int, tuple[str, ...]]:
+        headers = {"X-Ob-Project-Id": PROJECT}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        async with http.get(url, headers=headers) as response:
+            await response.read()
+            return response.status, tuple(response.headers.getall("WWW-Authenticate", ()))
+
+    return exchange
+
+
+def apache_prober(http: aiohttp.ClientSession, server: RealServer) -> Prober:
+    return Prober(
+        http_exchange(http, server.url + TENANTS_PATH),
+        username=USERNAME,
+        password=PASSWORD,
+        uri=TENANTS_PATH,
+    )
+
+
+SIMULATOR_PATH = "/api/v2/instances/obxxx/tenants"
+
+
+@pytest.mark.parametrize("server", [APACHE_NC_CHECK], indirect=True, ids=str)
+async def test_the_simulators_strict_mode_answers_counts_as_apache_does(server: RealServer) -> None:
+    async with aiohttp.ClientSession() as http:
+        apache = apache_prober(http, server)
+        await apache_nc_check(apache)
+        async with Simulator(nc_check="strict", digest_algorithms=("MD5",)) as sim:
+            simulated = Prober(
+                http_exchange(http, sim.url + SIMULATOR_PATH),
+                username=sim.access_key_id,
+                password=sim.config.access_key_secret,
+                uri=SIMULATOR_PATH,
+            )
+            await apache_nc_check(simulated)
+    assert simulated.transcript == apache.transcript
+    # What the issue found by hand, as Apache answered it here.
+    assert apache.transcript[4] == "nc 3 after 4: 401 opaque same, nonce new"
+    assert apache.transcript[5] == "nc 5 in the first nonce: 200"
+
+
+@pytest.mark.parametrize("server", [APACHE_DEFAULT_TABLE], indirect=True, ids=str)
+async def test_a_forgotten_client_record_is_answered_as_apache_does(server: RealServer) -> None:
+    async with aiohttp.ClientSession() as http:
+        apache = apache_prober(http, server)
+        await forgotten_record(apache, records=24)
+    simulated = Prober(
+        StrictServer(max_clients=12).exchange, username=USER, password=STRICT_PASSWORD, uri=TARGET
+    )
+    await forgotten_record(simulated, records=24)
+    assert (
+        simulated.transcript
+        == apache.transcript
+        == ["nc 2 in the forgotten record: 401 stale opaque new, nonce new"]
+    )
+
+
+@pytest.mark.parametrize("server", [APACHE_SHORT_NONCE_LIFETIME], indirect=True, ids=str)
+async def test_an_expired_nonce_is_answered_as_apache_does(server: RealServer) -> None:
+    lifetime = APACHE_SHORT_NONCE_LIFETIME.nonce_lifetime
+    assert lifetime is not None
+    async with aiohttp.ClientSession() as http:
+        apache = apache_prober(http, server)
+        await expired_nonce(apache, lambda: asyncio.sleep(lifetime + 1))
+    strict = StrictServer(nonce_ttl=lifetime)
+
+    async def advance() -> None:
+        strict.clock.advance(lifetime + 1)
+
+    simulated = Prober(strict.exchange, username=USER, password=STRICT_PASSWORD, uri=TARGET)
+    await expired_nonce(simulated, advance)
+    assert simulated.transcript == apache.transcript
+    assert apache.transcript[-2] == "nc 3, the nonce expired: 401 stale opaque same, nonce new"
