@@ -19,8 +19,9 @@ after its state was dropped, and a forged one is told apart from an expired
 one. A nonce is valid for ``nonce_ttl`` seconds after issue.
 
 Verification order: the header must parse (else ``MALFORMED``); scheme,
-realm, opaque (but see strict counting), uri (= the request-target, path and query as sent), algorithm
-and qop must be the offered ones (else ``BAD_CREDENTIALS``); the nonce must be
+realm, opaque (strict counting: see below), uri (= the request-target, path and
+query as sent), algorithm and qop must be the offered ones (else
+``BAD_CREDENTIALS``); the nonce must be
 genuine (else ``UNKNOWN_NONCE``); the user (``username``, ``username*`` per
 RFC 7616 §3.4.4, or a userhash when offered) and the response must be right
 (else ``BAD_CREDENTIALS``); only then is the nonce's age checked (too old →
@@ -420,9 +421,7 @@ class DigestVerifier:
         opaque = params.get("opaque")
         client = self._clients.get(opaque) if opaque is not None else None
         if client is None:
-            return AuthResult(
-                AuthOutcome.STALE, user=user, message="the client is no longer known"
-            )
+            return AuthResult(AuthOutcome.STALE, user=user, message="the client is no longer known")
         if state is None or state.opaque != opaque:
             return AuthResult(
                 AuthOutcome.STALE, user=user, message="not a nonce of this client", client=opaque

@@ -36,12 +36,12 @@ class StrictServer:
         self.counts: list[tuple[str, str]] = []
         self.requests = 0
 
-    def handle(self, authorization: str | None) -> DigestResponse:
+    def handle(self, authorization: str | None, target: str = TARGET) -> DigestResponse:
         self.requests += 1
         if authorization is not None:
             fields = ref.parse_authorization(authorization)
             self.counts.append((fields["nonce"], fields["nc"]))
-        result = self.verifier.verify("GET", TARGET, authorization, b"")
+        result = self.verifier.verify("GET", target, authorization, b"")
         if result.outcome is AuthOutcome.OK:
             return DigestResponse(200)
         stale = result.outcome is AuthOutcome.STALE
