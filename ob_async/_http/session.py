@@ -11,7 +11,9 @@
    Until the credentials have been accepted, calls go through
    :class:`~ob_async._http.handshake.Handshake`: a cold burst of N calls costs
    one 401, and the burst goes out together once the first challenge is in;
-   after that every call authenticates pre-emptively in one round trip;
+   after that every call authenticates pre-emptively in one round trip (at an
+   origin that checks counts strictly, in a lane of its own, waiting for one
+   when none is free: :mod:`ob_async._http.lanes`);
 5. reads the body under a size limit and maps every failure onto the
    :mod:`ob_async.errors` hierarchy (transport failures say whether the request
    may have reached the server);

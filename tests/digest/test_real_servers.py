@@ -64,7 +64,11 @@ SETUPS: list[ApacheSetup | LighttpdSetup] = [
 ]
 
 
-@pytest.fixture(scope="module", params=SETUPS, ids=lambda setup: setup.name)
+def setup_name(setup: ApacheSetup | LighttpdSetup) -> str:
+    return setup.name
+
+
+@pytest.fixture(scope="module", params=SETUPS, ids=setup_name)
 def server(request: pytest.FixtureRequest) -> Iterator[RealServer]:
     setup = request.param
     runner = running_apache if isinstance(setup, ApacheSetup) else running_lighttpd
@@ -168,7 +172,7 @@ async def test_a_wrong_secret_in_a_cold_burst_costs_each_call_one_request(
     assert len(seen) <= 1 + 20
 
 
-@pytest.mark.parametrize("server", [APACHE_SHORT_NONCE_LIFETIME], indirect=True, ids=str)
+@pytest.mark.parametrize("server", [APACHE_SHORT_NONCE_LIFETIME], indirect=True, ids=setup_name)
 async def test_an_expired_nonce_is_answered_stale_and_every_call_succeeds(
     server: RealServer,
 ) -> None:
@@ -208,7 +212,7 @@ async def finish(
         response = await send(http, server, authorization)
 
 
-@pytest.mark.parametrize("server", [APACHE_NC_CHECK], indirect=True, ids=str)
+@pytest.mark.parametrize("server", [APACHE_NC_CHECK], indirect=True, ids=setup_name)
 async def test_apache_refusing_overtaken_counts_fails_no_request(server: RealServer) -> None:
     """The issue's failure, in a fixed order: counts overtaken, then their retries racing.
 
@@ -264,7 +268,7 @@ def apache_prober(http: aiohttp.ClientSession, server: RealServer) -> Prober:
 SIMULATOR_PATH = "/api/v2/instances/obxxx/tenants"
 
 
-@pytest.mark.parametrize("server", [APACHE_NC_CHECK], indirect=True, ids=str)
+@pytest.mark.parametrize("server", [APACHE_NC_CHECK], indirect=True, ids=setup_name)
 async def test_the_simulators_strict_mode_answers_counts_as_apache_does(server: RealServer) -> None:
     async with aiohttp.ClientSession() as http:
         apache = apache_prober(http, server)
@@ -283,7 +287,7 @@ async def test_the_simulators_strict_mode_answers_counts_as_apache_does(server: 
     assert apache.transcript[5] == "nc 5 in the first nonce: 200"
 
 
-@pytest.mark.parametrize("server", [APACHE_DEFAULT_TABLE], indirect=True, ids=str)
+@pytest.mark.parametrize("server", [APACHE_DEFAULT_TABLE], indirect=True, ids=setup_name)
 async def test_a_forgotten_client_record_is_answered_as_apache_does(server: RealServer) -> None:
     async with aiohttp.ClientSession() as http:
         apache = apache_prober(http, server)
@@ -299,7 +303,7 @@ async def test_a_forgotten_client_record_is_answered_as_apache_does(server: Real
     )
 
 
-@pytest.mark.parametrize("server", [APACHE_SHORT_NONCE_LIFETIME], indirect=True, ids=str)
+@pytest.mark.parametrize("server", [APACHE_SHORT_NONCE_LIFETIME], indirect=True, ids=setup_name)
 async def test_an_expired_nonce_is_answered_as_apache_does(server: RealServer) -> None:
     lifetime = APACHE_SHORT_NONCE_LIFETIME.nonce_lifetime
     assert lifetime is not None
