@@ -136,6 +136,20 @@ async def test_sequential_then_concurrent_calls_all_succeed_and_no_count_is_reus
     assert all(item.status in (200, 401) for item in seen)
 
 
+async def test_a_cold_burst_of_concurrent_first_calls_all_succeed(server: RealServer) -> None:
+    mark = len(server.seen())
+    async with client_of(server) as client:
+        outcomes = await asyncio.gather(
+            *(client.create_restore_task(INSTANCE, restore_request(n)) for n in range(IN_FLIGHT)),
+            return_exceptions=True,
+        )
+    assert [outcome for outcome in outcomes if isinstance(outcome, BaseException)] == []
+    seen = server.seen_since(mark, at_least=IN_FLIGHT)
+    assert sum(item.status == 200 for item in seen) == IN_FLIGHT
+    sent = counts_sent(seen)
+    assert len(sent) == len(set(sent))
+
+
 async def test_a_wrong_secret_is_refused_once_and_later_calls_send_nothing(
     server: RealServer,
 ) -> None:
