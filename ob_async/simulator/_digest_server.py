@@ -47,8 +47,9 @@ Two stricter modes (``nc_check``):
   that nonce becomes the one used; in the nonce used now a count must be above
   the highest taken; in an earlier nonce nothing is taken (``OUT_OF_ORDER``:
   a plain 401, a new nonce, the same opaque, no stale). A wrong password gets
-  the same answer. A nonce presented with another record's opaque, an expired
-  one, and a record no longer kept get ``STALE`` (the last in a new record). At
+  the same answer. A nonce presented with another record's opaque, one it never
+  issued, an expired one, and a record no longer kept get ``STALE`` (the last in
+  a new record), whatever the password. At
   most ``max_clients`` records are kept, the least recently used forgotten
   first (Apache's table is a few kilobytes of shared memory: with its default
   ``AuthDigestShmemSize`` about a dozen records, purged when full).
@@ -384,6 +385,15 @@ class DigestVerifier:
         state = self._nonces.get(nonce)
         issued = state.issued if state is not None else self._issue_time(nonce)
         if issued is None:
+            if self.nc_check is NcCheck.STRICT:
+                # As Apache: a nonce it cannot verify is answered stale, in the request's record.
+                raise _Reject(
+                    AuthResult(
+                        AuthOutcome.STALE,
+                        message="not a nonce of this client",
+                        client=self._known_client(params),
+                    )
+                )
             raise _Reject(AuthResult(AuthOutcome.UNKNOWN_NONCE, message="unknown nonce"))
         user = self._user(params, base)
         if user is None or not self._response_matches(

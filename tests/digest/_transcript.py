@@ -142,6 +142,8 @@ async def apache_nc_check(prober: Prober) -> None:
     assert fourth is not None
     await prober.send("nc 1 in the fourth nonce", fourth, 1)
     await prober.send("nc 1 in the third nonce, issued before the fourth", third, 1)
+    made_up = attrs.evolve(first, nonce=first.nonce[:-8] + "00000000")
+    await prober.send("a made-up nonce under the first opaque", made_up, 1)
     other = await prober.fresh("no credentials again")
     await prober.send(
         "the other record's nonce under the first opaque", other, 1, opaque=first.opaque
