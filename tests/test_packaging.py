@@ -112,7 +112,7 @@ def test_the_command_without_its_extra_says_how_to_install_it(core_environment: 
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr == (
-        "ob-restore: The ob-restore command needs the 'cli' extra (rich, prometheus_client, cryptography, "
-        "asyncmy, sqlglot not installed): pip install 'ob-async[cli]'\n"
+        "ob-restore: The ob-restore command needs the 'cli' extra (rich, prometheus_client, "
+        "cryptography, asyncmy, sqlglot not installed): pip install 'ob-async[cli]'\n"
     )
     assert sys.executable  # the suite's own interpreter is untouched by the environment above
