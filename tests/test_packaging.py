@@ -110,8 +110,8 @@ def test_using_the_client_imports_no_extra_and_each_part_names_its_extra(
         "'cli' extra (rich, prometheus_client, cryptography, asyncmy, sqlglot not installed): "
         "pip install 'ob-async[cli]'",
         "import ob_async.airflow": "ob_async.airflow (the Airflow provider) needs the 'airflow' "
-        "extra (airflow, rich, prometheus_client, asyncmy, sqlglot not installed): "
-        "pip install 'ob-async[airflow]'",
+        "extra (airflow, rich, prometheus_client, cryptography, asyncmy, sqlglot not "
+        "installed): pip install 'ob-async[airflow]'",
         "DataVerifier": "Checking a restored tenant's data needs the 'data' extra "
         "(asyncmy, sqlglot not installed): pip install 'ob-async[data]'",
     }
