@@ -13,7 +13,8 @@ from ob_async._restore.outcome import RestoreState, RtoVerdict
 from ob_async._restore.poll import WatcherPool, _InstanceWatcher, _Waiter
 from ob_async._restore.poll_config import PollConfig
 from ob_async._restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
-from ob_async._wire.models import Page, TenantDetail, TenantSummary
+from ob_async._wire.models import Page
+from ob_async._wire.tenants import TenantDetail, TenantSummary
 from ob_async.errors import ClientError, ServerError
 from tests.support.fakes import FakeClock, FlakyPagesApi
 

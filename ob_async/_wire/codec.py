@@ -3,12 +3,14 @@
 One cattrs converter, built once at import, does all the work. Its rules:
 
 - Field names are camelCase on the wire: ``target_tenant_name`` ↔ ``targetTenantName``.
-- Unknown keys in responses are ignored, so a newer server never breaks us; a
-  missing required key is an :class:`~ob_async.errors.InvalidInputError` that
-  names every problem with its path.
+- Answers are read tolerantly (:mod:`ob_async._wire.tolerant`): unknown keys, and
+  informative fields that do not fit, are left out with a debug log; a field the
+  client decides on that is missing or malformed is an
+  :class:`~ob_async.errors.InvalidInputError` that names every problem with its path.
 - Times go out as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds). They come in
   as ISO-8601 with ``Z`` or an offset, or in the tenant API's ``2021-09-20
-  12:00:00`` form, which carries no zone and is read as UTC.
+  12:00:00`` and ``2025-06-02 22:12:10.0`` forms, which carry no zone and are read
+  as UTC (the server's zone is not published).
 - A request's ``restoreTime`` must carry its zone: a naive time is refused.
 - Primitives are checked, not coerced: ``"false"`` is not a boolean.
 - ``tenantResource.unitnum`` (the seed table's spelling) is read as ``unitNum``;
@@ -28,6 +30,7 @@ from cattrs.cols import homogenous_tuple_structure_factory, list_structure_facto
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ob_async._wire import jsonwire
+from ob_async._wire.tolerant import leave_out_unusable
 from ob_async._wire.models import (
     RESTORE_REQUIRED_WIRE_FIELDS,
     Page,
@@ -45,8 +48,8 @@ WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
 
 
-# Wire names that do not follow the camelCase rule (an acronym kept in capitals).
-_IRREGULAR_NAMES = {"use_ssl": "useSSL"}
+# Wire names that do not follow the camelCase rule (acronyms spelled as the API spells them).
+_IRREGULAR_NAMES = {"use_ssl": "useSSL", "enable_rpc": "enableRPc"}
 
 
 def camel_case(name: str) -> str:
@@ -220,29 +223,6 @@ def _build_converter() -> cattrs.Converter:
 
     converter.register_structure_hook(RestoreRequest, structure_restore_request)
 
-    unstructure_resource = converter.get_unstructure_hook(TenantResource)
-    unstructure = converter.unstructure
-
-    def unstructure_restore_request(request: RestoreRequest) -> dict[str, Any]:
-        # The generated hook's result (same keys, same order), written out: every
-        # submission unstructures one, and the fields' types are fixed by the model's
-        # validators (the enums are members, the objects any JSON-ready values).
-        return {
-            "sourceInstanceId": request.source_instance_id,
-            "sourceTenantId": request.source_tenant_id,
-            "targetInstanceId": request.target_instance_id,
-            "targetTenantName": request.target_tenant_name,
-            "targetTenantPrimaryZone": request.target_tenant_primary_zone,
-            "restoreTime": format_time(request.restore_time),
-            "tenantResource": unstructure_resource(request.tenant_resource),
-            "targetTenantDescription": request.target_tenant_description,
-            "fromRemote": request.from_remote,
-            "restoreObjectType": request.restore_object_type.value,
-            "restoreObjects": [unstructure(item) for item in request.restore_objects],
-            "restoreMode": request.restore_mode.value,
-        }
-
-    converter.register_unstructure_hook(RestoreRequest, unstructure_restore_request)
     return converter
 
 
@@ -304,9 +284,12 @@ def _format_problem(error: BaseException, _type: object) -> str:
 
 
 def from_wire(cls: type[T], data: object) -> T:
-    """Structure decoded wire JSON into ``cls``; every problem is named in one error."""
+    """Structure decoded wire JSON into ``cls``, tolerantly (see the module's rules);
+    every problem with a field the client decides on is named in one error."""
     try:
-        return converter.structure(data, cls)
+        return converter.structure(
+            leave_out_unusable(cls, data, converter.structure, camel_case), cls
+        )
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
         raise InvalidInputError(
             f"invalid {_type_name(cls)}: {describe_structure_error(error)}"

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from ob_async._client import ObClient
 from ob_async._restore.runwide import run_wide
-from ob_async._wire.models import RestorableTenant
+from ob_async._wire.backups import RestorableTenant
 from ob_async.drill._plan import PlanItem
 from ob_async.errors import ObError
 

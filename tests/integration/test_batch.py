@@ -15,7 +15,7 @@ from ob_async._http.credentials import Credentials
 from ob_async._restore.retry import Backoff, RetryPolicy
 from ob_async._restore.runwide import RunWideError
 from ob_async._restore.submit import RestoreSubmission
-from ob_async._wire.models import TenantSummary
+from ob_async._wire.tenants import TenantSummary
 from ob_async.batch import (
     BatchLimits,
     BatchRunner,
