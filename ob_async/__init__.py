@@ -42,8 +42,8 @@ from ob_async._restore.retry import (
 from ob_async._restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
 from ob_async._version import __version__
 from ob_async._wire.addresses import Endpoint, Network, TenantAddress, TenantConnection
-from ob_async._wire.codec import from_wire, to_wire
 from ob_async._wire.backups import BackupSet, RestorableTenant, TimeWindow
+from ob_async._wire.codec import from_wire, to_wire
 from ob_async._wire.instances import Instance
 from ob_async._wire.models import (
     Envelope,

@@ -30,7 +30,6 @@ from cattrs.cols import homogenous_tuple_structure_factory, list_structure_facto
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ob_async._wire import jsonwire
-from ob_async._wire.tolerant import leave_out_unusable
 from ob_async._wire.models import (
     RESTORE_REQUIRED_WIRE_FIELDS,
     Page,
@@ -39,6 +38,7 @@ from ob_async._wire.models import (
     RestoreRequest,
     TenantResource,
 )
+from ob_async._wire.tolerant import leave_out_unusable
 from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")

@@ -62,7 +62,9 @@ def _prune(
     if isinstance(origin, type) and attrs.has(origin):
         if not isinstance(value, Mapping):
             return value  # the strict pass names it, or the caller drops it
-        return _prune_object(cls, origin, value, structure, wire_name, path)
+        return _prune_object(
+            cls, origin, value, structure=structure, wire_name=wire_name, path=path
+        )
     item_type = _array_item(cls)
     if item_type is not None and isinstance(value, list):
         kept = []
@@ -80,6 +82,7 @@ def _prune_object(
     cls: Any,
     origin: type,
     value: Mapping[str, object],
+    *,
     structure: Structure,
     wire_name: Callable[[str], str],
     path: str,
@@ -110,7 +113,7 @@ def _prune_object(
 def _fits(value: object, cls: Any, structure: Structure, where: str) -> bool:
     try:
         structure(value, cls)
-    except Exception as error:  # noqa: BLE001 - any refusal of an informative value means "leave it out"
+    except Exception as error:  # any refusal of an informative value means: leave it out
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("response field %s left out: %s", where, _reason(error))
         return False

@@ -1,0 +1,156 @@
+"""The project's API contract (contract/openapi.yaml), for the tests that hold code to it.
+
+- :func:`contract` is the document as written: what the real API is known to send;
+- :func:`simulator_contract` is the same with every documented response field
+  required and no other field allowed: what the simulator must send (every
+  documented field present, nothing else);
+- :class:`ContractCheck` is an aiohttp middleware that validates every answer a
+  simulator sends against :func:`simulator_contract` with openapi-core, and keeps
+  the violations for the test that caused them to fail on (tests/conftest.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from aiohttp import web
+from openapi_core import OpenAPI
+from openapi_core.contrib.aiohttp import AIOHTTPOpenAPIWebRequest, AIOHTTPOpenAPIWebResponse
+from openapi_schema_validator import OAS31Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+
+CONTRACT_PATH = Path(__file__).resolve().parents[2] / "contract" / "openapi.yaml"
+
+_REQUEST_SCHEMAS = frozenset({"RestoreRequest", "RestoreTenantResource"})
+_NOT_API = "/_simulator/"
+
+
+@functools.cache
+def _loaded() -> str:
+    return CONTRACT_PATH.read_text(encoding="utf-8")
+
+
+def contract() -> dict[str, Any]:
+    """A fresh copy of the contract, as written."""
+    document: dict[str, Any] = yaml.safe_load(_loaded())
+    return document
+
+
+def schema(name: str) -> dict[str, Any]:
+    """A component schema of the contract."""
+    found: dict[str, Any] = contract()["components"]["schemas"][name]
+    return found
+
+
+def simulator_contract() -> dict[str, Any]:
+    """The contract with every documented response field required, and no other allowed."""
+    document = contract()
+    for name, component in document["components"]["schemas"].items():
+        if name.endswith("Envelope") or name in _REQUEST_SCHEMAS or "properties" not in component:
+            continue
+        component["required"] = sorted(component["properties"])
+        component["additionalProperties"] = False
+    # The simulator listens on a loopback port, not on the published hosts.
+    document["servers"] = [{"url": "/"}]
+    return document
+
+
+@functools.cache
+def _simulator_openapi() -> OpenAPI:
+    return OpenAPI.from_dict(simulator_contract())
+
+
+@functools.cache
+def _failure_validator() -> OAS31Validator:
+    document = simulator_contract()
+    resource = Resource.from_contents(document, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry().with_resource("urn:contract", resource)
+    return OAS31Validator(
+        {"$ref": "urn:contract#/components/schemas/FailureEnvelope"}, registry=registry
+    )
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+class ContractCheck:
+    """Validates what one simulator answers; ``violations`` lists every mismatch."""
+
+    def __init__(self, *, faults: bool) -> None:
+        self.faults = faults
+        self.checked = 0
+        self.violations: list[str] = []
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        response = await handler(request)
+        try:
+            problem = self.problem(request, response)
+        except Exception as error:  # a broken check must fail the test, not the answer
+            problem = f"the contract check failed: {error!r}"
+        if problem is not None:
+            self.violations.append(f"{request.method} {request.path_qs} -> {problem}")
+        return response
+
+    def problem(self, request: web.Request, response: web.StreamResponse) -> str | None:
+        """What is wrong with ``response`` by the contract, or None."""
+        if request.path.startswith(_NOT_API):
+            return None  # the simulator's own pages, not the API
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return None  # a reset fault: nothing reaches the client
+        if not isinstance(response, web.Response):
+            return f"HTTP {response.status}: a streamed answer, not an API envelope"
+        if response.status == 502 and response.content_type == "text/html":
+            return None  # the simulated gateway's page: a fault, not an API answer
+        body = response.body if isinstance(response.body, bytes) else b""
+        if self.faults and not _is_json(body):
+            return None  # a truncated-body fault
+        self.checked += 1
+        if request.match_info.route.name is None or request.match_info.http_exception:
+            return _failure_problem(response.status, body)
+        try:
+            _simulator_openapi().validate_response(
+                AIOHTTPOpenAPIWebRequest(request, body=None), AIOHTTPOpenAPIWebResponse(response)
+            )
+        except Exception as error:  # every kind of mismatch is reported the same way
+            return f"HTTP {response.status}: {_describe(error)}"
+        return None
+
+
+def _failure_problem(status: int, body: bytes) -> str | None:
+    """An unknown route must still answer a failure envelope."""
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return f"HTTP {status}: not JSON: {body[:120]!r}"
+    errors = sorted(_failure_validator().iter_errors(document), key=str)
+    if errors:
+        return f"HTTP {status}: not a failure envelope: {errors[0].message}"
+    return None
+
+
+def _is_json(body: bytes) -> bool:
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
+
+
+def _describe(error: BaseException) -> str:
+    cause = error.__cause__
+    schema_errors = getattr(cause, "schema_errors", None) or getattr(error, "schema_errors", None)
+    if not schema_errors:
+        return f"{type(error).__name__}: {str(error)[:300]}"
+    return "; ".join(
+        f"at {'/'.join(str(part) for part in inner.absolute_path) or 'the body'}: "
+        f"{inner.message[:200]}"
+        for inner in schema_errors
+    )
