@@ -15,7 +15,6 @@ from aiohttp.test_utils import make_mocked_request
 from ob_async.simulator import ManualClock, Simulator, SimulatorConfig
 from ob_async.simulator._fixture import parse_fixture
 from ob_async.simulator._world import wire_time
-
 from tests.support.contract import schema
 
 from ._helpers import ApiClient, raw_call, restore_body
