@@ -154,3 +154,33 @@ def _describe(error: BaseException) -> str:
         f"{inner.message[:200]}"
         for inner in schema_errors
     )
+
+
+def resolved(name: str, *, max_items: int = 3) -> dict[str, Any]:
+    """Schema ``name`` with every reference resolved, for generating documents from it
+    (hypothesis-jsonschema): extensions and prose left out, arrays of at most
+    ``max_items`` to keep examples small."""
+    components = contract()["components"]["schemas"]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "$ref" in node:
+            target = walk(components[node["$ref"].rsplit("/", 1)[1]])
+            return {**target, **walk({k: v for k, v in node.items() if k != "$ref"})}
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key.startswith("x-") or key in ("description", "summary"):
+                continue
+            if key == "properties":  # a map of names: every name is kept
+                out[key] = {name: walk(inner) for name, inner in value.items()}
+            else:
+                out[key] = walk(value)
+        if out.get("type") == "array":
+            out.setdefault("maxItems", max_items)
+        return out
+
+    result: dict[str, Any] = walk(components[name])
+    return result
