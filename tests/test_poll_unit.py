@@ -45,7 +45,9 @@ class ListingApi:
         name = tenant_id.removeprefix("id-")
         if name not in self.statuses:
             raise ClientError("no such tenant", status=404, error_code="TenantNotFound")
-        return TenantDetail(tenant_id=tenant_id, tenant_name=name, status=self.statuses[name])
+        return TenantDetail(
+            tenant_id=tenant_id, tenant_name=name, status=self.statuses[name], description=None
+        )
 
 
 FAST = PollConfig(initial_interval=0.01, max_interval=0.02, jitter=0.0)

@@ -22,7 +22,7 @@ from urllib.parse import quote
 from ob_async._http.session import Session
 from ob_async._wire.addresses import TenantConnection
 from ob_async._wire.backups import BackupSet, RestorableTenant
-from ob_async._wire.codec import format_time, from_wire, to_json_bytes
+from ob_async._wire.codec import format_time, from_answer, to_json_bytes
 from ob_async._wire.instances import Instance
 from ob_async._wire.models import Envelope, Page, RestoreObjectType, RestoreRequest
 from ob_async._wire.tenants import DeletedTenant, TenantDetail, TenantSummary
@@ -262,7 +262,7 @@ def _check_paging(page_number: int, page_size: int) -> None:
 
 def _data(envelope: Envelope, cls: type[T], operation: str) -> T:
     try:
-        return from_wire(cls, envelope.data)
+        return from_answer(cls, envelope.data)
     except InvalidInputError as error:
         raise ProtocolError(
             f"{operation}: unexpected response data: {error}", request_id=envelope.request_id

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from ob_async._wire.models import aware_time
 from ob_async._wire.tolerant import informative
 
 JsonObject = dict[str, Any]
@@ -22,8 +23,8 @@ JsonObject = dict[str, Any]
 class TimeWindow:
     """A span of time a tenant can be restored to (both ends inclusive)."""
 
-    start_time: datetime
-    end_time: datetime
+    start_time: datetime = attrs.field(validator=aware_time)
+    end_time: datetime = attrs.field(validator=aware_time)
     storage_type: str | None = informative()
 
     def __contains__(self, moment: datetime) -> bool:
@@ -75,7 +76,7 @@ class BackupSet:
     download_enabled: bool | None = informative()
     download_task_id: int | None = informative()
     status: str | None = informative()
-    start_time: datetime | None = informative()
-    end_time: datetime | None = informative()
+    start_time: datetime | None = informative(validator=aware_time)
+    end_time: datetime | None = informative(validator=aware_time)
     storage_class: str | None = informative()
     tenant_id: str | None = informative()

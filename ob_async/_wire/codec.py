@@ -3,10 +3,11 @@
 One cattrs converter, built once at import, does all the work. Its rules:
 
 - Field names are camelCase on the wire: ``target_tenant_name`` ↔ ``targetTenantName``.
-- Answers are read tolerantly (:mod:`ob_async._wire.tolerant`): unknown keys, and
-  informative fields that do not fit, are left out with a debug log; a field the
-  client decides on that is missing or malformed is an
-  :class:`~ob_async.errors.InvalidInputError` that names every problem with its path.
+- Unknown keys are ignored; a missing required key is an
+  :class:`~ob_async.errors.InvalidInputError` that names every problem with its
+  path. Answers are read tolerantly besides (:func:`from_answer`,
+  :mod:`ob_async._wire.tolerant`): informative fields that do not fit are left out
+  with a debug log, and only a field the client decides on fails the read.
 - Times go out as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds). They come in
   as ISO-8601 with ``Z`` or an offset, or in the tenant API's ``2021-09-20
   12:00:00`` and ``2025-06-02 22:12:10.0`` forms, which carry no zone and are read
@@ -284,16 +285,23 @@ def _format_problem(error: BaseException, _type: object) -> str:
 
 
 def from_wire(cls: type[T], data: object) -> T:
-    """Structure decoded wire JSON into ``cls``, tolerantly (see the module's rules);
-    every problem with a field the client decides on is named in one error."""
+    """Structure decoded wire JSON into ``cls``; every problem is named in one error.
+
+    Strict: every field must fit (unknown keys aside). Answers are read with
+    :func:`from_answer`."""
     try:
-        return converter.structure(
-            leave_out_unusable(cls, data, converter.structure, camel_case), cls
-        )
+        return converter.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
         raise InvalidInputError(
             f"invalid {_type_name(cls)}: {describe_structure_error(error)}"
         ) from None
+
+
+def from_answer(cls: type[T], data: object) -> T:
+    """Structure an answer's decoded ``data`` into ``cls``, tolerantly: unknown fields and
+    informative ones that do not fit are left out (:mod:`ob_async._wire.tolerant`); every
+    problem with a field the client decides on is named, with its path, in one error."""
+    return from_wire(cls, leave_out_unusable(cls, data, converter.structure, camel_case))
 
 
 def to_wire(obj: object) -> Any:

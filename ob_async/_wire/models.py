@@ -66,7 +66,8 @@ def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int)
         raise InvalidInputError(f"must be positive, got {value}", where=attribute.name)
 
 
-def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def aware_time(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a datetime (or None) that carries its zone."""
     if value is None:
         return
     if not isinstance(value, datetime):
@@ -185,7 +186,7 @@ class RestoreRequest:
     target_instance_id: str = attrs.field(validator=_non_empty)
     target_tenant_name: str = attrs.field(validator=_non_empty)
     target_tenant_primary_zone: str = attrs.field(validator=_non_empty)
-    restore_time: datetime = attrs.field(validator=_aware)
+    restore_time: datetime = attrs.field(validator=aware_time)
     tenant_resource: TenantResource = attrs.field(
         validator=attrs.validators.instance_of(TenantResource)
     )

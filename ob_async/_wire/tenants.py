@@ -17,6 +17,7 @@ from datetime import datetime
 import attrs
 
 from ob_async._wire.addresses import TenantConnection
+from ob_async._wire.models import aware_time
 from ob_async._wire.tolerant import informative
 
 ONLINE = "ONLINE"
@@ -87,7 +88,7 @@ class _TenantFields:
     status: str
     ocp_tenant_id: int | None = informative()
     management_mode: str | None = informative()
-    gmt_create: datetime | None = informative()
+    gmt_create: datetime | None = informative(validator=aware_time)
     tenant_mode: str | None = informative()
     primary_region: str | None = informative()
     cpu: int | None = informative()
@@ -116,7 +117,7 @@ class TenantSummary(_TenantFields):
     """A tenant as the tenant list returns it (``dataList[]``)."""
 
     description: str | None = informative()
-    create_time: datetime | None = informative()
+    create_time: datetime | None = informative(validator=aware_time)
     primary_zone: str | None = informative()
     unit_cpu: int | None = informative()
     unit_mem: int | None = informative()
@@ -130,7 +131,7 @@ class TenantDetail(_TenantFields):
 
     description: str | None
     """The submission marker's carrier; null is read as a tenant without one."""
-    create_time: datetime | None = None
+    create_time: datetime | None = attrs.field(default=None, validator=aware_time)
     primary_zone: str | None = None
     unit_cpu: int | None = None
     """Cores per unit."""

@@ -34,11 +34,13 @@ Structure = Callable[[Any, Any], Any]
 """A converter's structure function: (value, type) -> model, raising when it does not fit."""
 
 
-def informative(*, factory: Callable[[], Any] | None = None) -> Any:
+def informative(
+    *, factory: Callable[[], Any] | None = None, validator: Callable[..., Any] | None = None
+) -> Any:
     """A response field read tolerantly: default None (or ``factory()``), never an error."""
     if factory is not None:
-        return attrs.field(factory=factory, metadata={INFORMATIVE: True})
-    return attrs.field(default=None, metadata={INFORMATIVE: True})
+        return attrs.field(factory=factory, validator=validator, metadata={INFORMATIVE: True})
+    return attrs.field(default=None, validator=validator, metadata={INFORMATIVE: True})
 
 
 def leave_out_unusable(

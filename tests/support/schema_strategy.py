@@ -39,7 +39,13 @@ _KNOWN = frozenset(
 _EXTRA_NAMES = st.text(
     alphabet=st.characters(min_codepoint=97, max_codepoint=122), min_size=1, max_size=12
 )
-_SCALARS = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=20)  # noqa: E501
+_SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=20)
+)  # noqa: E501
 ANY_JSON = st.recursive(
     _SCALARS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_EXTRA_NAMES, inner, max_size=3),
@@ -58,7 +64,9 @@ def merged(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
             if key == "properties":
                 properties = dict(result.get("properties", {}))
                 for name, inner in value.items():
-                    properties[name] = merged([properties[name], inner]) if name in properties else inner
+                    properties[name] = (
+                        merged([properties[name], inner]) if name in properties else inner
+                    )
                 result["properties"] = properties
             elif key == "required":
                 result["required"] = sorted({*result.get("required", ()), *value})
@@ -108,7 +116,9 @@ def _typed(
             return formats[fmt]
         return st.text(min_size=schema.get("minLength", 0), max_size=24)
     if kind == "array":
-        return st.lists(strategy(schema.get("items", {}), formats), max_size=schema.get("maxItems", 3))
+        return st.lists(
+            strategy(schema.get("items", {}), formats), max_size=schema.get("maxItems", 3)
+        )
     if kind == "object":
         return _object(schema, formats)
     raise ValueError(f"type {kind!r} not supported")
