@@ -138,7 +138,8 @@ async def test_list_tenants(document: dict[str, Any]) -> None:
     ]
     assert (page.total, page.has_more) == (data.get("total"), data.get("hasMore"))
     [(_, _, params)] = session.calls
-    assert params is not None and params["pageSize"] == "50"  # always sent
+    assert params is not None
+    assert params["pageSize"] == "50"  # always sent
 
 
 @PROPERTY
@@ -213,7 +214,8 @@ async def test_list_backup_sets(document: dict[str, Any]) -> None:
     assert [s.backup_set_id for s in page.data_list] == [s["backupSetId"] for s in data["dataList"]]
     assert page.total == data.get("total")
     [(_, _, params)] = session.calls
-    assert params is not None and "pageSize" in params
+    assert params is not None
+    assert "pageSize" in params
 
 
 @PROPERTY

@@ -45,7 +45,7 @@ _SCALARS = (
     | st.integers()
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=20)
-)  # noqa: E501
+)
 ANY_JSON = st.recursive(
     _SCALARS,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_EXTRA_NAMES, inner, max_size=3),
@@ -56,8 +56,8 @@ ANY_JSON = st.recursive(
 def merged(parts: list[Mapping[str, Any]]) -> dict[str, Any]:
     """One schema for ``allOf: parts`` (each part's constraints kept, later ones narrowing)."""
     result: dict[str, Any] = {}
-    for part in parts:
-        part = dict(part)
+    for given in parts:
+        part = dict(given)
         if "allOf" in part:
             part = {**merged(part.pop("allOf")), **part}
         for key, value in part.items():
