@@ -41,15 +41,17 @@ def _aioresponses_on_aiohttp_314(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _simulators_answer_in_the_contracts_shapes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def contract_checks(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """The contract checks of the simulators the test starts (a test of the check
+    itself may look at them, and clear what it provoked)."""
+    checks: list[Any] = []
     try:
         from ob_async.simulator import Simulator
     except ImportError:  # the simulator extra is not installed: no simulator to check
-        yield
+        yield checks
         return
     from tests.support.contract import ContractCheck
 
-    checks: list[ContractCheck] = []
     start = Simulator.start
 
     async def start_checked(self: Simulator) -> None:
@@ -61,7 +63,7 @@ def _simulators_answer_in_the_contracts_shapes(monkeypatch: pytest.MonkeyPatch) 
         await start(self)
 
     monkeypatch.setattr(Simulator, "start", start_checked)
-    yield
+    yield checks
     violations = [violation for check in checks for violation in check.violations]
     if violations:
         shown = "\n".join(violations[:10])
