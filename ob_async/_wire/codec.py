@@ -20,6 +20,7 @@ One cattrs converter, built once at import, does all the work. Its rules:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from ob_async._wire.models import (
     TenantResource,
 )
 from ob_async._wire.tolerant import leave_out_unusable
+from ob_async._wire.tolerant import logger as _wire_logger
 from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -301,6 +303,12 @@ def from_answer(cls: type[T], data: object) -> T:
     """Structure an answer's decoded ``data`` into ``cls``, tolerantly: unknown fields and
     informative ones that do not fit are left out (:mod:`ob_async._wire.tolerant`); every
     problem with a field the client decides on is named, with its path, in one error."""
+    if not _wire_logger.isEnabledFor(logging.DEBUG):
+        # An answer that fits whole (the usual one) reads the same either way: once is enough.
+        try:
+            return converter.structure(data, cls)
+        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError):
+            pass
     return from_wire(cls, leave_out_unusable(cls, data, converter.structure, camel_case))
 
 

@@ -47,33 +47,39 @@ def leave_out_unusable(
     cls: Any, value: object, structure: Structure, wire_name: Callable[[str], str]
 ) -> object:
     """``value`` without the unknown fields and the unusable informative ones of ``cls``."""
-    return _prune(cls, value, structure, wire_name, "$", lenient=False)
+    return _prune(cls, value, _Reading(structure, wire_name), "$", lenient=False)
 
 
-def _prune(
-    cls: Any,
-    value: object,
-    structure: Structure,
-    wire_name: Callable[[str], str],
-    path: str,
-    *,
-    lenient: bool,
-) -> object:
+@attrs.frozen
+class _Reading:
+    structure: Structure
+    wire_name: Callable[[str], str]
+
+
+@attrs.frozen
+class _Field:
+    """How to read one field: its type, whether it is informative, and for a value that
+    is neither an object nor an array, the check it must pass (None: the converter's)."""
+
+    type: Any
+    informative: bool
+    check: Callable[[object], bool] | None
+
+
+def _prune(cls: Any, value: object, reading: _Reading, path: str, *, lenient: bool) -> object:
     cls = _without_none(cls)
-    origin = get_origin(cls) or cls
-    if isinstance(origin, type) and attrs.has(origin):
+    fields = _fields_of(cls, reading.wire_name)
+    if fields is not None:
         if not isinstance(value, Mapping):
             return value  # the strict pass names it, or the caller drops it
-        return _prune_object(
-            cls, origin, value, structure=structure, wire_name=wire_name, path=path
-        )
+        return _prune_object(fields, value, reading, path)
     item_type = _array_item(cls)
     if item_type is not None and isinstance(value, list):
         kept = []
         for index, item in enumerate(value):
             where = f"{path}[{index}]"
-            pruned = _prune(item_type, item, structure, wire_name, where, lenient=lenient)
-            if lenient and not _fits(pruned, item_type, structure, where):
+            pruned = _prune(item_type, item, reading, where, lenient=lenient)
+            if lenient and not _fits(pruned, item_type, reading, where):
                 continue
             kept.append(pruned)
         return kept
@@ -81,45 +87,113 @@ def _prune(
 
 
 def _prune_object(
-    cls: Any,
-    origin: type,
-    value: Mapping[str, object],
-    *,
-    structure: Structure,
-    wire_name: Callable[[str], str],
-    path: str,
+    fields: Mapping[str, _Field], value: Mapping[str, object], reading: _Reading, path: str
 ) -> dict[str, object]:
-    fields = _wire_fields(origin, wire_name)
-    arguments = dict(zip(getattr(origin, "__parameters__", ()), get_args(cls), strict=False))
     kept: dict[str, object] = {}
     for key, item in value.items():
-        where = f"{path}.{key}"
         field = fields.get(key)
         if field is None:
             if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("response field %s left out: not in the contract", where)
+                logger.debug("response field %s.%s left out: not in the contract", path, key)
             continue
-        field_type = _substituted(field.type, arguments)
-        if field.metadata.get(INFORMATIVE):
-            if item is None:
-                continue  # null is "not given": the field keeps its default
-            pruned = _prune(field_type, item, structure, wire_name, where, lenient=True)
-            if not _fits(pruned, field_type, structure, where):
-                continue
+        if not field.informative:
+            kept[key] = _prune(field.type, item, reading, f"{path}.{key}", lenient=False)
+            continue
+        if item is None:
+            continue  # null is "not given": the field keeps its default
+        if field.check is not None:
+            if field.check(item):
+                kept[key] = item
+            elif logger.isEnabledFor(logging.DEBUG):
+                logger.debug(
+                    "response field %s.%s left out: %s is not a %s",
+                    path,
+                    key,
+                    type(item).__name__,
+                    getattr(_without_none(field.type), "__name__", field.type),
+                )
+            continue
+        where = f"{path}.{key}"
+        pruned = _prune(field.type, item, reading, where, lenient=True)
+        if _fits(pruned, field.type, reading, where):
             kept[key] = pruned
-        else:
-            kept[key] = _prune(field_type, item, structure, wire_name, where, lenient=False)
     return kept
 
 
-def _fits(value: object, cls: Any, structure: Structure, where: str) -> bool:
+def _fits(value: object, cls: Any, reading: _Reading, where: str) -> bool:
+    inner = _without_none(cls)
+    fields = _fields_of(inner, reading.wire_name)
+    if fields is not None and isinstance(value, Mapping) and _all_optional(inner):
+        return True  # pruned already: every field left in it fits
+    check = _LEAF_CHECKS.get(inner)
+    if check is not None and check(value):
+        return True
     try:
-        structure(value, cls)
+        reading.structure(value, cls)
     except Exception as error:  # any refusal of an informative value means: leave it out
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("response field %s left out: %s", where, _reason(error))
         return False
     return True
+
+
+def _is_text(value: object) -> bool:
+    # As the converter reads a string: a numeric id is still an id.
+    return isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _is_integer(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+
+
+def _is_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        float(value)
+    except OverflowError:  # an integer too large for a float
+        return False
+    return True
+
+
+def _is_boolean(value: object) -> bool:
+    return isinstance(value, bool)
+
+
+_LEAF_CHECKS: dict[Any, Callable[[object], bool]] = {
+    str: _is_text,
+    int: _is_integer,
+    float: _is_number,
+    bool: _is_boolean,
+}
+"""What the converter accepts for each primitive type (ob_async._wire.codec's strict
+hooks), checked without structuring: most of an answer's fields are such values."""
+
+
+@functools.cache
+def _fields_of(cls: Any, wire_name: Callable[[str], str]) -> dict[str, _Field] | None:
+    """How to read each field of ``cls`` by its wire name; None if it is not an attrs class."""
+    origin = get_origin(cls) or cls
+    if not (isinstance(origin, type) and attrs.has(origin)):
+        return None
+    attrs.resolve_types(origin)
+    arguments = dict(zip(getattr(origin, "__parameters__", ()), get_args(cls), strict=False))
+    fields = {}
+    for field in attrs.fields(origin):
+        field_type = _substituted(field.type, arguments)
+        fields[wire_name(field.name)] = _Field(
+            type=field_type,
+            informative=bool(field.metadata.get(INFORMATIVE)),
+            check=_LEAF_CHECKS.get(_without_none(field_type)),
+        )
+    return fields
+
+
+@functools.cache
+def _all_optional(cls: type) -> bool:
+    return all(field.default is not attrs.NOTHING for field in attrs.fields(cls))
 
 
 def _reason(error: BaseException) -> str:
@@ -130,11 +204,6 @@ def _reason(error: BaseException) -> str:
 
 
 @functools.cache
-def _wire_fields(cls: type, wire_name: Callable[[str], str]) -> dict[str, attrs.Attribute[Any]]:
-    attrs.resolve_types(cls)
-    return {wire_name(field.name): field for field in attrs.fields(cls)}
-
-
 def _without_none(cls: Any) -> Any:
     if get_origin(cls) in (Union, types.UnionType):
         arguments = [argument for argument in get_args(cls) if argument is not type(None)]
@@ -143,6 +212,7 @@ def _without_none(cls: Any) -> Any:
     return cls
 
 
+@functools.cache
 def _array_item(cls: Any) -> Any:
     origin, arguments = get_origin(cls), get_args(cls)
     if origin is list and arguments:

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import attrs
 import yaml
 from aiohttp import web
 from openapi_core import OpenAPI
-from openapi_core.contrib.aiohttp import AIOHTTPOpenAPIWebRequest, AIOHTTPOpenAPIWebResponse
+from openapi_core.contrib.aiohttp import AIOHTTPOpenAPIWebRequest
 from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -79,13 +80,30 @@ def _failure_validator() -> OAS31Validator:
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
+@attrs.frozen
+class _Answer:
+    """An answer as openapi-core reads one (its response protocol)."""
+
+    data: bytes
+    status_code: int
+    content_type: str
+    headers: Mapping[str, str]
+
+
 class ContractCheck:
-    """Validates what one simulator answers; ``violations`` lists every mismatch."""
+    """Validates what one simulator answers; ``violations`` lists every mismatch.
+
+    The entries of a list answer (``dataList[]``, or a ``data`` array) that the check
+    has already validated, to the byte, are not validated again: an array is valid when
+    each of its entries is, and a poll lists the same tenants over and over. (Each
+    tenant of a 100-entry page costs openapi-core about a millisecond and a half.)
+    """
 
     def __init__(self, *, faults: bool) -> None:
         self.faults = faults
         self.checked = 0
         self.violations: list[str] = []
+        self._valid_entries: set[str] = set()
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -115,13 +133,41 @@ class ContractCheck:
         self.checked += 1
         if request.match_info.route.name is None or request.match_info.http_exception:
             return _failure_problem(response.status, body)
+        document = json.loads(body) if _is_json(body) else None
+        entries = _entries(document)
+        new = [entry for entry in entries if _canonical(entry) not in self._valid_entries]
+        if entries and len(new) < len(entries):
+            _replace_entries(document, new)
+            body = json.dumps(document).encode()
+        answer = _Answer(body, response.status, response.content_type, response.headers)
         try:
             _simulator_openapi().validate_response(
-                AIOHTTPOpenAPIWebRequest(request, body=None), AIOHTTPOpenAPIWebResponse(response)
+                AIOHTTPOpenAPIWebRequest(request, body=None), answer
             )
         except Exception as error:  # every kind of mismatch is reported the same way
             return f"HTTP {response.status}: {_describe(error)}"
+        self._valid_entries.update(_canonical(entry) for entry in new)
         return None
+
+
+def _entries(document: Any) -> list[Any]:
+    """The entries of a list answer's data, or none."""
+    data = document.get("data") if isinstance(document, dict) else None
+    if isinstance(data, dict) and isinstance(data.get("dataList"), list):
+        entries: list[Any] = data["dataList"]
+        return entries
+    return data if isinstance(data, list) else []
+
+
+def _replace_entries(document: dict[str, Any], entries: list[Any]) -> None:
+    if isinstance(document["data"], list):
+        document["data"] = entries
+    else:
+        document["data"]["dataList"] = entries
+
+
+def _canonical(entry: Any) -> str:
+    return json.dumps(entry, sort_keys=True)
 
 
 def _failure_problem(status: int, body: bytes) -> str | None:
