@@ -93,7 +93,7 @@ async def test_the_data_checks_find_the_address_in_the_published_connections() -
     assert choose_endpoint(detail.tenant_connections, Network.INTERNET) is None
 
 
-def plan(tmp_path: Path, zones: tuple[str, ...]) -> Path:
+def plan(tmp_path: Path, zones: tuple[str, ...], settings: str = "") -> Path:
     restores = "\n".join(
         f'[[restore]]\nsource_tenant_id = "{SOURCE_TENANT}"\n'
         f'target_tenant_name = "dr_{index}"\ntarget_tenant_primary_zone = "{zone}"\n'
@@ -106,6 +106,7 @@ def plan(tmp_path: Path, zones: tuple[str, ...]) -> Path:
             [drill]
             name = "zones"
             timeout = "1m"
+            {settings}
             [defaults]
             source_instance_id = "{SOURCE_INSTANCE}"
             target_instance_id = "{TARGET_INSTANCE}"
@@ -169,3 +170,15 @@ async def test_a_zone_the_instance_offers_passes_the_check(tmp_path: Path, zone:
             runner = DrillRunner(client, drill_plan, DrillOptions(journal_path=None, dry_run=True))
             await runner.run()
     assert server.posts == 0  # a dry run sends none; it got past the zone check
+
+
+async def test_the_zone_check_can_be_turned_off(tmp_path: Path) -> None:
+    from ob_async.drill import DrillOptions, DrillRunner, load_plan
+
+    drill_plan = load_plan(plan(tmp_path, ("cn-shanghai-e",), settings="zone_check = false"))
+    assert drill_plan.zone_check is False
+    async with PublishedApi().running() as server:
+        async with client_for(server.url) as client:
+            runner = DrillRunner(client, drill_plan, DrillOptions(journal_path=None, dry_run=True))
+            await runner.run()  # no refusal: the server would be the judge
+    assert server.posts == 0
