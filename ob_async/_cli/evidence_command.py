@@ -43,19 +43,20 @@ chain. `keygen` makes a key pair. A sealed bundle is never rewritten.
 EXAMPLES = (
     (
         "make a signing key (once), then seal last night's drill",
-        "ob-restore evidence keygen /etc/ob-dr/evidence.key /etc/ob-dr/evidence.pub\n"
-        "ob-restore evidence seal runs/weekly.jsonl evidence/2026-W49 \\\n"
-        "    --report runs/weekly.json --report runs/weekly.xml --report runs/weekly.html \\\n"
-        "    --signing-key /etc/ob-dr/evidence.key",
+        "ob-restore evidence keygen /etc/ob-dr/ev.key /etc/ob-dr/ev.pub\n"
+        "ob-restore evidence seal runs/w49.jsonl evidence/2026-W49 \\\n"
+        "    --report runs/w49.json --report runs/w49.xml \\\n"
+        "    --report runs/w49.html --signing-key /etc/ob-dr/ev.key",
     ),
     (
         "check a bundle against the key it must be signed with",
-        "ob-restore evidence verify evidence/2026-W49 --public-key /etc/ob-dr/evidence.pub",
+        "ob-restore evidence verify evidence/2026-W49 \\\n    --public-key /etc/ob-dr/ev.pub",
     ),
     (
         "record what was done about a failure",
-        'ob-restore evidence note evidence/2026-W49 "tsh004 failed: backup set repaired, '
-        're-run OK" --signing-key /etc/ob-dr/evidence.key',
+        "ob-restore evidence note evidence/2026-W49 \\\n"
+        '    "tsh004 failed: backup set repaired, re-run OK" \\\n'
+        "    --signing-key /etc/ob-dr/ev.key",
     ),
 )
 
