@@ -4,9 +4,10 @@
 - :func:`simulator_contract` is the same with every documented response field
   required and no other field allowed: what the simulator must send (every
   documented field present, nothing else);
-- :class:`ContractCheck` is an aiohttp middleware that validates every answer a
-  simulator sends against :func:`simulator_contract` with openapi-core, and keeps
-  the violations for the test that caused them to fail on (tests/conftest.py).
+- :class:`ContractCheck` is an aiohttp middleware that records every answer a
+  simulator sends, validated against :func:`simulator_contract` with openapi-core
+  when the test is over; the violations fail the test that caused them
+  (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import attrs
 import yaml
 from aiohttp import web
 from openapi_core import OpenAPI
-from openapi_core.contrib.aiohttp import AIOHTTPOpenAPIWebRequest
+from openapi_core.datatypes import RequestParameters
 from openapi_schema_validator import OAS31Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -90,62 +91,122 @@ class _Answer:
     headers: Mapping[str, str]
 
 
+@attrs.frozen
+class _Question:
+    """A request as openapi-core reads one (its request protocol), kept past its answer."""
+
+    host_url: str
+    path: str
+    method: str
+    parameters: RequestParameters
+    content_type: str
+    body: bytes | None = None
+
+
+@attrs.frozen
+class _Exchange:
+    """One answer to validate, and what it answered."""
+
+    label: str
+    question: _Question
+    answer: _Answer
+    known_route: bool
+
+
 class ContractCheck:
     """Validates what one simulator answers; ``violations`` lists every mismatch.
 
-    The entries of a list answer (``dataList[]``, or a ``data`` array) that the check
-    has already validated, to the byte, are not validated again: an array is valid when
-    each of its entries is, and a poll lists the same tenants over and over. (Each
-    tenant of a 100-entry page costs openapi-core about a millisecond and a half.)
+    The middleware only records each answer: they are validated when ``violations`` is
+    read (after the test), so that the check costs the test no time on the server's
+    event loop, where timing-sensitive tests would feel it. The entries of a list answer
+    (``dataList[]``, or a ``data`` array) already validated, to the byte, are not
+    validated again: an array is valid when each of its entries is, and a poll lists the
+    same tenants over and over (each tenant costs openapi-core about 1.5 ms).
     """
 
     def __init__(self, *, faults: bool) -> None:
         self.faults = faults
-        self.checked = 0
-        self.violations: list[str] = []
+        self._pending: list[_Exchange] = []
+        self._checked = 0
+        self._violations: list[str] = []
         self._valid_entries: set[str] = set()
+
+    @property
+    def checked(self) -> int:
+        """How many answers were validated."""
+        self._validate_pending()
+        return self._checked
+
+    @property
+    def violations(self) -> list[str]:
+        """Every answer outside the contract, with what is wrong with it."""
+        self._validate_pending()
+        return self._violations
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         response = await handler(request)
         try:
-            problem = self.problem(request, response)
+            self._record(request, response)
         except Exception as error:  # a broken check must fail the test, not the answer
-            problem = f"the contract check failed: {error!r}"
-        if problem is not None:
-            self.violations.append(f"{request.method} {request.path_qs} -> {problem}")
+            self._violations.append(
+                f"{request.method} {request.path_qs} -> check failed: {error!r}"
+            )
         return response
 
-    def problem(self, request: web.Request, response: web.StreamResponse) -> str | None:
-        """What is wrong with ``response`` by the contract, or None."""
+    def _record(self, request: web.Request, response: web.StreamResponse) -> None:
+        label = f"{request.method} {request.path_qs}"
         if request.path.startswith(_NOT_API):
-            return None  # the simulator's own pages, not the API
+            return  # the simulator's own pages, not the API
         transport = request.transport
         if transport is None or transport.is_closing():
-            return None  # a reset fault: nothing reaches the client
+            return  # a reset fault: nothing reaches the client
         if not isinstance(response, web.Response):
-            return f"HTTP {response.status}: a streamed answer, not an API envelope"
+            self._violations.append(f"{label} -> HTTP {response.status}: a streamed answer")
+            return
         if response.status == 502 and response.content_type == "text/html":
-            return None  # the simulated gateway's page: a fault, not an API answer
+            return  # the simulated gateway's page: a fault, not an API answer
         body = response.body if isinstance(response.body, bytes) else b""
         if self.faults and not _is_json(body):
-            return None  # a truncated-body fault
-        self.checked += 1
-        if request.match_info.route.name is None or request.match_info.http_exception:
-            return _failure_problem(response.status, body)
-        document = json.loads(body) if _is_json(body) else None
+            return  # a truncated-body fault
+        question = _Question(
+            host_url=f"{request.url.scheme}://{request.url.host}",
+            path=request.path,
+            method=request.method.lower(),
+            parameters=RequestParameters(
+                query=request.query.copy(), header=request.headers.copy(), cookie={}
+            ),
+            content_type=request.content_type,
+        )
+        answer = _Answer(body, response.status, response.content_type, response.headers.copy())
+        known = request.match_info.route.name is not None and not request.match_info.http_exception
+        self._pending.append(_Exchange(label, question, answer, known))
+
+    def _validate_pending(self) -> None:
+        pending, self._pending = self._pending, []
+        for exchange in pending:
+            self._checked += 1
+            try:
+                problem = self._problem(exchange)
+            except Exception as error:  # a broken check must fail the test
+                problem = f"the contract check failed: {error!r}"
+            if problem is not None:
+                self._violations.append(f"{exchange.label} -> {problem}")
+
+    def _problem(self, exchange: _Exchange) -> str | None:
+        answer = exchange.answer
+        if not exchange.known_route:
+            return _failure_problem(answer.status_code, answer.data)
+        document = json.loads(answer.data) if _is_json(answer.data) else None
         entries = _entries(document)
         new = [entry for entry in entries if _canonical(entry) not in self._valid_entries]
         if entries and len(new) < len(entries):
             _replace_entries(document, new)
-            body = json.dumps(document).encode()
-        answer = _Answer(body, response.status, response.content_type, response.headers)
+            answer = attrs.evolve(answer, data=json.dumps(document).encode())
         try:
-            _simulator_openapi().validate_response(
-                AIOHTTPOpenAPIWebRequest(request, body=None), answer
-            )
+            _simulator_openapi().validate_response(exchange.question, answer)
         except Exception as error:  # every kind of mismatch is reported the same way
-            return f"HTTP {response.status}: {_describe(error)}"
+            return f"HTTP {answer.status_code}: {_describe(error)}"
         self._valid_entries.update(_canonical(entry) for entry in new)
         return None
 
