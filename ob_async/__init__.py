@@ -44,22 +44,18 @@ from ob_async._restore.retry import (
 from ob_async._restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
 from ob_async._version import __version__
 from ob_async._wire.addresses import Endpoint, Network, TenantAddress, TenantConnection
+from ob_async._wire.backups import BackupSet, RestorableTenant, TimeWindow
 from ob_async._wire.codec import from_wire, to_wire
+from ob_async._wire.instances import Instance
 from ob_async._wire.models import (
-    BackupSet,
-    DeletedTenant,
     Envelope,
     Page,
-    RestorableTenant,
     RestoreMode,
     RestoreObjectType,
     RestoreRequest,
-    TenantDetail,
     TenantResource,
-    TenantResourceDetail,
-    TenantSummary,
-    TimeWindow,
 )
+from ob_async._wire.tenants import DeletedTenant, TenantDetail, TenantResourceDetail, TenantSummary
 from ob_async.batch import (
     BatchLimits,
     BatchObserver,
@@ -106,6 +102,7 @@ __all__ = [
     "Endpoint",
     "Envelope",
     "FailurePolicy",
+    "Instance",
     "InvalidInputError",
     "ItemResult",
     "ItemState",
