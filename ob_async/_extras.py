@@ -15,6 +15,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "data": ("asyncmy", "sqlglot"),
     "cli": ("rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot"),
     "simulator": ("mysql_mimic", "sqlglot"),
+    "airflow": ("airflow", "rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot"),
 }
 """Each extra and the import names of what it installs (pyproject.toml's lists, as imported)."""
 

@@ -16,8 +16,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRA_DISTRIBUTIONS = {"asyncmy", "sqlglot", "mysql-mimic", "rich", "prometheus-client"}
-EXTRA_MODULES = ("asyncmy", "sqlglot", "mysql_mimic", "rich", "prometheus_client")
+EXTRA_DISTRIBUTIONS = {
+    "asyncmy",
+    "sqlglot",
+    "mysql-mimic",
+    "rich",
+    "prometheus-client",
+    "apache-airflow",
+    "apache-airflow-core",
+    "apache-airflow-task-sdk",
+}
+EXTRA_MODULES = ("asyncmy", "sqlglot", "mysql_mimic", "rich", "prometheus_client", "airflow")
 
 USE_THE_CLIENT = """
 import asyncio, json, sys
@@ -39,7 +48,7 @@ async def main():
 
 asyncio.run(main())
 errors = {}
-for feature in ("import ob_async.simulator", "import ob_async.drill"):
+for feature in ("import ob_async.simulator", "import ob_async.drill", "import ob_async.airflow"):
     try:
         exec(feature)
     except MissingExtraError as error:
@@ -100,6 +109,9 @@ def test_using_the_client_imports_no_extra_and_each_part_names_its_extra(
         "import ob_async.drill": "ob_async.drill (plans, drills and their reports) needs the "
         "'cli' extra (rich, prometheus_client, cryptography, asyncmy, sqlglot not installed): "
         "pip install 'ob-async[cli]'",
+        "import ob_async.airflow": "ob_async.airflow (the Airflow provider) needs the 'airflow' "
+        "extra (airflow, rich, prometheus_client, cryptography, asyncmy, sqlglot not "
+        "installed): pip install 'ob-async[airflow]'",
         "DataVerifier": "Checking a restored tenant's data needs the 'data' extra "
         "(asyncmy, sqlglot not installed): pip install 'ob-async[data]'",
     }
