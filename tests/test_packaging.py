@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# The tests share one fresh environment (a minute to make): one worker runs them all.
+pytestmark = pytest.mark.xdist_group("core-environment")
+
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_DISTRIBUTIONS = {"asyncmy", "sqlglot", "mysql-mimic", "rich", "prometheus-client"}
 EXTRA_MODULES = ("asyncmy", "sqlglot", "mysql_mimic", "rich", "prometheus_client")

@@ -31,7 +31,7 @@ def _section(name: str, parser: argparse.ArgumentParser) -> str:
 
 
 def render() -> str:
-    os.environ["COLUMNS"] = "100"
+    os.environ["COLUMNS"] = "80"  # the width every command's help is tested to fit
     parser = build_parser()
     commands = _subcommands(parser)
     lines = [
