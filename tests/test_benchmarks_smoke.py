@@ -34,8 +34,8 @@ TINY = [
 ]
 
 
-# A bound on a hang, not a timing: the harness takes 30 s alone, and longer beside the rest
-# of a parallel suite on a shared machine.
+# A bound on a hang, not a timing: the harness runs every benchmark, and takes longer beside
+# the rest of a parallel suite on a shared machine.
 @pytest.mark.timeout(300)
 def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
     completed = subprocess.run(
