@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -38,15 +40,7 @@ TINY = [
 # the rest of a parallel suite on a shared machine.
 @pytest.mark.timeout(300)
 def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
-    completed = subprocess.run(
-        [sys.executable, "-m", "benchmarks", *TINY, f"--output-dir={tmp_path}"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=280,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        check=False,
-    )
+    completed = run_benchmark(None, *TINY, f"--output-dir={tmp_path}", timeout=280)
     assert completed.returncode == 0, completed.stderr[-3000:]
     results = (tmp_path / "RESULTS.md").read_text(encoding="utf-8")
     for heading in (
@@ -73,17 +67,30 @@ def test_quick_harness_produces_every_table(tmp_path: Path) -> None:
     assert ", 64 in flight; client CPU" in results
 
 
-def run_benchmark(module: str, *args: str, **environ: str) -> subprocess.CompletedProcess[str]:
-    """``python -m benchmarks.MODULE ARGS`` from the project's root, as a user runs it."""
-    return subprocess.run(
-        [sys.executable, "-m", f"benchmarks.{module}", *args],
+def run_benchmark(
+    module: str | None, *args: str, timeout: float = 60, **environ: str
+) -> subprocess.CompletedProcess[str]:
+    """``python -m benchmarks[.MODULE] ARGS`` from the project's root, as a user runs it.
+
+    The benchmark runs in a process group of its own, ended with it: the servers it starts
+    never outlive it, even when it is cut off by the timeout.
+    """
+    command = [sys.executable, "-m", "benchmarks" + (f".{module}" if module else ""), *args]
+    with subprocess.Popen(
+        command,
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=60,
         env={**os.environ, "PYTHONPATH": str(ROOT), **environ},
-        check=False,
-    )
+        start_new_session=True,
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(timeout=timeout)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
 
 
 def test_submit_cpu_prints_every_client_and_ratio() -> None:
