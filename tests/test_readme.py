@@ -37,6 +37,19 @@ PYTHON = blocks("python")
 TOML = {name: text for name, text in blocks("toml").items() if "--8<--" not in text}
 
 
+def test_the_readme_stays_an_introduction() -> None:
+    # What it is, the two Quick start commands, one library and one drill example, links:
+    # everything else belongs in a page of docs/.
+    text = README.read_text(encoding="utf-8")
+    assert len(text.splitlines()) <= 200
+    assert text.count("```python\n") == 1
+    quick_start = text.split("\n## Quick start\n", 1)[1].split("\n## ", 1)[0]
+    assert re.findall(r"^```sh\n(.*?)\n```", quick_start, re.S | re.M) == [
+        "./dev drill",
+        "./dev test",
+    ]
+
+
 def test_the_readme_and_the_guide_have_python_samples() -> None:
     assert any(name.startswith("README.md:") for name in PYTHON)
     assert sum(name.startswith("docs/library.md:") for name in PYTHON) >= 3
