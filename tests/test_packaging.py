@@ -7,16 +7,16 @@ checks, the simulator) each fail at first use with one message naming the extra 
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import shutil
 import subprocess
 import sys
 import venv
 from pathlib import Path
 
 import pytest
-
-# The tests share one fresh environment (a minute to make): one worker runs them all.
-pytestmark = pytest.mark.xdist_group("core-environment")
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_DISTRIBUTIONS = {"asyncmy", "sqlglot", "mysql-mimic", "rich", "prometheus-client"}
@@ -57,17 +57,29 @@ print(json.dumps({"loaded": sorted(m for m in sys.modules if m.split(".")[0] in 
 """
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def core_environment(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A new virtual environment with `pip install <this repository>`, no extras."""
-    home = tmp_path_factory.mktemp("core-venv")
-    venv.EnvBuilder(with_pip=True).create(home)
+    """A new virtual environment with `pip install <this repository>`, no extras.
+
+    Made once per run: in a parallel run the first worker that needs it makes it in the
+    run's own directory, and the others wait for it and share it (a minute's work each).
+    """
+    run_directory = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        run_directory = run_directory.parent  # the workers' common parent, new each run
+    home = run_directory / "core-venv"
     python = home / "bin" / "python"
-    subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)],
-        check=True,
-        timeout=600,
-    )
+    with (run_directory / "core-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (home / "installed").exists():
+            shutil.rmtree(home, ignore_errors=True)  # a failed attempt's remains
+            venv.EnvBuilder(with_pip=True).create(home)
+            subprocess.run(
+                [python, "-m", "pip", "install", "-q", "--disable-pip-version-check", str(ROOT)],
+                check=True,
+                timeout=600,
+            )
+            (home / "installed").touch()
     return python
 
 

@@ -16,9 +16,6 @@ from ob_async.data._spec import DataLimits
 from tests.sqldata.drills import PASSWORD_ENV, plan_text, run_data_drill
 from tests.sqldata.mariadb import ORDERS, READER, READER_PASSWORD, MariaDB
 
-# One MariaDB server for these tests (the fixture is per session, and so per xdist worker).
-pytestmark = pytest.mark.xdist_group("mariadb")
-
 CHECKS = """
 [rpo]
 query = "SELECT MAX(updated_at) FROM app.heartbeat"
