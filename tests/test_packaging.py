@@ -10,13 +10,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tomllib
 import venv
 from pathlib import Path
 
 import pytest
+
+from ob_async._extras import EXTRAS
 
 ROOT = Path(__file__).resolve().parents[1]
 EXTRA_DISTRIBUTIONS = {"asyncmy", "sqlglot", "mysql-mimic", "rich", "prometheus-client"}
@@ -113,7 +117,7 @@ def test_using_the_client_imports_no_extra_and_each_part_names_its_extra(
         "import ob_async.simulator": "The embedded simulator needs the 'simulator' extra "
         "(mysql_mimic, sqlglot not installed): pip install 'ob-async[simulator]'",
         "import ob_async.drill": "ob_async.drill (plans, drills and their reports) needs the "
-        "'cli' extra (rich, prometheus_client, asyncmy, sqlglot not installed): "
+        "'cli' extra (rich, prometheus_client, asyncmy, sqlglot, mysql_mimic not installed): "
         "pip install 'ob-async[cli]'",
         "DataVerifier": "Checking a restored tenant's data needs the 'data' extra "
         "(asyncmy, sqlglot not installed): pip install 'ob-async[data]'",
@@ -128,6 +132,54 @@ def test_the_command_without_its_extra_says_how_to_install_it(core_environment: 
     assert done.stdout == ""
     assert done.stderr == (
         "ob-restore: The ob-restore command needs the 'cli' extra (rich, prometheus_client, "
-        "asyncmy, sqlglot not installed): pip install 'ob-async[cli]'\n"
+        "asyncmy, sqlglot, mysql_mimic not installed): pip install 'ob-async[cli]'\n"
     )
     assert sys.executable  # the suite's own interpreter is untouched by the environment above
+
+
+def _extra_closure(extras: dict[str, list[str]], name: str) -> set[str]:
+    """The distributions an extra installs, its `ob-async[...]` extras followed."""
+    found: set[str] = set()
+    for requirement in extras[name]:
+        spec = re.split(r"[<>=!~ ;]", requirement, maxsplit=1)[0]
+        if spec.startswith("ob-async["):
+            for inner in spec[len("ob-async[") : -1].split(","):
+                found |= _extra_closure(extras, inner)
+        else:
+            found.add(spec.lower())
+    return found
+
+
+@pytest.mark.parametrize("extra", sorted(EXTRAS))
+def test_each_extra_checks_for_what_it_installs(extra: str) -> None:
+    # The check that names a missing extra (ob_async/_extras.py) and what pip installs for it
+    # (pyproject.toml) are one list: a module the extra brings and the check does not know
+    # of fails later with a traceback (`ob-restore` once did, with `[cli]` alone).
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    installed = _extra_closure(project["optional-dependencies"], extra)
+    assert {name.replace("-", "_") for name in installed} == set(EXTRAS[extra])
+
+
+RUN_WITHOUT = """
+import sys
+for name in sys.argv[1:]:
+    sys.modules[name] = None  # as if not installed: imports fail, find_spec says None
+sys.argv = ["ob-restore", "--help"]
+from ob_async.__main__ import main
+sys.exit(main())
+"""
+
+
+def test_the_command_runs_with_the_cli_extra_alone() -> None:
+    # Every command can --simulate and `ob-restore simulator` is one: a module of another
+    # extra that the command line imports must come with `[cli]` (it once did not, and every
+    # command of a `pip install 'ob-async[cli]'` ended in a traceback).
+    others = {module for modules in EXTRAS.values() for module in modules} - set(EXTRAS["cli"])
+    done = subprocess.run(
+        [sys.executable, "-c", RUN_WITHOUT, *sorted(others)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "usage: ob-restore" in done.stdout
