@@ -32,29 +32,3 @@ def _aioresponses_on_aiohttp_314(monkeypatch: pytest.MonkeyPatch) -> None:
     # 3.14 is a security release, so we keep it and adapt the mock library instead.
     if _NEEDS_STREAM_WRITER:
         monkeypatch.setattr(aioresponses.core, "ClientResponse", _CompatClientResponse)
-
-
-# The tests that take longest, started first: pytest-xdist hands tests out in collection
-# order, and a long one that starts last keeps the whole run waiting for it alone. A
-# scheduling hint only: a test missing here still runs, just not first.
-LONGEST_FIRST = (
-    "tests/reliability/test_chaos_drill.py",
-    "tests/test_packaging.py",
-    "tests/test_benchmarks_smoke.py",
-    "tests/reports/test_html_browser.py",
-    "tests/test_docs.py",
-    "tests/test_dependency_floor.py",
-    "tests/reliability/test_load.py",
-    "tests/sqldata/test_mariadb.py",
-)
-
-
-def _start_rank(item: pytest.Item) -> int:
-    return next(
-        (rank for rank, path in enumerate(LONGEST_FIRST) if item.nodeid.startswith(path)),
-        len(LONGEST_FIRST),
-    )
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    items.sort(key=_start_rank)  # stable: the rest keep their order
