@@ -13,7 +13,7 @@ import importlib.util
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "data": ("asyncmy", "sqlglot"),
-    "cli": ("rich", "prometheus_client", "asyncmy", "sqlglot", "mysql_mimic"),
+    "cli": ("rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot", "mysql_mimic"),
     "simulator": ("mysql_mimic", "sqlglot"),
 }
 """Each extra and the import names of what it installs (pyproject.toml's lists, as imported)."""

@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "ob_async._version",
         "ob_async._extras",
         "ob_async.errors",
+        "ob_async._secret_file",
         "ob_async._clock",
         "ob_async._stats",
         "ob_async._validators",

@@ -8,8 +8,8 @@ import pytest
 
 from ob_async._http.config import ClientConfig
 from ob_async._http.throttle import AdaptiveRateLimiter, ThrottleConfig
+from ob_async._http.throttle.pacer import RateCap
 from ob_async._restore.poll_config import PollConfig
-from ob_async._restore.ratelimit import RateCap
 from ob_async._restore.retry import Backoff, RetryPolicy, RetryQuota
 from ob_async._restore.submit import SubmitterConfig
 from ob_async.batch import BatchLimits

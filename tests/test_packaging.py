@@ -117,8 +117,8 @@ def test_using_the_client_imports_no_extra_and_each_part_names_its_extra(
         "import ob_async.simulator": "The embedded simulator needs the 'simulator' extra "
         "(mysql_mimic, sqlglot not installed): pip install 'ob-async[simulator]'",
         "import ob_async.drill": "ob_async.drill (plans, drills and their reports) needs the "
-        "'cli' extra (rich, prometheus_client, asyncmy, sqlglot, mysql_mimic not installed): "
-        "pip install 'ob-async[cli]'",
+        "'cli' extra (rich, prometheus_client, cryptography, asyncmy, sqlglot, mysql_mimic not "
+        "installed): pip install 'ob-async[cli]'",
         "DataVerifier": "Checking a restored tenant's data needs the 'data' extra "
         "(asyncmy, sqlglot not installed): pip install 'ob-async[data]'",
     }
@@ -132,7 +132,7 @@ def test_the_command_without_its_extra_says_how_to_install_it(core_environment: 
     assert done.stdout == ""
     assert done.stderr == (
         "ob-restore: The ob-restore command needs the 'cli' extra (rich, prometheus_client, "
-        "asyncmy, sqlglot, mysql_mimic not installed): pip install 'ob-async[cli]'\n"
+        "cryptography, asyncmy, sqlglot, mysql_mimic not installed): pip install 'ob-async[cli]'\n"
     )
     assert sys.executable  # the suite's own interpreter is untouched by the environment above
 

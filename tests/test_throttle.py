@@ -271,7 +271,7 @@ async def test_a_few_stray_429s_do_not_lower_the_pace(demand: float) -> None:
 async def test_state_reads_go_before_queued_submissions() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ThrottleConfig(burst=0.0), clock=clock)
-    limiter.rate = 10.0
+    limiter.observe(200, {"RateLimit-Policy": "10;w=1"})  # paced at about 10/s
     order: list[str] = []
 
     async def send(name: str, priority: Priority) -> None:
@@ -370,7 +370,7 @@ async def test_disabled_never_throttles() -> None:
 async def test_closing_cancels_the_requests_still_waiting() -> None:
     clock = FakeClock()
     limiter = AdaptiveRateLimiter(ThrottleConfig(burst=0.0), clock=clock)
-    limiter.rate = 1.0
+    limiter.observe(200, {"RateLimit-Policy": "1;w=1"})  # paced at about 1/s
     await limiter.acquire()
     waiting = asyncio.create_task(limiter.acquire(Priority.SUBMIT))
     await asyncio.sleep(0)
@@ -396,3 +396,39 @@ async def test_refusals_that_are_not_a_rate_limit_do_not_ratchet_the_pace_down(s
         sent_late += clock.elapsed >= 20.0
     # The client wanted 300 requests a second; over the last ten seconds it sent most.
     assert sent_late >= 0.6 * 300 * 10
+
+
+async def test_a_small_excess_is_measured_when_no_limit_is_known_yet() -> None:
+    # The limiter engaged on 429s in a row, too soon to read the limit's rate, and has
+    # probed upwards since: no limit is measured. A few 429s among a probe's answers
+    # are then measured over 40 accepted answers before the pace moves; they were
+    # taken for "the limit last measured" (infinite: within 10% of itself), and the
+    # pace was cut by the headroom alone, from a guess.
+    clock = FakeClock()
+    limiter = AdaptiveRateLimiter(clock=clock)
+    for _ in range(100):
+        limiter.observe(200)
+        clock.elapsed += 0.01
+    for _ in range(5):
+        limiter.observe(429)
+    engaged = limiter.rate
+    assert engaged is not None
+
+    async def answer(status: int) -> None:
+        await limiter.acquire()
+        limiter.observe(status)
+        clock.elapsed += 0.01  # a client that would send 100 requests a second
+
+    while limiter.rate <= engaged:  # held, then probed upwards
+        await answer(200)
+    probed, decreases = limiter.rate, limiter.decreases
+    accepted_since_first_429 = 0
+    for index in range(1, 400):
+        if limiter.decreases != decreases:
+            break
+        refused = index % 8 == 0
+        accepted_since_first_429 += not refused and index > 8
+        await answer(429 if refused else 200)
+    assert limiter.decreases == decreases + 1
+    assert accepted_since_first_429 >= 40
+    assert limiter.rate < probed

@@ -17,6 +17,7 @@ from typing import Any
 from ob_async._cli import (
     cleanup_command,
     drill_command,
+    evidence_command,
     history_command,
     report_command,
     simulator_command,
@@ -51,6 +52,7 @@ _SUBCOMMANDS: tuple[Any, ...] = (
     simulator_command,
     report_command,
     history_command,
+    evidence_command,
 )
 
 

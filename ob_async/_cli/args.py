@@ -8,7 +8,7 @@ import math
 import sys
 from typing import Any
 
-from ob_async._restore.ratelimit import MIN_RATE
+from ob_async._http.throttle.pacer import MIN_RATE
 
 
 def positive_int(text: str) -> int:

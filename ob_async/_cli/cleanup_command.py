@@ -2,7 +2,9 @@
 
 Only tenants that carry the run's requestId marker are deleted (see
 :mod:`ob_async.drill._cleanup`); ``--dry-run`` shows what would go. Running it
-again is safe: what is gone is reported as gone.
+again is safe: what is gone is reported as gone. A run-wide failure (refused
+credentials, an endpoint that cannot be reached, an unknown project) is one
+message and exit 2, as for a drill.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from ob_async._cli.args import configure_logging
+from ob_async._cli.args import configure_logging, positive_int
 from ob_async._cli.connection import add_connection_arguments, open_connection
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK
 from ob_async._cli.help import add_command, add_verbosity
-from ob_async.drill._cleanup import CleanupAction, CleanupResult, clean_run, load_run_tenants
+from ob_async._restore.runwide import RunWideError
+from ob_async.drill._cleanup import (
+    DEFAULT_CONCURRENCY,
+    CleanupAction,
+    CleanupResult,
+    clean_run,
+    load_run_tenants,
+)
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = """
@@ -62,7 +71,7 @@ def register(subparsers: Any) -> None:
         codes=[
             (EXIT_OK, "every tenant the run created is gone (or, with --dry-run, would be)"),
             (EXIT_FAILED, "some look-up or deletion failed: run it again"),
-            (EXIT_BAD_INPUT, "bad input: the journal is missing or not a drill journal"),
+            (EXIT_BAD_INPUT, "bad input or journal; credentials refused, endpoint unreachable"),
             (EXIT_INTERRUPTED, "interrupted (Ctrl-C): what was deleted is listed"),
         ],
     )
@@ -75,6 +84,14 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="look the tenants up and say what would be deleted"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        metavar="N",
+        help=f"tenants looked up and deleted at once, every request within the API's "
+        f"rate limit (default {DEFAULT_CONCURRENCY})",
     )
     add_connection_arguments(parser)
     output = parser.add_argument_group("output")
@@ -95,6 +112,16 @@ def run_cleanup(args: argparse.Namespace) -> int:
     except InvalidInputError as error:
         print(f"ob-restore cleanup: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except RunWideError as error:
+        done = sum(counts.values())
+        print(
+            f"ob-restore cleanup: {error}; "
+            + (f"stopped after {done} tenant(s)" if done else "nothing was deleted"),
+            file=sys.stderr,
+        )
+        if done:
+            print(_summary(run_id, args, counts) + ", STOPPED")
+        return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print(_summary(run_id, args, counts) + ", INTERRUPTED")
         return EXIT_INTERRUPTED
@@ -104,7 +131,9 @@ def run_cleanup(args: argparse.Namespace) -> int:
 
 async def _clean(args: argparse.Namespace, tenants: list[Any], counts: Counter[Any]) -> None:
     async with open_connection(args) as connection:
-        async for result in clean_run(connection.client, tenants, dry_run=args.dry_run):
+        async for result in clean_run(
+            connection.client, tenants, dry_run=args.dry_run, concurrency=args.concurrency
+        ):
             counts[result.action] += 1
             print(_line(result), flush=True)
 

@@ -77,10 +77,12 @@ async def open_connection(
     poll: PollConfig | None = None,
     environ: Any = None,
     tenant_password: str | None = None,
+    sql_address: str | None = None,
 ) -> AsyncIterator[Connection]:
     """Open the client the arguments ask for (starting the simulator if needed).
 
-    ``tenant_password``: what the simulated tenants accept over MySQL (the plan's).
+    ``tenant_password``: what the simulated tenants accept over MySQL (the plan's);
+    ``sql_address``: the MySQL server they report instead of their own (the plan's).
     """
     env = os.environ if environ is None else environ
     endpoint: str | None = args.endpoint or env.get("OB_ENDPOINT")
@@ -94,6 +96,8 @@ async def open_connection(
         config = SimulatorConfig(fixture=fixture) if fixture else SimulatorConfig()
         if tenant_password:
             config = attrs.evolve(config, tenant_password=tenant_password)
+        if sql_address:
+            config = attrs.evolve(config, sql_address=sql_address)
         async with Simulator(config) as simulator:
             client = ObClient(
                 simulator.url,

@@ -205,6 +205,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         fixture=plan.simulator_fixture,
         poll=poll,
         tenant_password=login.reveal_password() if login else None,
+        sql_address=plan.simulator_sql_address,
     ) as connection:
         runner = DrillRunner(
             connection.client,

@@ -5,8 +5,9 @@ SIGINT (Ctrl-C) or SIGTERM, and exits 0. The pair comes from
 ``OB_ACCESS_KEY_ID``/``OB_ACCESS_KEY_SECRET`` when both are set (the secret is
 then never printed), else a demo pair is used and printed. Its tenants, served
 over the MySQL protocol, accept the password in ``OB_TENANT_PASSWORD`` when it is
-set (never printed), else the demo password. A bad flag value
-exits 2 with a message naming the flag; a port that cannot be bound exits 1.
+set (never printed), else the demo password; with ``--sql-address`` they report a
+MySQL server of your own instead (data checks then run against it). A bad flag
+value exits 2 with a message naming the flag; a port that cannot be bound exits 1.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ _FIELD_FLAGS = {
     "qop": "--qop",
     "restore_seconds": "--restore-seconds",
     "host": "--host",
+    "sql_address": "--sql-address",
     "access_key_id": ENV_ACCESS_KEY_ID,
     "access_key_secret": ENV_ACCESS_KEY_SECRET,
 }
@@ -104,6 +106,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                 "OB_ACCESS_KEY_ID=ak OB_ACCESS_KEY_SECRET=sk ob-restore simulator --port 8765",
             ),
             (
+                "restored tenants that report your own MySQL/MariaDB server, for data checks",
+                "ob-restore simulator --sql-address 127.0.0.1:3306",
+            ),
+            (
                 "lost responses on 10% of restores, slow 3-10 s restores, reproducibly",
                 "ob-restore simulator --faults reset_after@restore=0.1 \\\n"
                 "    --restore-seconds 3-10 --seed 7",
@@ -134,6 +140,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_flag_type(load_fixture, "fixture"),
         metavar="FILE",
         help="the world to start with: a TOML or JSON fixture file (default: the built-in world)",
+    )
+    add(
+        "--sql-address",
+        metavar="HOST:PORT",
+        help="the MySQL address every restored tenant reports (describe and the address "
+        "call), e.g. a MariaDB you run: data checks connect there (default: each tenant "
+        "is served on its own loopback port)",
     )
     add(
         "--faults",
@@ -279,6 +292,7 @@ def build_config(args: argparse.Namespace, environ: Any = None) -> tuple[Simulat
         "online_status": args.online_status,
         "failed_status": args.failed_status,
         "path_instance": args.path_instance,
+        "sql_address": args.sql_address,
     }
     if from_env:
         options["access_key_id"] = key_id
@@ -318,6 +332,15 @@ def _tenant_password(config: SimulatorConfig) -> str:
     return f"{DEMO_TENANT_PASSWORD}  (demo; set {ENV_TENANT_PASSWORD} to use your own)"
 
 
+def _tenants_line(config: SimulatorConfig) -> str:
+    if config.sql_address is not None:
+        return (
+            f"  tenants (MySQL):  reported at {config.sql_address} (your server: its users "
+            "and passwords)"
+        )
+    return f"  tenants (MySQL):  any user; password {_tenant_password(config)}"
+
+
 async def _serve(config: SimulatorConfig, from_env: bool, out: TextIO) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -336,7 +359,7 @@ async def _serve(config: SimulatorConfig, from_env: bool, out: TextIO) -> None:
             f"  digest:           {', '.join(config.digest_algorithms)}; "
             f"qop {', '.join(config.qop) or 'none (RFC 2069)'}; nonce ttl {config.nonce_ttl:g}s; "
             f"nonce counts {config.nc_check.value}",
-            f"  tenants (MySQL):  any user; password {_tenant_password(config)}",
+            _tenants_line(config),
             f"  faults:           {str(config.faults) or 'none'}",
             f"  fixture:          {config.fixture.source}",
             f"  stats:            {sim.url}/_simulator/stats",

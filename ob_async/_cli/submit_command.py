@@ -6,7 +6,9 @@ with retries and never twice (see the library's ``submit_restore``); with
 ``--wait`` the command also waits for the tenant to come ONLINE.
 
 Exit codes: 0 submitted (and ONLINE, with ``--wait``); 1 refused, failed or
-not ONLINE in time; 2 bad input (nothing was sent); 130 interrupted.
+not ONLINE in time; 2 bad input, or a run-wide failure (refused credentials, an
+endpoint that cannot be reached, an unknown project: one message, as for a
+drill); 130 interrupted.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import json
 import stat
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,9 +37,16 @@ from ob_async._cli.help import (
 )
 from ob_async._client import ObClient
 from ob_async._http.ids import check_request_id
+from ob_async._restore.runwide import RunWideError, probe, run_wide
 from ob_async._restore.submit import RestoreSubmission
 from ob_async._wire.codec import format_time, from_json, parse_aware_time
-from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+from ob_async._wire.models import (
+    RestorableTenant,
+    RestoreMode,
+    RestoreObjectType,
+    RestoreRequest,
+    TenantResource,
+)
 from ob_async._wire.names import resource_problem, tenant_name_problem
 from ob_async.batch._item import ItemState, RestoreItem, result_of
 from ob_async.drill._plan import parse_duration
@@ -297,12 +307,21 @@ def _wants_latest(args: argparse.Namespace) -> bool:
     return args.file is None and str(args.restore_time).strip().lower() == LATEST
 
 
-async def _resolve_latest(client: ObClient, request: RestoreRequest) -> RestoreRequest | str:
-    """The request with the end of the source's newest restorable window, or why there is none."""
+def _source_windows(
+    client: ObClient, request: RestoreRequest
+) -> Callable[[], Awaitable[list[RestorableTenant]]]:
     source, tenant_id = request.source_instance_id, request.source_tenant_id
-    tenants = await client.retrying(
-        lambda: client.list_restorable_tenants(source, tenant_id=tenant_id)
-    )
+    return lambda: client.list_restorable_tenants(source, tenant_id=tenant_id)
+
+
+async def _resolve_latest(
+    client: ObClient, request: RestoreRequest, tenants: list[RestorableTenant] | None
+) -> RestoreRequest | str:
+    """The request with the end of the source's newest restorable window, or why there is
+    none; ``tenants``: the source's restorable tenants if already read."""
+    source, tenant_id = request.source_instance_id, request.source_tenant_id
+    if tenants is None:
+        tenants = await client.retrying(_source_windows(client, request))
     found = next((tenant for tenant in tenants if tenant.tenant_id == tenant_id), None)
     if found is None:
         return (
@@ -324,9 +343,12 @@ async def _submit(args: argparse.Namespace, request: RestoreRequest, timeout: fl
         submission = _submission(instance_id, request, args)
         try:
             async with asyncio.timeout_at(deadline):
+                # The drill's probe: a failure every request would meet is one message
+                # and exit 2, found by one read before the restore is sent.
+                windows = await probe(_source_windows(client, request))
                 if _wants_latest(args):
                     try:
-                        resolved = await _resolve_latest(client, request)
+                        resolved = await _resolve_latest(client, request, windows)
                     except ObError as error:
                         resolved = f"cannot read the restorable windows: {error}"
                     if isinstance(resolved, str):
@@ -337,6 +359,12 @@ async def _submit(args: argparse.Namespace, request: RestoreRequest, timeout: fl
                         return EXIT_FAILED
                     submission = _submission(instance_id, resolved, args)
                 await client.submit_restore(instance_id, submission.request, submission=submission)
+                failure = None if submission.submitted else run_wide(submission.error)
+                if failure is not None:  # met after the probe: still every request's
+                    raise failure
+        except RunWideError as error:
+            print(f"ob-restore submit: {error}; no restore was submitted", file=sys.stderr)
+            return EXIT_BAD_INPUT
         except TimeoutError:
             print(
                 f"ob-restore submit: --timeout {args.timeout} passed before the submission "

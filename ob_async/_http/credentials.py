@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
+from ob_async._secret_file import read_secret_file
 from ob_async._validators import check_header_value
 from ob_async.errors import InvalidInputError
 
@@ -84,22 +84,7 @@ class Credentials:
         """
         file = Path(path)
         where = f"credentials file {file}"
-        try:
-            mode = file.stat().st_mode
-        except OSError as error:
-            raise InvalidInputError(f"cannot read: {error.strerror}", where=where) from None
-        if not stat.S_ISREG(mode):
-            raise InvalidInputError("is not a regular file", where=where)
-        if mode & (stat.S_IRWXG | stat.S_IRWXO):
-            raise InvalidInputError(
-                f"is accessible by group or others (mode {stat.S_IMODE(mode):04o}); "
-                f"run: chmod 600 {file}",
-                where=where,
-            )
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise InvalidInputError(f"cannot read: {error}", where=where) from None
+        text = read_secret_file(file, what="credentials file")
         values: dict[str, str] = {}
         for number, raw in enumerate(text.splitlines(), start=1):
             entry = _parse_line(raw, where=f"{where}, line {number}")

@@ -19,6 +19,8 @@ refused before anything is sent, when the client is built (see
 from __future__ import annotations
 
 import socket
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from ob_async.errors import AuthenticationError, ClientError, ObError, TransportError
 
@@ -27,6 +29,8 @@ PROJECT_ERROR_CODES = frozenset(
 )
 """errorCodes read as "no such project". The real API's code is not documented; the
 simulator's is ``ProjectNotFound``."""
+
+T = TypeVar("T")
 
 
 class RunWideError(ObError):
@@ -69,3 +73,17 @@ def _unreachable(error: BaseException) -> bool:
             return True
         current = current.__cause__
     return False
+
+
+async def probe(read: Callable[[], Awaitable[T]]) -> T | None:
+    """One read, not retried, before a run starts: a run-wide failure raises
+    :class:`RunWideError` at once (before anything is changed, and before every item
+    meets it after its retries); any other failure gives None, and is left to the
+    retries of the work that follows."""
+    try:
+        return await read()
+    except ObError as error:
+        failure = run_wide(error)
+        if failure is not None:
+            raise failure from error
+        return None

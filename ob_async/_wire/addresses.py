@@ -38,6 +38,17 @@ class Endpoint:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"{host}:{self.port}"
 
+    @classmethod
+    def parse(cls, text: str) -> Endpoint:
+        """``HOST:PORT`` (an IPv6 host in brackets: ``[::1]:3306``); ValueError otherwise."""
+        host, separator, port = text.rpartition(":") if isinstance(text, str) else ("", "", "")
+        host = host.strip()
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        if not separator or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+            raise ValueError(f"must be HOST:PORT, got {text!r}")
+        return cls(host=host, port=int(port))
+
 
 @attrs.frozen(kw_only=True)
 class AddressEntry:

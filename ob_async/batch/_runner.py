@@ -47,9 +47,9 @@ from contextlib import contextmanager
 
 from ob_async._client import ObClient
 from ob_async._http.priority import Priority
+from ob_async._http.throttle.pacer import RateCap
 from ob_async._restore.outcome import RestoreOutcome
 from ob_async._restore.poll_config import PollConfig
-from ob_async._restore.ratelimit import RateCap
 from ob_async._restore.retry import RetryPolicy
 from ob_async._restore.runwide import RunWideError, run_wide
 from ob_async._restore.submit import RestoreSubmission

@@ -84,13 +84,16 @@ class ItemSettler:
             or restore.tenant_id is None
         ):
             return None
-        started = submission.first_attempt_at or restore.started_at
-        left = self.timeout - (self.client.clock.now() - started).total_seconds()
+        # When the restore was first requested (by an earlier run, for a resumed item):
+        # the item's timeout counts from it, and the data-loss exposure is measured from it.
+        requested = submission.first_attempt_at or restore.started_at
+        left = self.timeout - (self.client.clock.now() - requested).total_seconds()
         return await self.verifier.verify(
             restore.instance_id,
             restore.tenant_id,
             item.data,
-            reference=item.request.restore_time,
+            restore_point=item.request.restore_time,
+            requested_at=requested,
             timeout=left,
         )
 

@@ -18,11 +18,14 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+import attrs
+
 from ob_async._extras import require_extra
 
 require_extra("data", "Checking a restored tenant's data")
 
 import asyncmy  # noqa: E402
+from asyncmy.constants import FIELD_TYPE  # noqa: E402
 from asyncmy.cursors import SSCursor  # noqa: E402
 from asyncmy.errors import Error as MySQLError  # noqa: E402
 
@@ -48,6 +51,15 @@ def _describe(error: BaseException) -> SqlError:
     if isinstance(error, OSError):
         return SqlError(f"cannot connect: {error.strerror or error}", unreachable=True)
     return SqlError(f"{type(error).__name__}: {error}")
+
+
+@attrs.frozen
+class Cell:
+    """A result's first value, and whether its column is a TIMESTAMP: the server gives a
+    TIMESTAMP in the session's time zone (UTC, set at connect), so it names its moment."""
+
+    value: object
+    in_session_zone: bool = False
 
 
 def tls_context(ca_file: Path | None = None) -> ssl.SSLContext:
@@ -115,6 +127,12 @@ class ReadOnlySession:
 
         ``timeout`` and ``max_rows`` default to the limits' ``check_timeout`` and ``max_rows``.
         """
+        return (await self.first_cell(sql, timeout=timeout, max_rows=max_rows)).value
+
+    async def first_cell(
+        self, sql: str, *, timeout: float | None = None, max_rows: int | None = None
+    ) -> Cell:
+        """:meth:`first_value` with what its column's type says about it."""
         await self.connect()
         seconds = timeout or self._limits.check_timeout
         bound = max_rows or self._limits.max_rows
@@ -124,6 +142,7 @@ class ReadOnlySession:
                 cursor = self._connection.cursor(SSCursor)
                 await cursor.execute(sql)
                 rows = await cursor.fetchmany(bound + 1)
+                column_type = cursor.description[0][1] if cursor.description else None
                 if len(rows) > bound:
                     self._drop()
                     raise SqlError(
@@ -141,7 +160,7 @@ class ReadOnlySession:
             raise described from None
         if not rows or not rows[0]:
             raise SqlError("the query returned no rows")
-        return rows[0][0]
+        return Cell(rows[0][0], in_session_zone=column_type == FIELD_TYPE.TIMESTAMP)
 
     async def close(self) -> None:
         connection, self._connection = self._connection, None

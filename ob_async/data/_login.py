@@ -9,11 +9,13 @@ through :meth:`TenantLogin.reveal_password`.
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
+
+from ob_async._secret_file import read_secret_file
+from ob_async.errors import InvalidInputError
 
 MAX_PASSWORD_FILE_BYTES = 4096
 
@@ -58,27 +60,9 @@ def password_from_env(name: str, environ: Mapping[str, str] | None = None) -> st
 def password_from_file(path: Path) -> str:
     """The first line of a regular file that group and others cannot read."""
     try:
-        mode = path.stat().st_mode
-    except OSError as error:
-        raise PasswordError(f"password file {path}: cannot read: {error.strerror}") from None
-    if not stat.S_ISREG(mode):
-        raise PasswordError(f"password file {path}: is not a regular file")
-    if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise PasswordError(
-            f"password file {path}: is accessible by group or others "
-            f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
-        )
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_PASSWORD_FILE_BYTES + 1)
-    except OSError as error:
-        raise PasswordError(f"password file {path}: cannot read: {error.strerror}") from None
-    if len(data) > MAX_PASSWORD_FILE_BYTES:
-        raise PasswordError(f"password file {path}: is larger than {MAX_PASSWORD_FILE_BYTES} bytes")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise PasswordError(f"password file {path}: is not UTF-8 text") from None
+        text = read_secret_file(path, what="password file", max_bytes=MAX_PASSWORD_FILE_BYTES)
+    except InvalidInputError as error:
+        raise PasswordError(str(error)) from None
     lines = text.splitlines()
     password = lines[0].strip() if lines else ""
     if not password:

@@ -9,6 +9,7 @@ import attrs
 from ob_async._wire.addresses import Network
 from ob_async.data._expectations import Expectation
 from ob_async.data._login import TenantLogin
+from ob_async.data._rpo import RpoFigure, check_time_zone
 
 
 @attrs.frozen(kw_only=True)
@@ -30,6 +31,12 @@ class RpoSpec:
 
     query: str
     target_seconds: float | None = None
+    target_applies_to: RpoFigure = RpoFigure.RESTORE_POINT_GAP
+    """The figure the target is for (a drill plan's default: the data-loss exposure for
+    ``latest``, the restore-point gap for an explicit point)."""
+    time_zone: str | None = attrs.field(default=None, validator=check_time_zone)
+    """The zone of a value that carries none (a DATETIME column written in local time):
+    an offset such as ``+08:00`` or an IANA name. None: such a value is an error."""
     timeout: float | None = None
 
 

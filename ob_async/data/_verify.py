@@ -17,13 +17,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from ob_async._client import ObClient
 from ob_async._extras import require_extra
 from ob_async._wire.addresses import AddressEntry, Endpoint, choose_endpoint
 from ob_async.data._expectations import value_text
-from ob_async.data._results import CheckResult, DataVerdict
-from ob_async.data._rpo import RpoValueError, as_moment, measured_rpo
-from ob_async.data._spec import DataLimits, DataSpec
+from ob_async.data._results import CheckResult, DataVerdict, RpoMeasurement
+from ob_async.data._rpo import RpoFigure, RpoValueError, newest_change
+from ob_async.data._spec import DataLimits, DataSpec, RpoSpec
 from ob_async.data._sql_error import SqlError
 from ob_async.errors import ObError
 
@@ -54,13 +56,26 @@ class DataVerifier:
         tenant_id: str,
         spec: DataSpec,
         *,
-        reference: datetime,
+        restore_point: datetime,
+        requested_at: datetime | None = None,
         timeout: float,
     ) -> DataVerdict:
-        """The verdict on ``tenant_id``'s data; ``timeout`` bounds the wait for its address."""
+        """The verdict on ``tenant_id``'s data; ``timeout`` bounds the wait for its address.
+
+        ``restore_point``: the point the tenant was restored to (for ``latest``, the
+        restorable window's end that was sent); ``requested_at``: when the restore was
+        first requested, which the data-loss exposure is measured from (needed when the
+        RPO target applies to it).
+        """
+        if (
+            spec.rpo is not None
+            and spec.rpo.target_applies_to is RpoFigure.DATA_LOSS_EXPOSURE
+            and requested_at is None
+        ):
+            raise ValueError("an RPO target on the data-loss exposure needs requested_at")
         clock = self.client.clock
         deadline = clock.monotonic() + max(timeout, 0.0)
-        target = spec.rpo.target_seconds if spec.rpo else None
+        moments = _Moments(restore_point, requested_at)
         endpoint: Endpoint | None = None
         try:
             endpoint = await self._address(instance_id, tenant_id, deadline)
@@ -71,7 +86,7 @@ class DataVerifier:
                 session = ReadOnlySession(endpoint, spec.login, self.limits)
                 await self._connect(session, deadline)
                 try:
-                    return await self._run(session, spec, reference, str(endpoint))
+                    return await self._run(session, spec, moments, str(endpoint))
                 finally:
                     await session.close()
         except _Stop as stop:
@@ -81,8 +96,7 @@ class DataVerifier:
                     CheckResult(name=check.name, ok=False, expect=check.expect.text, error=reason)
                     for check in spec.checks
                 ),
-                rpo_target_seconds=target,
-                rpo_error=reason if spec.rpo else None,
+                rpo=moments.failed(spec.rpo, reason) if spec.rpo else None,
                 endpoint=str(endpoint) if endpoint else None,
             )
 
@@ -140,7 +154,7 @@ class DataVerifier:
         return True
 
     async def _run(
-        self, session: ReadOnlySession, spec: DataSpec, reference: datetime, endpoint: str
+        self, session: ReadOnlySession, spec: DataSpec, moments: _Moments, endpoint: str
     ) -> DataVerdict:
         results = []
         for check in spec.checks:
@@ -167,18 +181,40 @@ class DataVerifier:
             )
         if spec.rpo is None:
             return DataVerdict(checks=tuple(results), endpoint=endpoint)
-        rpo_seconds = newest_text = rpo_error = None
+        rpo = spec.rpo
         try:
-            newest = as_moment(await session.first_value(spec.rpo.query, timeout=spec.rpo.timeout))
-            rpo_seconds = measured_rpo(reference, newest)
-            newest_text = newest.isoformat()
-        except (SqlError, RpoValueError) as error:
-            rpo_error = str(error)
-        return DataVerdict(
-            checks=tuple(results),
-            rpo_seconds=rpo_seconds,
-            rpo_target_seconds=spec.rpo.target_seconds,
-            newest_change=newest_text,
-            rpo_error=rpo_error,
-            endpoint=endpoint,
+            cell = await session.first_cell(rpo.query, timeout=rpo.timeout)
+            found = newest_change(
+                cell.value, time_zone=rpo.time_zone, in_session_zone=cell.in_session_zone
+            )
+        except SqlError as error:
+            measurement = moments.failed(rpo, str(error))
+        except RpoValueError as error:
+            measurement = moments.failed(rpo, str(error), as_read=error.as_read)
+        else:
+            measurement = RpoMeasurement.measured(
+                found,
+                restore_point=moments.restore_point,
+                requested_at=moments.requested_at,
+                target_seconds=rpo.target_seconds,
+                target_applies_to=rpo.target_applies_to,
+            )
+        return DataVerdict(checks=tuple(results), rpo=measurement, endpoint=endpoint)
+
+
+@attrs.frozen
+class _Moments:
+    """The two moments of a restore an RPO is measured from."""
+
+    restore_point: datetime
+    requested_at: datetime | None
+
+    def failed(self, rpo: RpoSpec, reason: str, *, as_read: str | None = None) -> RpoMeasurement:
+        return RpoMeasurement(
+            restore_point=self.restore_point,
+            requested_at=self.requested_at,
+            newest_change_as_read=as_read,
+            target_seconds=rpo.target_seconds,
+            target_applies_to=rpo.target_applies_to,
+            error=reason,
         )

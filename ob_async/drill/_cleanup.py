@@ -7,22 +7,33 @@ journaled name *and* carries that marker: a tenant that merely has the same
 name (created by hand, or by another run) is never touched.
 
 :func:`clean_run` looks each one up, deletes it (unless ``dry_run``) and
-reports one :class:`CleanupResult` per restore the journal recorded. It is
-idempotent: a tenant already gone is reported as such, never as a failure, so
-a clean-up can be re-run until everything is gone.
+reports one :class:`CleanupResult` per restore the journal recorded, in journal
+order. It is idempotent: a tenant already gone is reported as such, never as a
+failure, so a clean-up can be re-run until everything is gone.
+
+Like a drill, it meets a run-wide failure (refused credentials, an endpoint that
+cannot be reached, an unknown project: :mod:`ob_async._restore.runwide`) once: a
+first read, not retried, finds it before anything is deleted, and one met later
+stops the rest; :class:`~ob_async._restore.runwide.RunWideError` says it once.
+Tenants are cleaned up concurrently, at most ``concurrency`` at a time, every
+request within the client's throttle (the API's rate limit).
 """
 
 from __future__ import annotations
 
+import asyncio
 import enum
+from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import attrs
 
 from ob_async._client import ObClient
+from ob_async._restore.runwide import RunWideError, probe, run_wide
 from ob_async._restore.submit import submission_marker
 from ob_async._wire.models import TenantDetail
+from ob_async.batch._limits import BatchLimits
 from ob_async.drill._journal import JournalState, read_journal
 from ob_async.errors import ClientError, InvalidInputError, ObError
 
@@ -96,12 +107,83 @@ def load_run_tenants(path: Path) -> tuple[str, list[RunTenant]]:
     return run_id, run_tenants(state, where=where)
 
 
+DEFAULT_CONCURRENCY = BatchLimits().max_submits
+"""Tenants cleaned up at once: as many as a batch submits at once."""
+AHEAD_PER_SLOT = 4
+"""Tenants started per slot ahead of the one reported next (a batch's look-ahead)."""
+
+
 async def clean_run(
-    client: ObClient, tenants: list[RunTenant], *, dry_run: bool = False
+    client: ObClient,
+    tenants: list[RunTenant],
+    *,
+    dry_run: bool = False,
+    concurrency: int = DEFAULT_CONCURRENCY,
 ) -> AsyncIterator[CleanupResult]:
-    """Delete each tenant the run created (a dry run only looks), one result per restore."""
-    for tenant in tenants:
-        yield await _clean_one(client, tenant, dry_run=dry_run)
+    """Delete each tenant the run created (a dry run only looks), one result per restore
+    in journal order; raises :class:`RunWideError` (after the results of what was done)
+    when a failure would be every tenant's."""
+    if concurrency < 1:
+        raise InvalidInputError(f"must be at least 1, got {concurrency}", where="concurrency")
+    if not tenants:
+        return
+    first = tenants[0]
+    await probe(
+        lambda: client.list_tenants(first.target_instance_id, tenant_name=first.target_tenant_name)
+    )
+    cleaning = _Cleaning(client, dry_run=dry_run, concurrency=concurrency)
+    pending = cleaning.tasks
+    # Started ahead of the result awaited (results go out in journal order), but only so
+    # far ahead: a journal of 100,000 restores is not 100,000 tasks at once.
+    ahead = AHEAD_PER_SLOT * concurrency
+    remaining = iter(tenants)
+    try:
+        while True:
+            while (
+                len(pending) < ahead
+                and cleaning.run_wide is None
+                and (tenant := next(remaining, None)) is not None
+            ):
+                pending.append(asyncio.create_task(cleaning.clean(tenant)))
+            if not pending:
+                break
+            task = pending.popleft()
+            await asyncio.wait((task,))
+            if cleaning.run_wide is not None and (task.cancelled() or task.exception()):
+                continue  # stopped by the run-wide failure, which is said once below
+            yield task.result()
+    finally:
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    if cleaning.run_wide is not None:
+        raise cleaning.run_wide
+
+
+class _Cleaning:
+    """The tenants of one clean-up, at most ``concurrency`` at a time; the first
+    run-wide failure cancels the others."""
+
+    def __init__(self, client: ObClient, *, dry_run: bool, concurrency: int) -> None:
+        self.client = client
+        self.dry_run = dry_run
+        self.slots = asyncio.Semaphore(concurrency)
+        self.tasks: deque[asyncio.Task[CleanupResult]] = deque()
+        """Started, and not yet reported."""
+        self.run_wide: RunWideError | None = None
+
+    async def clean(self, tenant: RunTenant) -> CleanupResult:
+        async with self.slots:
+            try:
+                return await _clean_one(self.client, tenant, dry_run=self.dry_run)
+            except RunWideError as error:
+                if self.run_wide is None:
+                    self.run_wide = error
+                    current = asyncio.current_task()
+                    for task in self.tasks:
+                        if task is not current:
+                            task.cancel()
+                raise
 
 
 async def _clean_one(client: ObClient, tenant: RunTenant, *, dry_run: bool) -> CleanupResult:
@@ -117,6 +199,7 @@ async def _clean_one(client: ObClient, tenant: RunTenant, *, dry_run: bool) -> C
     try:
         found = await client.retrying(lambda: _find(client, tenant))
     except ObError as error:
+        _raise_run_wide(error)
         return result(CleanupAction.FAILED, str(error))
     if found is None:
         return result(CleanupAction.GONE)
@@ -131,10 +214,17 @@ async def _clean_one(client: ObClient, tenant: RunTenant, *, dry_run: bool) -> C
     try:
         await client.retrying(lambda: client.delete_tenant(tenant.target_instance_id, tenant_id))
     except ObError as error:
+        _raise_run_wide(error)
         # 404: gone meanwhile (a retried delete whose first try went through).
         gone = isinstance(error, ClientError) and error.status == 404
         return result(CleanupAction.GONE) if gone else result(CleanupAction.FAILED, str(error))
     return result(CleanupAction.DELETED)
+
+
+def _raise_run_wide(error: ObError) -> None:
+    failure = run_wide(error)
+    if failure is not None:
+        raise failure from error
 
 
 async def _find(client: ObClient, tenant: RunTenant) -> TenantDetail | None:

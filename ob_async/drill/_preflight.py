@@ -1,7 +1,8 @@
 """A drill's pre-flight checks: read-only, cached per instance, before anything is sent.
 
 ``restore_time = "latest"`` is resolved to the end of the source tenant's newest
-restorable window; an explicit time must fall inside a window; the target name
+restorable window, read at most :data:`LATEST_MAX_AGE` seconds before the item is
+taken for sending; an explicit time must fall inside a window; the target name
 must be free. An item that fails them is reported ``preflight_failed`` and never
 sent. The probe, the drill's first read, is the first source's restorable
 tenants, which the checks need anyway.
@@ -12,10 +13,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from ob_async._client import ObClient
-from ob_async._restore.runwide import run_wide
+from ob_async._restore.runwide import probe
 from ob_async._wire.models import RestorableTenant
 from ob_async.drill._plan import PlanItem
 from ob_async.errors import ObError
+
+LATEST_MAX_AGE = 30.0
+"""How old a read of the windows may be to resolve ``latest``. The window's end moves
+on as the log is archived, and the restore point of ``latest`` is meant to be the end
+at submission (the data-loss exposure is measured from it): a drill sending restores
+for minutes re-reads it rather than restore its last items to where its first began."""
 
 
 class Preflight:
@@ -24,6 +31,7 @@ class Preflight:
     def __init__(self, client: ObClient) -> None:
         self.client = client
         self._windows: dict[str, dict[str, RestorableTenant]] = {}
+        self._read_at: dict[str, float] = {}
         self._names: dict[str, set[str]] = {}
         self.names_taken = 0
         """How many items found their target name already used."""
@@ -33,14 +41,9 @@ class Preflight:
         run-wide failure, such as refused credentials or an endpoint that is not
         there, ends the drill here with one message (:class:`RunWideError`) before
         any restore is sent; another failure is left to the checks' retries."""
-        try:
-            tenants = await self.client.list_restorable_tenants(instance_id)
-        except ObError as error:
-            failure = run_wide(error)
-            if failure is not None:
-                raise failure from error
-            return
-        self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
+        tenants = await probe(lambda: self.client.list_restorable_tenants(instance_id))
+        if tenants is not None:
+            self._keep(instance_id, tenants)
 
     async def check(self, plan_item: PlanItem) -> tuple[datetime | None, str | None]:
         """The restore time to send the item with (``latest`` resolved), or why it
@@ -63,7 +66,10 @@ class Preflight:
         self, plan_item: PlanItem
     ) -> tuple[datetime | None, str | None]:
         """The restore time to use (``latest`` resolved), or why there is none."""
-        tenants = await self._restorable(plan_item.source_instance_id)
+        latest = plan_item.restore_time is None
+        tenants = await self._restorable(
+            plan_item.source_instance_id, max_age=LATEST_MAX_AGE if latest else None
+        )
         source = tenants.get(plan_item.source_tenant_id)
         if source is None:
             return None, (
@@ -84,14 +90,28 @@ class Preflight:
             )
         return restore_time, None
 
-    async def _restorable(self, instance_id: str) -> dict[str, RestorableTenant]:
+    async def _restorable(
+        self, instance_id: str, *, max_age: float | None = None
+    ) -> dict[str, RestorableTenant]:
+        """The instance's restorable tenants, read again when older than ``max_age``."""
         cached = self._windows.get(instance_id)
-        if cached is None:
+        stale = (
+            max_age is not None
+            and self.client.clock.monotonic() - self._read_at.get(instance_id, 0.0) > max_age
+        )
+        if cached is None or stale:
             tenants = await self.client.retrying(
                 lambda: self.client.list_restorable_tenants(instance_id)
             )
-            cached = self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
+            cached = self._keep(instance_id, tenants)
         return cached
+
+    def _keep(
+        self, instance_id: str, tenants: list[RestorableTenant]
+    ) -> dict[str, RestorableTenant]:
+        self._read_at[instance_id] = self.client.clock.monotonic()
+        kept = self._windows[instance_id] = {tenant.tenant_id: tenant for tenant in tenants}
+        return kept
 
     async def _taken(self, instance_id: str) -> set[str]:
         cached = self._names.get(instance_id)

@@ -492,7 +492,7 @@ class SimulatorApp:
         call = request[CALL]
         tenant = self.world.delete(request.match_info["instanceId"], request.match_info["tenantId"])
         await self.addresses.forget(tenant)
-        self.stats.deletes += 1
+        self.stats.record_delete(self.config.clock.time())
         return self.success(call, {"tenantId": tenant.tenant_id})
 
     async def stats_page(self, request: web.Request) -> web.Response:

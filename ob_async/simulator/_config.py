@@ -73,6 +73,7 @@ from typing import Any
 
 import attrs
 
+from ob_async._wire.addresses import Endpoint
 from ob_async._wire.names import TENANT_NAME_PATTERN
 from ob_async.errors import InvalidInputError
 from ob_async.simulator._clock import Clock, SystemClock
@@ -229,9 +230,10 @@ def _path_instance(instance: object, attribute: attrs.Attribute[str], value: str
 def _sql_address(instance: object, attribute: attrs.Attribute[Any], value: str | None) -> None:
     if value is None:
         return
-    host, sep, port = value.rpartition(":")
-    if not sep or not host.strip("[]") or not port.isdigit() or not 0 < int(port) <= 65535:
-        raise ConfigError(f"must be HOST:PORT, got {value!r}", where=attribute.name)
+    try:
+        Endpoint.parse(value)
+    except ValueError as error:
+        raise ConfigError(str(error), where=attribute.name) from None
 
 
 def _non_negative(instance: object, attribute: attrs.Attribute[float], value: float) -> None:

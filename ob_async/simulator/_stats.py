@@ -24,6 +24,7 @@ dedupeReplays              POSTs answered from the requestId cache (``dedupe_req
 listCalls                  {instanceId: count} of tenant-list calls
 describeCalls              describe-tenant calls
 deletes                    tenants deleted
+deleteTimes                [t, ...]: when each delete was done (Unix seconds), in order
 requestIdsByTargetTenant   {targetTenantName: [requestId, ...]} for every authenticated restore
                            POST naming that target, in arrival order, faulted attempts included
                            (a POST without ``?requestId=`` is listed under the id generated
@@ -72,6 +73,7 @@ class Stats:
         self.list_calls: Counter[str] = Counter()
         self.describe_calls = 0
         self.deletes = 0
+        self.delete_times: list[float] = []
         self.request_ids: dict[str, list[str]] = {}
         self.answers: dict[int, list[int]] = {}
         """Tenth of a second → [let through, refused] by the rate limit."""
@@ -85,6 +87,10 @@ class Stats:
 
     def record_rate_limit(self, now: float, per_second: float) -> None:
         self.rate_limits.append((now, per_second))
+
+    def record_delete(self, now: float) -> None:
+        self.deletes += 1
+        self.delete_times.append(now)
 
     def record_restore_attempt(self, target_tenant_name: str, request_id: str) -> None:
         self.request_ids.setdefault(target_tenant_name, []).append(request_id)
@@ -115,6 +121,7 @@ class Stats:
             "listCalls": dict(self.list_calls),
             "describeCalls": self.describe_calls,
             "deletes": self.deletes,
+            "deleteTimes": list(self.delete_times),
             "requestIdsByTargetTenant": {name: list(ids) for name, ids in self.request_ids.items()},
             "restoreTimes": [
                 {

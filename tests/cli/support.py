@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from requests.auth import HTTPDigestAuth
 
@@ -35,6 +36,15 @@ def cli_env(**extra: str) -> dict[str, str]:
     env.pop("OB_ENDPOINT", None)
     env.update(extra)
     return env
+
+
+def use_cli_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """This process's environment as :func:`cli_env`'s, for a command run in-process."""
+    for name in ("OB_ENDPOINT", "OB_CREDENTIALS_FILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OB_ACCESS_KEY_ID", ACCESS_KEY_ID)
+    monkeypatch.setenv("OB_ACCESS_KEY_SECRET", SECRET)
+    monkeypatch.setenv("OB_PROJECT_ID", PROJECT)
 
 
 class SimulatorProcess:

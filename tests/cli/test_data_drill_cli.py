@@ -41,7 +41,9 @@ def test_the_demo_data_drill_shows_rpo_and_passing_checks(tmp_path: Path) -> Non
     assert "checks 2/2 passed; ok" in done.stdout
     items = read_report(tmp_path / "r.json")["items"]
     assert all(item["metRpo"] for item in items)
-    assert all(item["rpoSeconds"] < 60 for item in items)  # a heartbeat a minute
+    # For latest, the data-loss exposure: the window's 5-minute lag and up to a minute more
+    # (a heartbeat a minute), not the under-a-minute gap to the window's end.
+    assert all(5 * 60 <= item["rpoSeconds"] < 6 * 60 + 30 for item in items)
 
 
 def test_a_check_made_impossible_fails_the_drill_by_name(tmp_path: Path) -> None:
@@ -70,13 +72,13 @@ _BASE = EXAMPLE.read_text()
     [
         (
             ('sql = "SELECT COUNT(*) FROM app.orders"', 'sql = "SELECT 1; DROP TABLE app.orders"'),
-            ":33: check[1].sql: holds more than one statement",
+            ":36: check[1].sql: holds more than one statement",
         ),
         (
             ('sql = "SELECT COUNT(*) FROM app.orders"', 'sql = "DELETE FROM app.orders"'),
-            ":33: check[1].sql: starts with 'DELETE'",
+            ":36: check[1].sql: starts with 'DELETE'",
         ),
-        (('expect = ">= 1000"', 'expect = "at least 1000"'), ":34: check[1].expect: 'at least"),
+        (('expect = ">= 1000"', 'expect = "at least 1000"'), ":37: check[1].expect: 'at least"),
         (
             (
                 'query = "SELECT MAX(updated_at) FROM app.heartbeat"',
@@ -88,7 +90,19 @@ _BASE = EXAMPLE.read_text()
             ('password_env = "OB_TENANT_PASSWORD"', 'password = "hunter2hunter2"'),
             "tenant_login.password: the password never goes in the plan",
         ),
-        (('target = "5m"', 'target = "soon"'), ":29: rpo.target: unreadable duration"),
+        (('target = "15m"', 'target = "soon"'), ":31: rpo.target: unreadable duration"),
+        (
+            ('time_zone = "UTC"', 'time_zone = "Asia/Shangai"'),
+            ":29: rpo.time_zone: unknown time zone 'Asia/Shangai'",
+        ),
+        (
+            ('time_zone = "UTC"', 'time_zone = "UTC"\ntarget_applies_to = "exposure"'),
+            ":30: rpo.target_applies_to: unknown figure 'exposure'",
+        ),
+        (
+            ("[drill]\n", '[drill]\nsimulator_sql_address = "localhost"\n'),
+            ":14: drill.simulator_sql_address: must be HOST:PORT, got 'localhost'",
+        ),
         (('network = "intranet"', 'network = "vpn"'), "tenant_login.network: unknown network"),
     ],
 )
@@ -147,5 +161,5 @@ def test_json_item_events_carry_the_data_verdict(tmp_path: Path) -> None:
     for item in items:
         assert item["dataOk"] is False
         assert item["metRpo"] is True
-        assert item["rpoSeconds"] < 60
+        assert 5 * 60 <= item["rpoSeconds"] < 6 * 60 + 30
         assert "check 'orders restored' failed: expected >= 1000000, got 1200" in item["error"]

@@ -3,6 +3,11 @@
 Started from Debian's ``mariadb-server`` binaries (``.ci/run`` installs the
 package when it is missing). Root logs in through the server's own socket and
 seeds the ``app`` database; the drill's user, ``dr_reader``, may only SELECT.
+
+The same heartbeat (a row a minute, the newest :attr:`MariaDB.newest_heartbeat`) is
+written three ways: ``app.heartbeat`` as DATETIME in UTC, ``app.heartbeat_local`` as
+DATETIME in the local time of :data:`LOCAL_ZONE` (+08:00, as in China), and
+``app.heartbeat_ts`` as TIMESTAMP by a session in that zone (the server keeps UTC).
 """
 
 from __future__ import annotations
@@ -14,13 +19,14 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import asyncmy
 import attrs
 import trustme
 
+LOCAL_ZONE = timezone(timedelta(hours=8))
 READER = "dr_reader"
 READER_PASSWORD = "Reader-Pass-4b1d9e"  # recognisable: tests assert it never leaks
 ORDERS = 1200
@@ -61,6 +67,8 @@ async def _seed(sock: Path, newest: datetime) -> None:
         "CREATE DATABASE app",
         "CREATE TABLE app.orders (id INT PRIMARY KEY, amount INT, created_at DATETIME)",
         "CREATE TABLE app.heartbeat (id INT PRIMARY KEY, updated_at DATETIME)",
+        "CREATE TABLE app.heartbeat_local (id INT PRIMARY KEY, updated_at DATETIME)",
+        "CREATE TABLE app.heartbeat_ts (id INT PRIMARY KEY, updated_at TIMESTAMP NULL)",
         f"CREATE USER '{READER}'@'%' IDENTIFIED BY '{READER_PASSWORD}'",
         f"GRANT SELECT ON app.* TO '{READER}'@'%'",
     ]
@@ -74,10 +82,18 @@ async def _seed(sock: Path, newest: datetime) -> None:
                 for n in range(1, ORDERS + 1)
             ],
         )
+        beats = [newest - timedelta(minutes=120 - n) for n in range(121)]
         await cursor.executemany(
             "INSERT INTO app.heartbeat VALUES (%s, %s)",
-            [(n, (newest - timedelta(minutes=120 - n)).replace(tzinfo=None)) for n in range(121)],
+            [(n, beat.replace(tzinfo=None)) for n, beat in enumerate(beats)],
         )
+        local = [
+            (n, beat.astimezone(LOCAL_ZONE).replace(tzinfo=None)) for n, beat in enumerate(beats)
+        ]
+        await cursor.executemany("INSERT INTO app.heartbeat_local VALUES (%s, %s)", local)
+        # An application in +08:00 writes its TIMESTAMPs in local time; the server keeps UTC.
+        await cursor.execute("SET time_zone = '+08:00'")
+        await cursor.executemany("INSERT INTO app.heartbeat_ts VALUES (%s, %s)", local)
     connection.close()
 
 

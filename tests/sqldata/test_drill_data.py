@@ -1,5 +1,6 @@
 """Data drills against the simulator: each restored tenant is logged into over the MySQL
-protocol, its checks run, its RPO measured against the restore point."""
+protocol, its checks run, its RPO measured: the restore-point gap for a past point, the
+data-loss exposure (from the request) for latest."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from tests.sqldata.drills import plan_text, run_data_drill
 RPO = """
 [rpo]
 query = "SELECT MAX(updated_at) FROM app.heartbeat"
+time_zone = "UTC"
 target = "5m"
 """
 ORDERS = """
@@ -36,7 +38,9 @@ def _item(report: dict[str, Any]) -> dict[str, Any]:
     return item
 
 
-async def test_rpo_is_the_restore_point_minus_the_newest_restored_change(tmp_path: Path) -> None:
+async def test_a_past_points_rpo_is_the_restore_point_minus_the_newest_restored_change(
+    tmp_path: Path,
+) -> None:
     point = _restore_point()
     report, _ = await run_data_drill(
         tmp_path, plan_text(RPO + ORDERS, restore_time=point.isoformat().replace("+00:00", "Z"))
@@ -52,13 +56,45 @@ async def test_rpo_is_the_restore_point_minus_the_newest_restored_change(tmp_pat
     assert report["summary"]["data"]["rpoSeconds"]["max"] == 42.0
 
 
-async def test_latest_is_measured_against_the_end_of_the_window_chosen(tmp_path: Path) -> None:
-    report, _ = await run_data_drill(tmp_path, plan_text(RPO))
+async def test_latests_rpo_is_the_exposure_from_the_request_window_lag_included(
+    tmp_path: Path,
+) -> None:
+    # The simulated window ends 5 minutes before now: a restore to latest loses those 5
+    # minutes (and up to a minute more, a heartbeat a minute) had the disaster come then.
+    report, _ = await run_data_drill(tmp_path, plan_text(RPO.replace('"5m"', '"10m"')))
     item = _item(report)
+    requested = datetime.fromisoformat(item["submittedAt"])
     window_end = datetime.fromisoformat(item["restoreTime"])
     newest = datetime.fromisoformat(item["newestChange"])
-    assert item["rpoSeconds"] == (window_end - newest).total_seconds()
-    assert 0 <= item["rpoSeconds"] < 60  # a heartbeat a minute
+    assert newest <= window_end
+    assert item["rpoSeconds"] == (requested - newest).total_seconds()
+    assert 5 * 60 <= item["rpoSeconds"] < 6 * 60 + 30
+    assert item["ok"]
+
+
+async def test_a_target_the_gap_meets_but_the_exposure_misses_fails_a_latest_restore(
+    tmp_path: Path,
+) -> None:
+    report, _ = await run_data_drill(tmp_path, plan_text(RPO.replace('"5m"', '"2m"')))
+    item = _item(report)
+    gap = (
+        datetime.fromisoformat(item["restoreTime"]) - datetime.fromisoformat(item["newestChange"])
+    ).total_seconds()
+    assert gap < 60  # the backup is complete up to its point...
+    assert item["rpoSeconds"] > 5 * 60  # ...but five minutes behind the present
+    assert item["metRpo"] is False
+    assert not item["ok"]
+
+
+async def test_the_plan_may_apply_a_latest_restores_target_to_the_gap(tmp_path: Path) -> None:
+    on_gap = RPO.replace('"5m"', '"2m"') + 'target_applies_to = "restore_point_gap"\n'
+    report, _ = await run_data_drill(tmp_path, plan_text(on_gap))
+    item = _item(report)
+    gap = (
+        datetime.fromisoformat(item["restoreTime"]) - datetime.fromisoformat(item["newestChange"])
+    ).total_seconds()
+    assert item["rpoSeconds"] == gap
+    assert item["metRpo"] is True
     assert item["ok"]
 
 

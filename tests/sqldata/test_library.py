@@ -11,6 +11,7 @@ from ob_async.data import (
     DataSpec,
     DataVerifier,
     Expectation,
+    RpoFigure,
     RpoSpec,
     TenantLogin,
 )
@@ -57,12 +58,28 @@ async def test_an_application_verifies_a_restored_tenant_through_the_public_api(
                         expect=Expectation.parse("= 1200"),
                     ),
                 ),
-                rpo=RpoSpec(query="SELECT MAX(updated_at) FROM heartbeat", target_seconds=60),
+                rpo=RpoSpec(
+                    query="SELECT MAX(updated_at) FROM heartbeat",
+                    time_zone="UTC",  # the simulated tenants' DATETIME columns are in UTC
+                    target_seconds=60,
+                ),
             ),
-            reference=point,
+            restore_point=point,
+            requested_at=submission.first_attempt_at,
             timeout=30,
         )
     assert verdict.ok, verdict.problems()
+    rpo = verdict.rpo
+    assert rpo is not None
+    assert rpo.newest_change == point.replace(second=0)  # a heartbeat a minute
+    assert rpo.restore_point_gap_seconds == 10.0
+    assert submission.first_attempt_at is not None
+    assert (
+        rpo.data_loss_exposure_seconds
+        == (submission.first_attempt_at - point.replace(second=0)).total_seconds()
+    )
+    # The target applies to the gap unless the spec says otherwise: a past point.
+    assert rpo.target_applies_to is RpoFigure.RESTORE_POINT_GAP
     assert verdict.rpo_seconds == 10.0
     assert verdict.met_rpo is True
     assert verdict.endpoint == f"127.0.0.1:{address.internet_port}"

@@ -19,6 +19,7 @@ from tests.sqldata.mariadb import ORDERS, READER, READER_PASSWORD, MariaDB
 CHECKS = """
 [rpo]
 query = "SELECT MAX(updated_at) FROM app.heartbeat"
+time_zone = "UTC"
 target = "15m"
 
 [[check]]
@@ -51,9 +52,9 @@ async def test_a_drill_checks_and_measures_a_real_mariadb_tenant(
     assert item["ok"], item
     assert [check["value"] for check in item["checks"]] == [str(ORDERS), "121", "heartbeat"]
     assert item["newestChange"] == mariadb.newest_heartbeat.isoformat()
-    # The reference is the restore point: for "latest", the end of the window chosen.
-    reference = datetime.fromisoformat(item["restoreTime"])
-    assert item["rpoSeconds"] == (reference - mariadb.newest_heartbeat).total_seconds()
+    # For "latest", the target is on the data-loss exposure: from the restore's request.
+    requested = datetime.fromisoformat(item["submittedAt"])
+    assert item["rpoSeconds"] == (requested - mariadb.newest_heartbeat).total_seconds()
     assert item["metRpo"] is True
 
 

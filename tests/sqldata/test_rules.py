@@ -8,7 +8,12 @@ from decimal import Decimal
 import pytest
 
 from ob_async.data._expectations import Expectation, ExpectationError
-from ob_async.data._rpo import RpoValueError, as_moment, measured_rpo
+from ob_async.data._rpo import (
+    RpoValueError,
+    TimeZoneError,
+    newest_change,
+    parse_time_zone,
+)
 from ob_async.data._statements import read_only_problem
 
 
@@ -93,20 +98,55 @@ def test_bad_expectations_are_refused(text: str) -> None:
         Expectation.parse(text)
 
 
-def test_rpo_values_are_read_as_utc_moments() -> None:
+def _at(value: object, **how: object) -> datetime:
+    return newest_change(value, **how).at  # type: ignore[arg-type]
+
+
+def test_rpo_values_that_carry_their_zone_are_read_as_they_are() -> None:
     moment = datetime(2026, 1, 13, 5, 58, tzinfo=UTC)
-    assert as_moment(moment.replace(tzinfo=None)) == moment  # a DATETIME: UTC
-    assert as_moment(moment.astimezone(UTC)) == moment
-    assert as_moment(date(2026, 1, 13)) == datetime(2026, 1, 13, tzinfo=UTC)
-    assert as_moment(int(moment.timestamp())) == moment  # epoch seconds
-    assert as_moment("2026-01-13T13:58:00+08:00") == moment
-    assert as_moment(b"2026-01-13 05:58:00") == moment
+    assert _at(moment) == moment
+    assert _at(int(moment.timestamp())) == moment  # epoch seconds: UTC by definition
+    assert _at("2026-01-13T13:58:00+08:00") == moment
+    assert _at(b"2026-01-13T05:58:00Z") == moment
+    # A TIMESTAMP column comes in the session's zone (UTC): naive, but placed.
+    assert _at(moment.replace(tzinfo=None), in_session_zone=True) == moment
+
+
+@pytest.mark.parametrize(
+    "value",
+    [datetime(2026, 1, 13, 13, 58), date(2026, 1, 13), "2026-01-13 13:58:00", b"2026-01-13"],
+)
+def test_a_value_without_a_zone_is_refused_unless_the_plan_names_one(value: object) -> None:
+    with pytest.raises(RpoValueError) as refused:
+        newest_change(value)
+    assert "without a time zone" in str(refused.value)
+    assert 'rpo.time_zone = "+08:00"' in str(refused.value)  # the fix, named
+
+
+@pytest.mark.parametrize("zone", ["+08:00", "+0800", "Asia/Shanghai"])
+def test_a_value_without_a_zone_is_read_in_the_plans_zone(zone: str) -> None:
+    found = newest_change(datetime(2026, 1, 13, 13, 58), time_zone=zone)
+    assert found.at == datetime(2026, 1, 13, 5, 58, tzinfo=UTC)
+    assert found.as_read == "2026-01-13 13:58:00"
+    assert found.time_zone == zone
+    # A value that names its own zone keeps it, whatever the plan says.
+    assert _at("2026-01-13T05:58:00Z", time_zone=zone) == found.at
+
+
+def test_time_zones_are_offsets_utc_or_iana_names() -> None:
+    assert parse_time_zone("UTC").utcoffset(None) == timedelta(0)
+    assert parse_time_zone("Z").utcoffset(None) == timedelta(0)
+    assert parse_time_zone("-05:30").utcoffset(None) == -timedelta(hours=5, minutes=30)
+    assert parse_time_zone("America/New_York").utcoffset(datetime(2026, 7, 1)) == timedelta(
+        hours=-4
+    )
+    for bad in ("+25:00", "Asia/Shangai", "8", "", "../etc/passwd"):
+        with pytest.raises(TimeZoneError):
+            parse_time_zone(bad)
+
+
+def test_what_is_not_a_time_is_refused() -> None:
     with pytest.raises(RpoValueError, match="NULL"):
-        as_moment(None)
+        newest_change(None)
     with pytest.raises(RpoValueError, match="not a time"):
-        as_moment("yesterday")
-
-
-def test_measured_rpo_is_the_reference_minus_the_newest_change() -> None:
-    reference = datetime(2026, 1, 13, 5, 58, 34, tzinfo=UTC)
-    assert measured_rpo(reference, reference - timedelta(seconds=34)) == 34.0
+        newest_change("yesterday")

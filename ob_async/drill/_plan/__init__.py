@@ -3,7 +3,8 @@
 A plan (see ``examples/weekly-drill.toml`` for a commented one) has three parts:
 
 - ``[drill]``: the drill's name and run-wide settings (RTO target, wait
-  timeout, parallelism, rate cap, clean-up, poll intervals, a simulator fixture).
+  timeout, parallelism, rate cap, clean-up, poll intervals, a simulator fixture and
+  the MySQL address its tenants report).
 - ``[defaults]``: values every restore inherits.
 - ``[[restore]]`` tables, one per restore, and/or ``restore_list = "FILE"`` in
   ``[drill]``: a JSON-lines file of restores (one JSON object a line, same keys),

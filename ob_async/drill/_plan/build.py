@@ -96,7 +96,11 @@ def build_item(
         )
     except InvalidInputError as error:
         problem(error.where or "cpu", error.reason)
-    data = rendering.data.for_item(typed, problem) if rendering.data is not None else None
+    data = (
+        rendering.data.for_item(typed, problem, latest=restore_time is None)
+        if rendering.data is not None
+        else None
+    )
     if problems:
         return None, problems
     target_instance = typed["target_instance_id"]

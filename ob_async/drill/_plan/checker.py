@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from ob_async._restore.ratelimit import MIN_RATE
+from ob_async._http.throttle.pacer import MIN_RATE
 from ob_async.drill._plan.build import ItemPlace, Rendering, Where, build_item
 from ob_async.drill._plan.data_checks import DATA_SECTIONS
 from ob_async.drill._plan.drill_plan import DrillPlan

@@ -12,7 +12,11 @@
 
     [rpo]
     query = "SELECT MAX(updated_at) FROM app.heartbeat"  # the newest change restored
-    target = "5m"                       # optional: a longer measured RPO fails the item
+    time_zone = "+08:00"                # the zone a DATETIME column is written in, or an
+                                        # IANA name ("Asia/Shanghai"); not for a TIMESTAMP
+    target = "5m"                       # optional: a longer RPO fails the item
+    target_applies_to = "restore_point_gap"  # optional: or "data_loss_exposure"; default:
+                                        # the exposure for "latest", the gap for a past point
     timeout = "30s"
 
     [[check]]
@@ -50,6 +54,7 @@ from ob_async.data._login import (
     password_from_env,
     password_from_file,
 )
+from ob_async.data._rpo import RpoFigure, TimeZoneError, parse_time_zone
 from ob_async.data._spec import CheckSpec, DataLimits, DataSpec, RpoSpec
 from ob_async.data._statements import read_only_problem
 from ob_async.drill._plan.lines import LineFinder
@@ -69,7 +74,13 @@ LOGIN_KEYS: dict[str, object] = {
     "max_connections": int,
     "ca_file": str,
 }
-RPO_KEYS: dict[str, object] = {"query": str, "target": "duration", "timeout": "duration"}
+RPO_KEYS: dict[str, object] = {
+    "query": str,
+    "target": "duration",
+    "target_applies_to": str,
+    "time_zone": str,
+    "timeout": "duration",
+}
 CHECK_KEYS: dict[str, object] = {
     "name": str,
     "sql": str,
@@ -149,16 +160,46 @@ def _check(
 def _rpo(
     values: Mapping[str, Any], section: str, report: Report, locate: Callable[[str], int | None]
 ) -> RpoSpec | None:
+    """The RPO spec of a restore to an explicit point (see :func:`_for_restore_time`)."""
     if "query" not in values:
         report(
             f"{section}.query", "missing (the query that finds the newest change)", locate("query")
         )
         return None
-    if not _sql(values["query"], f"{section}.query", report, locate("query")):
+    good = _sql(values["query"], f"{section}.query", report, locate("query"))
+    zone = values.get("time_zone")
+    if zone is not None:
+        try:
+            parse_time_zone(zone)
+        except TimeZoneError as error:
+            report(f"{section}.time_zone", str(error), locate("time_zone"))
+            good = False
+    figure = values.get("target_applies_to")
+    if figure is not None and figure not in set(RpoFigure):
+        report(
+            f"{section}.target_applies_to",
+            f"unknown figure {figure!r}; expected "
+            + " or ".join(repr(str(choice)) for choice in RpoFigure),
+            locate("target_applies_to"),
+        )
+        good = False
+    if not good:
         return None
     return RpoSpec(
-        query=values["query"], target_seconds=values.get("target"), timeout=values.get("timeout")
+        query=values["query"],
+        target_seconds=values.get("target"),
+        target_applies_to=RpoFigure(figure or RpoFigure.for_restore(latest=False)),
+        time_zone=zone,
+        timeout=values.get("timeout"),
     )
+
+
+def _for_restore_time(rpo: RpoSpec, values: Mapping[str, Any], *, latest: bool) -> RpoSpec:
+    """The spec for a restore to ``latest`` or to an explicit point: the figure the target
+    applies to is the plan's, else the exposure for ``latest`` and the gap otherwise."""
+    if "target_applies_to" in values or not latest:
+        return rpo
+    return attrs.evolve(rpo, target_applies_to=RpoFigure.for_restore(latest=True))
 
 
 @attrs.frozen(kw_only=True)
@@ -224,6 +265,9 @@ class DataPlan:
     checks: tuple[CheckSpec, ...]
     login: TenantLogin | None
     rpo: RpoSpec | None
+    """The RPO of a restore to an explicit point."""
+    rpo_for_latest: RpoSpec | None
+    """The RPO of a restore to ``latest``."""
     limits: DataLimits
     _passwords: _PasswordSource = attrs.field(repr=False)
 
@@ -232,9 +276,10 @@ class DataPlan:
         return bool(self.checks or self.rpo)
 
     def for_item(
-        self, typed: Mapping[str, Any], report: Callable[[str, str], None]
+        self, typed: Mapping[str, Any], report: Callable[[str, str], None], *, latest: bool
     ) -> DataSpec | None:
-        """The data to verify for one restore (its overrides applied), or None if nothing."""
+        """The data to verify for one restore (its overrides applied), or None if nothing;
+        ``latest``: it restores to ``latest`` (which decides the RPO target's figure)."""
 
         def item_report(field: str, message: str, line: int | None) -> None:
             report(field, message)
@@ -248,7 +293,11 @@ class DataPlan:
         if not (login_override or rpo_override or extra_checks):
             if not self.active or self.login is None:
                 return None
-            return DataSpec(login=self.login, checks=self.checks, rpo=self.rpo)
+            return DataSpec(
+                login=self.login,
+                checks=self.checks,
+                rpo=self.rpo_for_latest if latest else self.rpo,
+            )
         login = self.login
         if login_override:
             values = {
@@ -256,13 +305,15 @@ class DataPlan:
                 **_checked(login_override, LOGIN_KEYS, "tenant_login", item_report, nowhere),
             }
             login = self._passwords.login(values, "tenant_login", item_report, nowhere, None)
-        rpo = self.rpo
+        rpo = self.rpo_for_latest if latest else self.rpo
         if rpo_override:
             values = {
                 **self.rpo_values,
                 **_checked(rpo_override, RPO_KEYS, "rpo", item_report, nowhere),
             }
             rpo = _rpo(values, "rpo", item_report, nowhere)
+            if rpo is not None:
+                rpo = _for_restore_time(rpo, values, latest=latest)
         checks = {check.name: check for check in self.checks}
         for number, table in enumerate(extra_checks, start=1):
             section = f"check[{number}]"
@@ -392,6 +443,7 @@ def read_data_plan(
         checks=tuple(checks.values()),
         login=login,
         rpo=rpo,
+        rpo_for_latest=_for_restore_time(rpo, rpo_values, latest=True) if rpo else None,
         limits=limits,
         passwords=passwords,
     )

@@ -42,6 +42,9 @@ class DrillPlan:
     _restore_list: Path | None
     data: DataPlan | None = None
     """The data sections ([tenant_login], [rpo], [[check]]), checked."""
+    simulator_sql_address: str | None = None
+    """With ``--simulate``: the MySQL address (``HOST:PORT``) the simulated tenants report,
+    a server the user runs, instead of the simulator's own."""
 
     def poll_config(self) -> PollConfig | None:
         """The plan's poll intervals, or None to keep the client's."""

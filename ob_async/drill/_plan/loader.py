@@ -10,6 +10,7 @@ from pathlib import Path
 
 import attrs
 
+from ob_async._wire.addresses import Endpoint
 from ob_async.drill._plan.checker import PlanChecker
 from ob_async.drill._plan.data_checks import read_data_plan
 from ob_async.drill._plan.drill_plan import DrillPlan
@@ -54,6 +55,16 @@ def load_plan(
             "drill.simulator_fixture",
             f"not a file: {fixture}" if fixture.exists() else f"no such file: {fixture}",
         )
+    sql_address = settings.get("simulator_sql_address")
+    if sql_address is not None:
+        try:
+            Endpoint.parse(sql_address)
+        except ValueError as error:
+            reader.add(
+                lines.key("drill", "simulator_sql_address"),
+                "drill.simulator_sql_address",
+                str(error),
+            )
     data = read_data_plan(
         document, lines, reader.add, plan_file=file, environ=environ, simulated=simulated
     )
@@ -83,6 +94,7 @@ def load_plan(
         inline=tuple((lines.array_table("restore", i), r) for i, r in enumerate(restores)),
         restore_list=restore_list,
         data=data,
+        simulator_sql_address=sql_address,
     )
     digest = hashlib.sha256(raw_bytes)
     count = reader.check_items(plan, defaults, digest, now)

@@ -28,6 +28,7 @@ DRILL_KEYS = {
     "poll_max": "duration",
     "restore_list": str,
     "simulator_fixture": str,
+    "simulator_sql_address": str,
     "description": str,
 }
 ITEM_KEYS = {
