@@ -1,8 +1,9 @@
 """Digest under concurrency at real servers: strict nonce counting, cold bursts over latency.
 
 A strict server (the simulator with ``nc_check="strict"``, as Apache's
-``AuthDigestNcCheck On``) refuses any count not above the highest it has seen
-with a nonce, and requests in flight together overtake each other; the client
+``AuthDigestNcCheck On``: a client record per opaque, one nonce at a time, counts
+rising) refuses a count that arrives after a higher one, and requests in flight
+together overtake each other; the client
 must still get every call through, and still tell a wrong secret at once. A
 cold burst through a proxy that adds 0.2 s to every exchange must cost about
 one extra round trip, not one per call.

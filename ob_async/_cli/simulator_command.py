@@ -210,8 +210,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         type=_flag_type(to_nc_check, "nonce-count check"),
         default=NcCheck.WINDOW,
         metavar="MODE",
-        help="nonce counts: window (each once, in any order; default) or strict (each "
-        "above the highest seen with its nonce, as Apache's AuthDigestNcCheck On)",
+        help="nonce counts: window (each once, in any order; default), ordered (each "
+        "above the highest seen with its nonce) or strict (as Apache's mod_auth_digest with "
+        "AuthDigestNcCheck On: a client record per opaque, one nonce at a time, counts rising)",
     )
     add(
         "--project",

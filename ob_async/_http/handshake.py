@@ -34,7 +34,7 @@ from typing import Protocol, TypeVar
 
 from multidict import CIMultiDictProxy
 
-from ob_async._digest import DigestAuth, DigestResponse
+from ob_async._digest import DigestAuth, DigestResponse, FlowEnd
 from ob_async.errors import AuthenticationError, ChallengeError
 
 
@@ -76,8 +76,12 @@ class Handshake:
 
     async def exchange(
         self, method: str, url: str, body: bytes, send: Callable[[str | None], Awaitable[R]]
-    ) -> R:
-        """One call's exchange while the session is cold."""
+    ) -> R | None:
+        """One call's exchange while the session is cold.
+
+        None if the request, answered 401, is to go again in a lane of the engine's
+        (:attr:`FlowEnd.RESTART`: the origin turned out to check counts strictly).
+        """
         failures = self._failures
         while self._fetching:
             await self._fetched.wait()
@@ -97,9 +101,9 @@ class Handshake:
                         await self._settled()
                     try:
                         authorization = flow.send(digest_response(response))
-                    except StopIteration:
+                    except StopIteration as stop:
                         self.warm = True
-                        return response
+                        return None if stop.value is FlowEnd.RESTART else response
                     if fetching and self.auth.ready():
                         fetching = self._fetched_now()
             except (AuthenticationError, ChallengeError) as error:

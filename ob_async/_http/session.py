@@ -11,7 +11,9 @@
    Until the credentials have been accepted, calls go through
    :class:`~ob_async._http.handshake.Handshake`: a cold burst of N calls costs
    one 401, and the burst goes out together once the first challenge is in;
-   after that every call authenticates pre-emptively in one round trip;
+   after that every call authenticates pre-emptively in one round trip (at an
+   origin that checks counts strictly, in a lane of its own, waiting for one
+   when none is free: :mod:`ob_async._http.lanes`);
 5. reads the body under a size limit and maps every failure onto the
    :mod:`ob_async.errors` hierarchy (transport failures say whether the request
    may have reached the server);
@@ -39,11 +41,12 @@ import attrs
 from multidict import CIMultiDictProxy
 from yarl import URL
 
-from ob_async._digest import DigestAuth, DigestResponse
+from ob_async._digest import DigestAuth, DigestResponse, FlowEnd
 from ob_async._http.config import ClientConfig
 from ob_async._http.credentials import Credentials
 from ob_async._http.handshake import Handshake, digest_response
 from ob_async._http.ids import is_url_safe, new_request_id
+from ob_async._http.lanes import MAX_RESTARTS, LaneGate, too_many_restarts
 from ob_async._http.priority import current_priority, notify_admitted
 from ob_async._http.throttle import AdaptiveRateLimiter
 from ob_async._validators import check_header_value
@@ -137,9 +140,11 @@ class Session:
             credentials.reveal_secret(),
             origin=self.origin,
             prefer_auth_int=self.config.prefer_auth_int,
+            max_lanes=self.config.max_connections,
         )
         self.limiter = limiter
         self._handshake = Handshake(self._auth)
+        self._lanes = LaneGate(self._auth)
         self._http: aiohttp.ClientSession | None = None
         common = {
             "X-Ob-Project-Id": project_id,
@@ -222,6 +227,8 @@ class Session:
         content_type = headers.get("Content-Type")
         if content_type is not None and not _is_json_type(content_type):
             return self._refuse_content_type(response, content_type, rid)
+        if content_type is None and response.status == 401 and self._auth.rejected:
+            raise self._refused(rid)
         return open_envelope(response.status, response.body, headers=headers, request_id=rid)
 
     async def exchange(
@@ -243,12 +250,23 @@ class Session:
             if self._handshake.warm:
                 response = await self._authenticated(method, url, body, request_id)
             else:
-                response = await self._handshake.exchange(
-                    method,
-                    url,
-                    b"" if body is None else body,
-                    lambda authorization: self._send(method, url, body, authorization, request_id),
-                )
+                try:
+                    cold = await self._handshake.exchange(
+                        method,
+                        url,
+                        b"" if body is None else body,
+                        lambda authorization: self._send(
+                            method, url, body, authorization, request_id
+                        ),
+                    )
+                finally:
+                    self._lanes.flow_ended()
+                # None: answered 401 in a context the origin's strictness retired; the
+                # request goes again in a lane (the session is warm by then).
+                if cold is None:
+                    response = await self._authenticated(method, url, body, request_id)
+                else:
+                    response = cold
         except (AuthenticationError, ChallengeError) as error:
             # Raised by the digest engine, which knows nothing of requestIds.
             if error.request_id is None:
@@ -286,39 +304,49 @@ class Session:
     async def _authenticated(
         self, method: str, url: str, body: bytes | None, request_id: str
     ) -> RawResponse:
-        flow = self._auth.flow(method, url, b"" if body is None else body)
-        try:
-            response = await self._send(method, url, body, next(flow), request_id)
-            if response.status == 401:
-                response = await self._answer_challenges(
+        auth, lanes = self._auth, self._lanes
+        payload = b"" if body is None else body
+        for _ in range(MAX_RESTARTS + 1):
+            if not lanes.open():
+                await lanes.wait()
+            flow = auth.flow(method, url, payload)
+            try:
+                response = await self._send(method, url, body, next(flow), request_id)
+                if response.status != 401:
+                    return response
+                end = await self._answer_challenges(
                     flow, response, method=method, url=url, body=body, request_id=request_id
                 )
-            return response
-        finally:
-            # Gives a strict origin's lane back (DigestAuth); what dropping it would do.
-            flow.close()
+                if isinstance(end, RawResponse):
+                    return end
+            finally:
+                # Gives a strict origin's lane back (DigestAuth); what dropping it would do.
+                flow.close()
+                lanes.flow_ended()
+        raise too_many_restarts(self.origin)
 
     async def _answer_challenges(
         self,
-        flow: Generator[str | None, DigestResponse, None],
+        flow: Generator[str | None, DigestResponse, FlowEnd],
         response: RawResponse,
         *,
         method: str,
         url: str,
         body: bytes | None,
         request_id: str,
-    ) -> RawResponse:
+    ) -> RawResponse | FlowEnd:
         """Feed responses to the digest flow and send its answers until it is done.
 
         The answer that ends the exchange is fed too, so that the engine sees which
-        credentials were accepted.
+        credentials were accepted. :attr:`FlowEnd.RESTART` if the request is to go
+        again in a new flow.
         """
         while True:
             try:
                 authorization = flow.send(digest_response(response))
-            except StopIteration:
+            except StopIteration as stop:
                 # The flow ends at any answer but a 401, or at a final 401 (DigestAuth.flow).
-                return response
+                return FlowEnd.RESTART if stop.value is FlowEnd.RESTART else response
             response = await self._send(method, url, body, authorization, request_id)
 
     async def _send(
@@ -410,6 +438,16 @@ class Session:
                 raise self._too_large(response.status, f"exceeded {limit} bytes", request_id)
         return bytes(received)
 
+    def _refused(self, request_id: str) -> AuthenticationError:
+        """The digest engine's refusal of the credentials, for a 401 that is no API envelope.
+
+        A server's own page (Apache's and lighttpd's HTML) says no more than the engine
+        knows, and would only make the refusal a protocol error.
+        """
+        refusal = self._auth.refusal()
+        refusal.request_id = request_id
+        return refusal
+
     def _too_large(self, status: int, detail: str, request_id: str) -> ProtocolError:
         return ProtocolError(
             f"HTTP {status} response body {detail}; the limit is "
@@ -421,6 +459,8 @@ class Session:
     def _refuse_content_type(
         self, response: RawResponse, content_type: str, request_id: str
     ) -> Envelope:
+        if response.status == 401 and self._auth.rejected:
+            raise self._refused(request_id)
         # A failure envelope under the wrong label is still the API's refusal and keeps
         # its class (a 429 stays throttling); a success is never taken from a non-JSON type.
         open_envelope(

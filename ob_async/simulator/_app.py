@@ -214,7 +214,7 @@ class SimulatorApp:
         stats.challenges_issued += 1
         if stale:
             stats.stale_challenges += 1
-        challenges = self.verifier.challenges(stale=stale)
+        challenges = self.verifier.challenges(stale=stale, client=result.client)
         return self.failure(
             Refusal(
                 code,

@@ -24,9 +24,12 @@ qop                      ("auth",)             offered qop values; empty = RFC 2
                                                (no qop, no nc: replays cannot be detected)
 userhash                 False                 offer userhash=true and accept hashed names
 nonce_ttl                300.0                 seconds a nonce stays valid
-nc_check                 "window"              nonce counts: "window" (each once, any order)
-                                               or "strict" (each above the highest seen with
-                                               its nonce, as Apache's AuthDigestNcCheck On)
+nc_check                 "window"              nonce counts: "window" (each once, any order),
+                                               "ordered" (each above the highest seen with
+                                               its nonce) or "strict" (as Apache's
+                                               mod_auth_digest with AuthDigestNcCheck On: a
+                                               client record per opaque, one nonce at a
+                                               time, counts rising)
 list_churn               0                     tenants created before page 1 of a tenant
                                                listing and deleted before page 2 (pages
                                                shift under the reader)
@@ -147,7 +150,7 @@ def to_qops(value: str | Iterable[str]) -> tuple[str, ...]:
 
 
 def to_nc_check(value: str | NcCheck) -> NcCheck:
-    """``"window"`` or ``"strict"`` (any case) → :class:`NcCheck`."""
+    """``"window"``, ``"ordered"`` or ``"strict"`` (any case) → :class:`NcCheck`."""
     try:
         return NcCheck(value.lower() if isinstance(value, str) else value)
     except ValueError:

@@ -19,8 +19,9 @@ after its state was dropped, and a forged one is told apart from an expired
 one. A nonce is valid for ``nonce_ttl`` seconds after issue.
 
 Verification order: the header must parse (else ``MALFORMED``); scheme,
-realm, opaque, uri (= the request-target, path and query as sent), algorithm
-and qop must be the offered ones (else ``BAD_CREDENTIALS``); the nonce must be
+realm, opaque (strict counting: see below), uri (= the request-target, path and
+query as sent), algorithm and qop must be the offered ones (else
+``BAD_CREDENTIALS``); the nonce must be
 genuine (else ``UNKNOWN_NONCE``); the user (``username``, ``username*`` per
 RFC 7616 §3.4.4, or a userhash when offered) and the response must be right
 (else ``BAD_CREDENTIALS``); only then is the nonce's age checked (too old →
@@ -28,14 +29,30 @@ RFC 7616 §3.4.4, or a userhash when offered) and the response must be right
 count already used with that nonce → ``REPLAY``. Counts may arrive out of
 order: each nonce keeps the highest count seen and a bitmap of the
 :data:`NC_WINDOW` counts below it, so memory per nonce is bounded; a count
-further back than that window is refused as a replay. With
-``nc_check=NcCheck.STRICT`` a count must be above the highest seen with its
-nonce, as Apache's ``mod_auth_digest`` with ``AuthDigestNcCheck On`` demands
-(``OUT_OF_ORDER``, answered like a replay: a plain 401, ``stale=false``, with
-a new nonce); requests in flight together that overtake each other on the wire
-are refused so. Expired nonces are
+further back than that window is refused as a replay. Expired nonces are
 pruned as new ones are issued, and at most ``max_nonces`` are tracked (the
 oldest beyond that are forgotten; using one then gets ``STALE``).
+
+Two stricter modes (``nc_check``):
+
+- :attr:`NcCheck.ORDERED`: a count must be above the highest seen with its
+  nonce (``OUT_OF_ORDER`` otherwise, answered like a replay: a plain 401 with a
+  new nonce). Any number of nonces may be in use at once, under one ``opaque``.
+- :attr:`NcCheck.STRICT`: what Debian's Apache httpd 2.4 ``mod_auth_digest``
+  with ``AuthDigestNcCheck On`` does, as probed (docs/digest.md). Every
+  challenge to a request without credentials opens a *client record*, named by
+  a new ``opaque``; a refusal's or a stale answer's challenge stays in the
+  request's record. A record uses one nonce at a time: a request in a nonce of
+  the record issued later than the one it uses now is taken at any count, and
+  that nonce becomes the one used; in the nonce used now a count must be above
+  the highest taken; in an earlier nonce nothing is taken (``OUT_OF_ORDER``:
+  a plain 401, a new nonce, the same opaque, no stale). A wrong password gets
+  the same answer. A nonce presented with another record's opaque, one it never
+  issued, an expired one, and a record no longer kept get ``STALE`` (the last in
+  a new record), whatever the password. At
+  most ``max_clients`` records are kept, the least recently used forgotten
+  first (Apache's table is a few kilobytes of shared memory: with its default
+  ``AuthDigestShmemSize`` about a dozen records, purged when full).
 
 With an empty qop list the server speaks RFC 2069 (no qop, no cnonce, no nc);
 replays cannot be detected in that mode, and ``-sess`` algorithms are not
@@ -47,8 +64,10 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import itertools
 import os
 import re
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -91,8 +110,12 @@ class NcCheck(enum.StrEnum):
 
     WINDOW = "window"
     """Each count once, in any order within :data:`NC_WINDOW` of the highest (the default)."""
+    ORDERED = "ordered"
+    """Each count above the highest seen with its nonce, any number of nonces in use at
+    once, one ``opaque`` for all (RFC 7616 §3.3 lets a server insist on rising counts)."""
     STRICT = "strict"
-    """Each count above the highest seen with its nonce (Apache's ``AuthDigestNcCheck On``)."""
+    """As Apache's ``mod_auth_digest`` with ``AuthDigestNcCheck On`` (see the module
+    docstring): a client record per ``opaque``, one live nonce in it, counts rising."""
 
 
 class AuthOutcome(enum.StrEnum):
@@ -106,16 +129,22 @@ class AuthOutcome(enum.StrEnum):
     STALE = "stale"
     REPLAY = "replay"
     OUT_OF_ORDER = "out_of_order"
-    """Strict nonce counting: a count not above the highest seen with its nonce."""
+    """Strict or ordered nonce counting: a count not above the highest seen, or (strict) a
+    nonce issued before the one the client record uses now."""
 
 
 @attrs.frozen
 class AuthResult:
-    """The outcome, the authenticated user (when OK) and a message for the envelope."""
+    """The outcome, the authenticated user (when OK) and a message for the envelope.
+
+    ``client``: with :attr:`NcCheck.STRICT`, the client record (``opaque``) the answer's
+    challenge belongs to; None for a new one. Pass it to :meth:`DigestVerifier.challenges`.
+    """
 
     outcome: AuthOutcome
     user: str | None = None
     message: str = ""
+    client: str | None = None
 
 
 class _Malformed(Exception):
@@ -137,10 +166,12 @@ def _require(params: Mapping[str, str], *names: str) -> None:
 
 
 class _NonceState:
-    __slots__ = ("issued", "max_nc", "seen")
+    __slots__ = ("issued", "max_nc", "opaque", "seen", "serial")
 
-    def __init__(self, issued: float) -> None:
+    def __init__(self, issued: float, serial: int, opaque: str) -> None:
         self.issued = issued
+        self.serial = serial
+        self.opaque = opaque
         self.max_nc = 0
         self.seen = 0
 
@@ -159,6 +190,28 @@ class _NonceState:
         if (self.seen >> back) & 1:
             return "was already used with this nonce"
         self.seen |= 1 << back
+        return None
+
+
+class _Client:
+    """A client record of strict counting: the nonce it uses now (by issue serial), its count."""
+
+    __slots__ = ("max_nc", "serial")
+
+    def __init__(self) -> None:
+        self.serial = -1
+        self.max_nc = 0
+
+    def record(self, serial: int, nc: int) -> str | None:
+        """Record a count in the nonce of ``serial``: None if taken, else why it is refused."""
+        if serial > self.serial:
+            self.serial, self.max_nc = serial, nc
+            return None
+        if serial < self.serial:
+            return "its nonce was issued before the one this client uses now"
+        if nc <= self.max_nc:
+            return f"it is not above {self.max_nc:08x}, the highest this client has used"
+        self.max_nc = nc
         return None
 
 
@@ -199,6 +252,7 @@ class DigestVerifier:
         nonce_ttl: float,
         clock: Clock,
         max_nonces: int = 100_000,
+        max_clients: int = 100_000,
         nc_check: NcCheck = NcCheck.WINDOW,
         opaque: str | None = None,
         nonce_factory: Callable[[float], str] | None = None,
@@ -211,6 +265,7 @@ class DigestVerifier:
         self.userhash = userhash
         self.nonce_ttl = nonce_ttl
         self.max_nonces = max_nonces
+        self.max_clients = max_clients
         self.nc_check = NcCheck(nc_check)
         self.opaque = opaque if opaque is not None else os.urandom(16).hex()
         self._clock = clock
@@ -218,6 +273,9 @@ class DigestVerifier:
         # Tests replay published vectors by fixing the nonce; normally it is an HMAC-tagged one.
         self._nonce_factory = nonce_factory or self._new_nonce
         self._nonces: dict[str, _NonceState] = {}
+        self._serials = itertools.count()
+        # Strict counting's client records by opaque, least recently used first.
+        self._clients: OrderedDict[str, _Client] = OrderedDict()
         # Upper-cased name → (name, base hash, is a -sess variant).
         self._algorithm_info = {
             name.upper(): (name, name.removesuffix("-sess"), name.endswith("-sess"))
@@ -242,18 +300,40 @@ class DigestVerifier:
         """How many nonces currently have tracked state."""
         return len(self._nonces)
 
-    def challenges(self, *, stale: bool = False) -> list[str]:
-        """Issue a nonce; one ``WWW-Authenticate`` value per offered algorithm."""
+    @property
+    def live_clients(self) -> int:
+        """How many client records strict counting keeps."""
+        return len(self._clients)
+
+    def challenges(self, *, stale: bool = False, client: str | None = None) -> list[str]:
+        """Issue a nonce; one ``WWW-Authenticate`` value per offered algorithm.
+
+        With :attr:`NcCheck.STRICT` the nonce belongs to the client record ``client``
+        (an :attr:`AuthResult.client`), or to a new one when it is None or forgotten.
+        """
         now = self._clock.time()
         self._prune(now)
+        opaque = self._client_for(client) if self.nc_check is NcCheck.STRICT else self.opaque
         nonce = self._nonce_factory(now)
-        self._nonces[nonce] = _NonceState(now)
+        self._nonces[nonce] = _NonceState(now, next(self._serials), opaque)
         tail = (", stale=true" if stale else "") + (", userhash=true" if self.userhash else "")
         return [
             f"Digest realm={quote(self.realm)}{self._qop_param}, algorithm={name}, "
-            f"nonce={quote(nonce)}, opaque={quote(self.opaque)}{tail}"
+            f"nonce={quote(nonce)}, opaque={quote(opaque)}{tail}"
             for name in self.algorithms
         ]
+
+    def _client_for(self, client: str | None) -> str:
+        """The opaque of a known client record (now the most recent), else of a new one."""
+        clients = self._clients
+        if client is not None and client in clients:
+            clients.move_to_end(client)
+            return client
+        opaque = os.urandom(8).hex()
+        clients[opaque] = _Client()
+        while len(clients) > self.max_clients:
+            clients.popitem(last=False)
+        return opaque
 
     def _prune(self, now: float) -> None:
         nonces = self._nonces
@@ -305,17 +385,28 @@ class DigestVerifier:
         state = self._nonces.get(nonce)
         issued = state.issued if state is not None else self._issue_time(nonce)
         if issued is None:
+            if self.nc_check is NcCheck.STRICT:
+                # As Apache: a nonce it cannot verify is answered stale, in the request's record.
+                raise _Reject(
+                    AuthResult(
+                        AuthOutcome.STALE,
+                        message="not a nonce of this client",
+                        client=self._known_client(params),
+                    )
+                )
             raise _Reject(AuthResult(AuthOutcome.UNKNOWN_NONCE, message="unknown nonce"))
         user = self._user(params, base)
         if user is None or not self._response_matches(
             params, user=user, base=base, sess=sess, method=method, body=body, qop=qop
         ):
-            raise _Reject(_bad("invalid credentials"))
+            raise _Reject(_bad("invalid credentials", self._known_client(params)))
+        if self.nc_check is NcCheck.STRICT:
+            return self._verify_client(params, user, state, qop)
         if state is None or self._clock.time() - issued > self.nonce_ttl:
             return AuthResult(AuthOutcome.STALE, user=user, message="the nonce has expired")
         if qop is not None:
             nc = int(params["nc"], 16)
-            if self.nc_check is NcCheck.STRICT and nc <= state.max_nc:
+            if self.nc_check is NcCheck.ORDERED and nc <= state.max_nc:
                 return AuthResult(
                     AuthOutcome.OUT_OF_ORDER,
                     user=user,
@@ -326,6 +417,38 @@ class DigestVerifier:
             if refused is not None:
                 return AuthResult(
                     AuthOutcome.REPLAY, user=user, message=f"nonce count {params['nc']} {refused}"
+                )
+        return self._accepted[user]
+
+    def _known_client(self, params: Mapping[str, str]) -> str | None:
+        opaque = params.get("opaque")
+        return opaque if opaque is not None and opaque in self._clients else None
+
+    def _verify_client(
+        self, params: Mapping[str, str], user: str, state: _NonceState | None, qop: str | None
+    ) -> AuthResult:
+        """Strict counting, once the credentials are right: the client record's rules."""
+        opaque = params.get("opaque")
+        client = self._clients.get(opaque) if opaque is not None else None
+        if client is None:
+            return AuthResult(AuthOutcome.STALE, user=user, message="the client is no longer known")
+        if state is None or state.opaque != opaque:
+            return AuthResult(
+                AuthOutcome.STALE, user=user, message="not a nonce of this client", client=opaque
+            )
+        if self._clock.time() - state.issued > self.nonce_ttl:
+            return AuthResult(
+                AuthOutcome.STALE, user=user, message="the nonce has expired", client=opaque
+            )
+        self._clients.move_to_end(opaque)
+        if qop is not None:
+            refused = client.record(state.serial, int(params["nc"], 16))
+            if refused is not None:
+                return AuthResult(
+                    AuthOutcome.OUT_OF_ORDER,
+                    user=user,
+                    message=f"nonce count {params['nc']} refused: {refused}",
+                    client=opaque,
                 )
         return self._accepted[user]
 
@@ -340,11 +463,14 @@ class DigestVerifier:
                 _bad(f"algorithm {params.get('algorithm', 'MD5')[:24]!r} was not offered")
             )
         qop = self._check_qop(params)
-        for name, expected, message in (
+        checks = [
             ("realm", self.realm, "realm does not match"),
-            ("opaque", self.opaque, "opaque does not match the challenge's"),
             ("uri", target, "uri does not match the request target"),
-        ):
+        ]
+        if self.nc_check is not NcCheck.STRICT:
+            # Strict counting's opaque names a client record: checked with the count.
+            checks.append(("opaque", self.opaque, "opaque does not match the challenge's"))
+        for name, expected, message in checks:
             if params.get(name) != expected:
                 raise _Reject(_bad(message))
         _, base, sess = info
@@ -416,8 +542,8 @@ class DigestVerifier:
         )
 
 
-def _bad(message: str) -> AuthResult:
-    return AuthResult(AuthOutcome.BAD_CREDENTIALS, message=message)
+def _bad(message: str, client: str | None = None) -> AuthResult:
+    return AuthResult(AuthOutcome.BAD_CREDENTIALS, message=message, client=client)
 
 
 def _decode_extended(value: str) -> str:

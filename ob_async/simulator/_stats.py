@@ -11,8 +11,9 @@ requestsByStatus           {"200"/"401"/...: count}; "reset" for connections abo
 challengesIssued           401 answers carrying a fresh challenge (every 401)
 staleChallenges            of those, with ``stale=true``
 ncReplaysRefused           requests refused because their nonce count was already used
-ncOutOfOrderRefused        requests refused by strict nonce counting (``nc_check="strict"``):
-                           a count not above the highest seen with its nonce
+ncOutOfOrderRefused        requests refused by strict or ordered nonce counting (``nc_check``):
+                           a count not above the highest seen, or (strict) in a nonce older
+                           than the one its client record uses
 authFailures               Authorization headers refused (malformed, wrong credentials, forged
                            nonce, stale nonce, replayed nc); a missing header is not counted
 authMissing                API requests without an Authorization header

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ob_async._digest import DigestAuth, DigestResponse
+from ob_async._digest import DigestAuth, DigestResponse, FlowEnd
 from ob_async._digest.compute import credentials_hash
 from ob_async.errors import AuthenticationError, ChallengeError, InvalidInputError
 
@@ -21,7 +21,7 @@ URL = f"{ORIGIN}/api/v2/instances/ob-1/tenants?pageNumber=1&pageSize=10"
 TARGET = "/api/v2/instances/ob-1/tenants?pageNumber=1&pageSize=10"
 PASSWORD = "right password"
 
-Flow = Generator[str | None, DigestResponse, None]
+Flow = Generator[str | None, DigestResponse, FlowEnd]
 
 
 def make_auth(password: str = PASSWORD, **kwargs: object) -> DigestAuth:
@@ -508,7 +508,7 @@ def test_a_reissued_nonce_continues_its_count() -> None:
     assert answer("a") == "00000003"  # b:2 pre-emptive, then a continues at 3
 
 
-def accepted(flow: Generator[str | None, DigestResponse, None]) -> None:
+def accepted(flow: Flow) -> None:
     """Feed the flow the server's acceptance of its last answer, which ends it."""
     with pytest.raises(StopIteration):
         flow.send(DigestResponse(200))

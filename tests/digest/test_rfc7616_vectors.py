@@ -123,7 +123,7 @@ def test_391_authorization_header_exactly_as_printed(algorithm: str) -> None:
 
 @pytest.mark.parametrize("algorithm", ["MD5", "SHA-256"])
 def test_391_through_the_flow(algorithm: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ob_async._digest.auth.new_cnonce", lambda: CNONCE_1)
+    monkeypatch.setattr("ob_async._digest.contexts.new_cnonce", lambda: CNONCE_1)
     auth = DigestAuth(
         MUFASA, MUFASA_PASSWORD, origin="http://www.example.org", prefer_auth_int=False
     )
