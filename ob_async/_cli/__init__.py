@@ -111,7 +111,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:
+        # Only --help and --version write to stdout while parsing. The argparse of newer
+        # Pythons ignores the failed write and exits 0; Debian 12's 3.11.2 lets the error
+        # out: end as the newer ones do, whichever Python runs the command.
+        reader_gone()
+        return EXIT_OK
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
