@@ -101,11 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     except BrokenPipeError:
         return reader_gone()
-    except SystemExit:  # --help and --version print, then exit: their output may be cut too
+    except SystemExit:
+        # --help and --version print, then exit 0 as argparse decides, also when the reader
+        # left early: the text may stay in stdout's buffer until this flush finds it gone.
         try:
             sys.stdout.flush()
         except BrokenPipeError:
-            return reader_gone()
+            reader_gone()  # stdout to /dev/null: the interpreter's last flush stays quiet
         raise
 
 
