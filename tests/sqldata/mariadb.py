@@ -155,12 +155,22 @@ def _start(base: Path, port: int) -> _Server:
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not sock.exists():
+    # The socket file appears before the server listens on it: wait for a connection.
+    while not _accepts(sock):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"mariadbd did not start: {log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.1)
     return _Server(process, log)
+
+
+def _accepts(sock: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(sock))
+        except OSError:
+            return False
+        return True
 
 
 def running_mariadb(base: Path) -> Iterator[MariaDB]:
