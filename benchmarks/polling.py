@@ -32,7 +32,7 @@ from ob_async import ObClient
 from ob_async._http.credentials import Credentials
 from ob_async._restore.outcome import RestoreState
 from ob_async._restore.poll_config import DEFAULT_FAILURE_STATUSES, PollConfig
-from ob_async._wire.models import ONLINE
+from ob_async._wire.tenants import ONLINE
 
 from .clients import new_request
 from .common import ACCESS_KEY_ID, ACCESS_KEY_SECRET, PROJECT_ID, fixture_text, start_simulator

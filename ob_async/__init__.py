@@ -9,7 +9,9 @@ The public API is what these modules export (their ``__all__``), and nothing els
 - ``ob_async.data``: proving a restored tenant's data over the MySQL protocol
   (the ``data`` extra);
 - ``ob_async.drill``: plans of restores, their runner and reports (the ``cli`` extra);
-- ``ob_async.simulator``: the embedded API simulator (the ``simulator`` extra).
+- ``ob_async.simulator``: the embedded API simulator (the ``simulator`` extra);
+- ``ob_async.airflow``: the Apache Airflow provider: a connection type, deferrable restore,
+  drill, data-check and clean-up operators (the ``airflow`` extra).
 
 Every other module is internal, and says so the way httpx does: its name, or the
 name of a package holding it, starts with an underscore (``ob_async._wire``,
@@ -42,22 +44,18 @@ from ob_async._restore.retry import (
 from ob_async._restore.submit import Attempt, RestoreSubmission, SubmissionOutcome, SubmitterConfig
 from ob_async._version import __version__
 from ob_async._wire.addresses import Endpoint, Network, TenantAddress, TenantConnection
+from ob_async._wire.backups import BackupSet, RestorableTenant, TimeWindow
 from ob_async._wire.codec import from_wire, to_wire
+from ob_async._wire.instances import Instance
 from ob_async._wire.models import (
-    BackupSet,
-    DeletedTenant,
     Envelope,
     Page,
-    RestorableTenant,
     RestoreMode,
     RestoreObjectType,
     RestoreRequest,
-    TenantDetail,
     TenantResource,
-    TenantResourceDetail,
-    TenantSummary,
-    TimeWindow,
 )
+from ob_async._wire.tenants import DeletedTenant, TenantDetail, TenantResourceDetail, TenantSummary
 from ob_async.batch import (
     BatchLimits,
     BatchObserver,
@@ -104,6 +102,7 @@ __all__ = [
     "Endpoint",
     "Envelope",
     "FailurePolicy",
+    "Instance",
     "InvalidInputError",
     "ItemResult",
     "ItemState",

@@ -29,7 +29,8 @@ from ob_async._restore.poll import WatcherPool
 from ob_async._restore.poll_config import PollConfig
 from ob_async._restore.retry import RetryPolicy, RetryQuota
 from ob_async._restore.submit import RestoreSubmission, Submitter, SubmitterConfig
-from ob_async._wire.models import RestoreRequest, TenantSummary
+from ob_async._wire.models import RestoreRequest
+from ob_async._wire.tenants import TenantSummary
 from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")

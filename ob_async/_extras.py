@@ -15,6 +15,15 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "data": ("asyncmy", "sqlglot"),
     "cli": ("rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot", "mysql_mimic"),
     "simulator": ("mysql_mimic", "sqlglot"),
+    "airflow": (
+        "airflow",
+        "rich",
+        "prometheus_client",
+        "cryptography",
+        "asyncmy",
+        "sqlglot",
+        "mysql_mimic",
+    ),
 }
 """Each extra and the import names of what it installs (pyproject.toml's lists, as imported)."""
 

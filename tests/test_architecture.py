@@ -38,7 +38,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("ob_async.batch",),
     ("ob_async.drill",),
     ("ob_async.simulator",),
-    ("ob_async._cli", "ob_async.__main__", "ob_async"),
+    # The integrations sit at the top, beside the command line.
+    ("ob_async._cli", "ob_async.airflow", "ob_async.__main__", "ob_async"),
 )
 
 # What the simulator may use of the client's side: the shared records, never its machinery.

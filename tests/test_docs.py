@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import ast
-import importlib
 import os
 import re
 import subprocess
@@ -30,6 +29,7 @@ PUBLIC_MODULES = {
     "ob_async.data": "reference/data",
     "ob_async.drill": "reference/drill",
     "ob_async.simulator": "reference/simulator",
+    "ob_async.airflow": "reference/airflow",
 }
 
 
@@ -60,10 +60,9 @@ def test_the_site_builds_strictly_with_every_public_name_and_every_command(
 
     for module_name, page in PUBLIC_MODULES.items():
         anchors = _anchors(_page(site, page))
-        module = importlib.import_module(module_name)
         missing = [
             name
-            for name in module.__all__
+            for name in _exported(module_name)
             if not name.startswith("__") and f"{module_name}.{name}" not in anchors
         ]
         assert missing == [], f"{page} does not document {missing}"
@@ -75,6 +74,18 @@ def test_the_site_builds_strictly_with_every_public_name_and_every_command(
         for action in subparser._actions:
             for option in action.option_strings:
                 assert option in cli, f"ob-restore {command} {option}"
+
+
+def _exported(module_name: str) -> list[str]:
+    """A module's ``__all__``, read from its source: importing Airflow configures logging."""
+    path = ROOT.joinpath(*module_name.split("."))
+    source = (path / "__init__.py" if path.is_dir() else path.with_suffix(".py")).read_text()
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            return list(ast.literal_eval(node.value))
+    raise AssertionError(f"{module_name} has no __all__")
 
 
 def _subcommands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -1,10 +1,8 @@
 """Each hand-unrolled fast path gives exactly what the general code it replaces gives.
 
-Four shortcuts sit on the path of every submission; each is checked here against
+Three shortcuts sit on the path of every submission; each is checked here against
 the code it stands in for, on generated inputs:
 
-- the written-out ``RestoreRequest`` unstructure hook (``ob_async/_wire/codec.py``)
-  against the hook cattrs generates for the same renamed fields;
 - ``_with_description`` (``ob_async/_restore/submit.py``) against ``attrs.evolve``;
 - the inline body read in ``Session._send`` (``ob_async/_http/session.py``) against
   the general ``Session._read_body``, on real HTTP answers from a local server;
@@ -26,7 +24,6 @@ import attrs
 import pytest
 import tenacity
 from aiohttp import web
-from cattrs.gen import make_dict_unstructure_fn, override
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
@@ -36,8 +33,7 @@ from ob_async._http.credentials import Credentials
 from ob_async._http.session import Session
 from ob_async._restore.retry import Backoff, RetryPolicy, RetryQuota, RetryRun, _CallState
 from ob_async._restore.submit import _with_description
-from ob_async._wire import jsonwire
-from ob_async._wire.codec import camel_case, converter, to_wire
+from ob_async._wire.codec import to_wire
 from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ob_async.errors import ProtocolError, ServerError, TransportTimeout
 from tests.support.fakes import FakeClock
@@ -83,36 +79,6 @@ requests = st.builds(
     restore_objects=st.lists(json_values, max_size=4),
     restore_mode=st.sampled_from(RestoreMode),
 )
-
-GENERATED_HOOK = make_dict_unstructure_fn(
-    RestoreRequest,
-    converter,
-    **{f.name: override(rename=camel_case(f.name)) for f in attrs.fields(RestoreRequest)},
-)
-"""What cattrs builds for RestoreRequest from the converter's own rules."""
-
-
-@given(requests)
-def test_the_written_out_unstructure_hook_equals_the_generated_one(
-    request: RestoreRequest,
-) -> None:
-    written = to_wire(request)
-    generated = GENERATED_HOOK(request)
-    # Same keys in the same order, and the same bytes on the wire (the generated hook
-    # keeps restoreObjects a tuple where the written one makes a list: JSON is one).
-    assert list(written) == list(generated)
-    assert jsonwire.dumps(written) == jsonwire.dumps(generated)
-    assert {k: v for k, v in written.items() if k != "restoreObjects"} == {
-        k: v for k, v in generated.items() if k != "restoreObjects"
-    }
-    assert written["restoreObjects"] == list(generated["restoreObjects"])
-
-
-def test_the_written_out_hook_is_the_one_in_use() -> None:
-    # Otherwise the property above would compare the generated hook with itself.
-    hook = converter.get_unstructure_hook(RestoreRequest)
-    assert hook.__name__ == "unstructure_restore_request"
-
 
 # --- _with_description -----------------------------------------------------------------
 

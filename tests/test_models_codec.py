@@ -4,24 +4,23 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from ob_async._wire import codec, jsonwire
+from ob_async._wire.backups import BackupSet, RestorableTenant
 from ob_async._wire.models import (
-    BackupSet,
     Envelope,
     Page,
-    RestorableTenant,
     RestoreMode,
     RestoreObjectType,
     RestoreRequest,
-    TenantDetail,
     TenantResource,
-    TenantSummary,
 )
+from ob_async._wire.tenants import TenantDetail, TenantSummary
 from ob_async.errors import InvalidInputError
 
 SEED_BODY = json.loads((Path(__file__).parent / "data" / "seed_restore_body.json").read_text())
@@ -183,20 +182,68 @@ def test_missing_required_response_field_is_a_clear_error() -> None:
 
 
 def test_tenant_detail_and_resource() -> None:
-    detail = codec.from_wire(
+    detail = codec.from_answer(
         TenantDetail,
         {
             "tenantId": "t1",
             "tenantName": "a",
             "status": "ONLINE",
             "description": "drill",
-            "tenantResource": {"cpu": 2, "memory": 8, "disk": 100, "unitNum": 1},
+            "tenantResource": {
+                "cpu": {"totalCpu": 2.0, "usedCpu": 0.5, "unitCpu": 2.0},
+                "memory": {"totalMemory": 8.0, "usedMemory": 1.0, "unitMemory": 8.0},
+                "disk": {"totalDiskSize": 100.0, "usedDiskSize": 3.0},
+                "unitNum": 1,
+            },
             "createTime": "2026-01-13T05:58:34Z",
+            "gmtCreate": "2025-06-02 22:12:10.0",
         },
     )
     assert detail.tenant_resource is not None
     assert detail.tenant_resource.unit_num == 1
+    assert detail.tenant_resource.cpu is not None
+    assert detail.tenant_resource.cpu.used_cpu == 0.5
     assert detail.create_time == datetime(2026, 1, 13, 5, 58, 34, tzinfo=UTC)
+    assert detail.gmt_create == datetime(2025, 6, 2, 22, 12, 10, tzinfo=UTC)
+
+
+def test_an_informative_field_of_another_shape_is_left_out_and_logged(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # The old notes' flat tenantResource: numbers where the provider has objects.
+    with caplog.at_level("DEBUG", logger="ob_async.wire"):
+        detail = codec.from_answer(
+            TenantDetail,
+            {
+                "tenantId": "t1",
+                "tenantName": "a",
+                "status": "ONLINE",
+                "description": "drill",
+                "tenantResource": {"cpu": 2, "memory": 8, "disk": 100, "unitNum": 1},
+                "newField": {"from": "a newer server"},
+            },
+        )
+    assert detail.tenant_resource is not None
+    assert (detail.tenant_resource.cpu, detail.tenant_resource.unit_num) == (None, 1)
+    logged = caplog.text
+    assert "$.tenantResource.cpu left out: expected a JSON object, got int" in logged
+    assert "$.tenantResource.disk left out" in logged
+    assert "$.newField left out: not in the contract" in logged
+
+
+def test_a_field_the_client_decides_on_is_refused_with_its_path() -> None:
+    base = {"tenantId": "t1", "tenantName": "a", "status": "ONLINE", "description": "d"}
+    for changes, path in (
+        ({"status": None}, "$.status"),
+        ({"description": ["marker"]}, "$.description"),
+        ({"createTime": "yesterday"}, "$.createTime"),
+        ({"tenantConnections": [{"intranetPort": "3306"}]}, "$.tenantConnections[0].intranetPort"),
+    ):
+        with pytest.raises(InvalidInputError, match=re.escape(path)):
+            codec.from_answer(TenantDetail, {**base, **changes})
+    without = {key: value for key, value in base.items() if key != "description"}
+    with pytest.raises(InvalidInputError, match=r"\$\.description: required field missing"):
+        codec.from_answer(TenantDetail, without)
 
 
 def test_restorable_tenant_windows() -> None:

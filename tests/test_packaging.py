@@ -23,8 +23,17 @@ import pytest
 from ob_async._extras import EXTRAS
 
 ROOT = Path(__file__).resolve().parents[1]
-EXTRA_DISTRIBUTIONS = {"asyncmy", "sqlglot", "mysql-mimic", "rich", "prometheus-client"}
-EXTRA_MODULES = ("asyncmy", "sqlglot", "mysql_mimic", "rich", "prometheus_client")
+EXTRA_DISTRIBUTIONS = {
+    "asyncmy",
+    "sqlglot",
+    "mysql-mimic",
+    "rich",
+    "prometheus-client",
+    "apache-airflow",
+    "apache-airflow-core",
+    "apache-airflow-task-sdk",
+}
+EXTRA_MODULES = ("asyncmy", "sqlglot", "mysql_mimic", "rich", "prometheus_client", "airflow")
 
 USE_THE_CLIENT = """
 import asyncio, json, sys
@@ -46,7 +55,7 @@ async def main():
 
 asyncio.run(main())
 errors = {}
-for feature in ("import ob_async.simulator", "import ob_async.drill"):
+for feature in ("import ob_async.simulator", "import ob_async.drill", "import ob_async.airflow"):
     try:
         exec(feature)
     except MissingExtraError as error:
@@ -119,6 +128,9 @@ def test_using_the_client_imports_no_extra_and_each_part_names_its_extra(
         "import ob_async.drill": "ob_async.drill (plans, drills and their reports) needs the "
         "'cli' extra (rich, prometheus_client, cryptography, asyncmy, sqlglot, mysql_mimic not "
         "installed): pip install 'ob-async[cli]'",
+        "import ob_async.airflow": "ob_async.airflow (the Airflow provider) needs the 'airflow' "
+        "extra (airflow, rich, prometheus_client, cryptography, asyncmy, sqlglot, mysql_mimic "
+        "not installed): pip install 'ob-async[airflow]'",
         "DataVerifier": "Checking a restored tenant's data needs the 'data' extra "
         "(asyncmy, sqlglot not installed): pip install 'ob-async[data]'",
     }
@@ -135,6 +147,9 @@ def test_the_command_without_its_extra_says_how_to_install_it(core_environment: 
         "cryptography, asyncmy, sqlglot, mysql_mimic not installed): pip install 'ob-async[cli]'\n"
     )
     assert sys.executable  # the suite's own interpreter is untouched by the environment above
+
+
+IMPORT_NAMES = {"apache-airflow": "airflow"}  # a distribution imported under another name
 
 
 def _extra_closure(extras: dict[str, list[str]], name: str) -> set[str]:
@@ -157,7 +172,9 @@ def test_each_extra_checks_for_what_it_installs(extra: str) -> None:
     # of fails later with a traceback (`ob-restore` once did, with `[cli]` alone).
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     installed = _extra_closure(project["optional-dependencies"], extra)
-    assert {name.replace("-", "_") for name in installed} == set(EXTRAS[extra])
+    assert {IMPORT_NAMES.get(name, name.replace("-", "_")) for name in installed} == set(
+        EXTRAS[extra]
+    )
 
 
 RUN_WITHOUT = """

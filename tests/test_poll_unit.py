@@ -13,7 +13,8 @@ from ob_async._restore.outcome import RestoreState, RtoVerdict
 from ob_async._restore.poll import WatcherPool, _InstanceWatcher, _Waiter
 from ob_async._restore.poll_config import PollConfig
 from ob_async._restore.retry import Backoff, RetryChecker, RetryPolicy, RetryQuota
-from ob_async._wire.models import Page, TenantDetail, TenantSummary
+from ob_async._wire.models import Page
+from ob_async._wire.tenants import TenantDetail, TenantSummary
 from ob_async.errors import ClientError, ServerError
 from tests.support.fakes import FakeClock, FlakyPagesApi
 
@@ -44,7 +45,9 @@ class ListingApi:
         name = tenant_id.removeprefix("id-")
         if name not in self.statuses:
             raise ClientError("no such tenant", status=404, error_code="TenantNotFound")
-        return TenantDetail(tenant_id=tenant_id, tenant_name=name, status=self.statuses[name])
+        return TenantDetail(
+            tenant_id=tenant_id, tenant_name=name, status=self.statuses[name], description=None
+        )
 
 
 FAST = PollConfig(initial_interval=0.01, max_interval=0.02, jitter=0.0)

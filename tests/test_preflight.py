@@ -7,13 +7,8 @@ from datetime import datetime, timedelta
 from ob_async._client import ObClient
 from ob_async._http.credentials import Credentials
 from ob_async._restore.retry import Backoff, RetryPolicy
-from ob_async._wire.models import (
-    RestorableTenant,
-    RestoreMode,
-    RestoreObjectType,
-    TenantResource,
-    TimeWindow,
-)
+from ob_async._wire.backups import RestorableTenant, TimeWindow
+from ob_async._wire.models import RestoreMode, RestoreObjectType, TenantResource
 from ob_async.drill._plan import PlanItem
 from ob_async.drill._preflight import LATEST_MAX_AGE, Preflight
 from tests.support.fakes import FakeClock, FlakyPagesApi

@@ -305,7 +305,12 @@ async def test_iter_tenants_walks_every_page(client: ObClient) -> None:
 
 async def test_path_segments_are_encoded(client: ObClient) -> None:
     with aioresponses() as mocked:
-        mocked.get(ALL, payload=ok({"tenantId": "a/b", "tenantName": "x", "status": "ONLINE"}))
+        mocked.get(
+            ALL,
+            payload=ok(
+                {"tenantId": "a/b", "tenantName": "x", "status": "ONLINE", "description": ""}
+            ),
+        )
         await client.describe_tenant("ob 1", "a/b")
     [(_, url, _)] = calls(mocked)
     assert url.raw_path == "/api/v2/instances/ob%201/tenants/a%2Fb"
@@ -342,7 +347,9 @@ async def test_plain_http_allowed_on_loopback_or_when_asked(
         with aioresponses() as mocked:
             mocked.get(
                 re.compile(re.escape(endpoint) + "/.*"),
-                payload=ok({"tenantId": "t1", "tenantName": "x", "status": "ONLINE"}),
+                payload=ok(
+                    {"tenantId": "t1", "tenantName": "x", "status": "ONLINE", "description": ""}
+                ),
             )
             tenant = await client.describe_tenant("ob1", "t1")
     assert tenant.tenant_id == "t1"

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from ob_async._restore.validate import check_restored
-from ob_async._wire.models import RestoreRequest, TenantDetail, TenantResource, TenantResourceDetail
+from ob_async._wire.models import RestoreRequest, TenantResource
+from ob_async._wire.tenants import TenantDetail
 
 REQUEST = RestoreRequest(
     source_instance_id="ob-src",
@@ -25,8 +26,11 @@ def detail(**changes: object) -> TenantDetail:
         "tenant_id": "t1",
         "tenant_name": "drill_1",
         "status": "ONLINE",
+        "description": "restored",
         "primary_zone": "zone-a",
-        "tenant_resource": TenantResourceDetail(cpu=2.0, memory=8.0, disk=100.0, unit_num=1),
+        "unit_cpu": 2,
+        "unit_mem": 8,
+        "unit_num": 1,
     }
     fields.update(changes)
     return TenantDetail(**fields)  # type: ignore[arg-type]
@@ -37,9 +41,7 @@ def test_a_faithful_restore_has_no_problem() -> None:
 
 
 def test_fields_the_server_leaves_out_are_not_held_against_it() -> None:
-    assert check_restored(REQUEST, detail(primary_zone=None, tenant_resource=None)) == []
-    partial = TenantResourceDetail(cpu=2.0)
-    assert check_restored(REQUEST, detail(tenant_resource=partial)) == []
+    assert check_restored(REQUEST, detail(primary_zone=None, unit_mem=None, unit_num=None)) == []
 
 
 @pytest.mark.parametrize(
@@ -48,9 +50,9 @@ def test_fields_the_server_leaves_out_are_not_held_against_it() -> None:
         ({"status": "RESTORING"}, "status is RESTORING, not ONLINE"),
         ({"tenant_name": "drill_2"}, "name is 'drill_2', not 'drill_1'"),
         ({"primary_zone": "zone-b"}, "primary zone is 'zone-b', not 'zone-a'"),
-        ({"tenant_resource": TenantResourceDetail(cpu=1.0, memory=8.0)}, "cpu is 1, not 2"),
-        ({"tenant_resource": TenantResourceDetail(memory=4.0)}, "memory is 4, not 8"),
-        ({"tenant_resource": TenantResourceDetail(unit_num=3)}, "unitNum is 3, not 1"),
+        ({"unit_cpu": 1}, "unitCpu is 1, not 2"),
+        ({"unit_mem": 4}, "unitMem is 4, not 8"),
+        ({"unit_num": 3}, "unitNum is 3, not 1"),
     ],
 )
 def test_each_difference_is_named(changes: dict[str, object], problem: str) -> None:

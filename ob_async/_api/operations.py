@@ -3,8 +3,12 @@
 Each method is a single call (no retries: retrying is the caller's policy, see
 :mod:`ob_async._restore.retry`); the page iterators take a :class:`Retrier` that each
 page's request runs under, so that one failed page does not cost the whole listing.
-A response whose ``data`` does not fit the model is a
-:class:`~ob_async.errors.ProtocolError` naming the call and every bad field.
+Every call and its shapes are in contract/openapi.yaml. Answers are read
+tolerantly (:mod:`ob_async._wire.tolerant`): a response whose ``data`` lacks a field
+the client decides on, or has one of the wrong type, is a
+:class:`~ob_async.errors.ProtocolError` naming the call and the JSON path of every
+bad field; anything else that does not fit is left out of the model. List calls
+always send ``pageSize`` (the pages of the reference disagree on its default).
 """
 
 from __future__ import annotations
@@ -16,19 +20,12 @@ from typing import Protocol, TypeVar
 from urllib.parse import quote
 
 from ob_async._http.session import Session
-from ob_async._wire.addresses import TenantAddress
-from ob_async._wire.codec import format_time, from_wire, to_json_bytes
-from ob_async._wire.models import (
-    BackupSet,
-    DeletedTenant,
-    Envelope,
-    Page,
-    RestorableTenant,
-    RestoreObjectType,
-    RestoreRequest,
-    TenantDetail,
-    TenantSummary,
-)
+from ob_async._wire.addresses import TenantConnection
+from ob_async._wire.backups import BackupSet, RestorableTenant
+from ob_async._wire.codec import format_time, from_answer, to_json_bytes
+from ob_async._wire.instances import Instance
+from ob_async._wire.models import Envelope, Page, RestoreObjectType, RestoreRequest
+from ob_async._wire.tenants import DeletedTenant, TenantDetail, TenantSummary
 from ob_async.errors import InvalidInputError, ProtocolError
 
 T = TypeVar("T")
@@ -164,15 +161,26 @@ class OpenApi:
         return _data(envelope, TenantDetail, "describe_tenant")
 
     async def describe_tenant_address(
-        self, instance_id: str, tenant_id: str, *, request_id: str | None = None
-    ) -> list[TenantAddress]:
-        """``GET .../tenants/{tenantId}/address``: the tenant's connection addresses."""
+        self, instance_id: str, tenant_id: str, address_id: str, *, request_id: str | None = None
+    ) -> TenantConnection:
+        """``GET .../tenants/{tenantId}/address?addressId=...``: one connection address
+        (the ``addressId`` values are in :meth:`describe_tenant`'s ``tenant_connections``)."""
+        if not address_id:
+            raise InvalidInputError("is empty", where="address_id")
         envelope = await self.session.call(
             "GET",
             instance_path(instance_id, "tenants", tenant_id, "address"),
+            params={"addressId": address_id},
             request_id=request_id,
         )
-        return _data(envelope, list[TenantAddress], "describe_tenant_address")
+        return _data(envelope, TenantConnection, "describe_tenant_address")
+
+    async def describe_instance(
+        self, instance_id: str, *, request_id: str | None = None
+    ) -> Instance:
+        """``GET /api/v2/instances/{instanceId}``: the instance, with its ``availableZones``."""
+        envelope = await self.session.call("GET", instance_path(instance_id), request_id=request_id)
+        return _data(envelope, Instance, "describe_instance")
 
     async def delete_tenant(
         self, instance_id: str, tenant_id: str, *, request_id: str | None = None
@@ -254,7 +262,7 @@ def _check_paging(page_number: int, page_size: int) -> None:
 
 def _data(envelope: Envelope, cls: type[T], operation: str) -> T:
     try:
-        return from_wire(cls, envelope.data)
+        return from_answer(cls, envelope.data)
     except InvalidInputError as error:
         raise ProtocolError(
             f"{operation}: unexpected response data: {error}", request_id=envelope.request_id

@@ -39,9 +39,9 @@ from ob_async._client import ObClient
 from ob_async._http.ids import check_request_id
 from ob_async._restore.runwide import RunWideError, probe, run_wide
 from ob_async._restore.submit import RestoreSubmission
+from ob_async._wire.backups import RestorableTenant
 from ob_async._wire.codec import format_time, from_json, parse_aware_time
 from ob_async._wire.models import (
-    RestorableTenant,
     RestoreMode,
     RestoreObjectType,
     RestoreRequest,

@@ -17,8 +17,8 @@ from ob_async._cli.args import configure_logging
 from ob_async._cli.connection import add_connection_arguments, open_connection
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command, add_verbosity
+from ob_async._wire.backups import RestorableTenant
 from ob_async._wire.codec import format_time
-from ob_async._wire.models import RestorableTenant
 from ob_async.errors import InvalidInputError, ObError
 
 DESCRIPTION = """

@@ -47,7 +47,7 @@ from ob_async._http.priority import Priority, request_class
 from ob_async._restore.outcome import RestoreOutcome, RestoreState
 from ob_async._restore.poll_config import PollConfig
 from ob_async._restore.retry import RetryPolicy, RetryQuota
-from ob_async._wire.models import ONLINE, TenantDetail, TenantSummary
+from ob_async._wire.tenants import ONLINE, TenantDetail, TenantSummary
 from ob_async.errors import ClientError, InvalidInputError, ObError
 
 T = TypeVar("T")

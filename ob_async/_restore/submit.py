@@ -46,7 +46,8 @@ from ob_async._http.priority import Priority, request_class
 from ob_async._restore.outcome import RestoreOutcome
 from ob_async._restore.retry import PendingRetry, RetryChecker, RetryPolicy, RetryQuota
 from ob_async._validators import non_negative, non_negative_int
-from ob_async._wire.models import RestoreRequest, TenantDetail
+from ob_async._wire.models import RestoreRequest
+from ob_async._wire.tenants import TenantDetail
 from ob_async.errors import ClientError, ObError, TenantNameConflict
 
 logger = logging.getLogger("ob_async.submit")

@@ -2,13 +2,15 @@
 
 Coming ONLINE is necessary but not sufficient: a drill also checks, from the
 tenant's detail, that it is the tenant asked for — its name, its primary zone,
-and its resources (CPU, memory, units). Fields the server leaves out are not
-held against it; only a value that differs is a problem.
+and its unit resources (``unitCpu`` cores and ``unitMem`` GiB per unit, ``unitNum``
+units: the provider reads a tenant's unit this way). Fields the server leaves out
+are not held against it; only a value that differs is a problem.
 """
 
 from __future__ import annotations
 
-from ob_async._wire.models import ONLINE, RestoreRequest, TenantDetail
+from ob_async._wire.models import RestoreRequest
+from ob_async._wire.tenants import ONLINE, TenantDetail
 
 
 def check_restored(request: RestoreRequest, detail: TenantDetail) -> list[str]:
@@ -21,14 +23,12 @@ def check_restored(request: RestoreRequest, detail: TenantDetail) -> list[str]:
     zone = detail.primary_zone
     if zone is not None and zone != request.target_tenant_primary_zone:
         problems.append(f"primary zone is {zone!r}, not {request.target_tenant_primary_zone!r}")
-    resource = detail.tenant_resource
-    if resource is not None:
-        asked = request.tenant_resource
-        for field, got, wanted in (
-            ("cpu", resource.cpu, asked.cpu),
-            ("memory", resource.memory, asked.memory),
-            ("unitNum", resource.unit_num, asked.unit_num),
-        ):
-            if got is not None and float(got) != float(wanted):
-                problems.append(f"{field} is {got:g}, not {wanted}")
+    asked = request.tenant_resource
+    for field, got, wanted in (
+        ("unitCpu", detail.unit_cpu, asked.cpu),
+        ("unitMem", detail.unit_mem, asked.memory),
+        ("unitNum", detail.unit_num, asked.unit_num),
+    ):
+        if got is not None and got != wanted:
+            problems.append(f"{field} is {got}, not {wanted}")
     return problems

@@ -3,12 +3,15 @@
 One cattrs converter, built once at import, does all the work. Its rules:
 
 - Field names are camelCase on the wire: ``target_tenant_name`` ↔ ``targetTenantName``.
-- Unknown keys in responses are ignored, so a newer server never breaks us; a
-  missing required key is an :class:`~ob_async.errors.InvalidInputError` that
-  names every problem with its path.
+- Unknown keys are ignored; a missing required key is an
+  :class:`~ob_async.errors.InvalidInputError` that names every problem with its
+  path. Answers are read tolerantly besides (:func:`from_answer`,
+  :mod:`ob_async._wire.tolerant`): informative fields that do not fit are left out
+  with a debug log, and only a field the client decides on fails the read.
 - Times go out as ``YYYY-MM-DDTHH:MM:SSZ`` (UTC, whole seconds). They come in
   as ISO-8601 with ``Z`` or an offset, or in the tenant API's ``2021-09-20
-  12:00:00`` form, which carries no zone and is read as UTC.
+  12:00:00`` and ``2025-06-02 22:12:10.0`` forms, which carry no zone and are read
+  as UTC (the server's zone is not published).
 - A request's ``restoreTime`` must carry its zone: a naive time is refused.
 - Primitives are checked, not coerced: ``"false"`` is not a boolean.
 - ``tenantResource.unitnum`` (the seed table's spelling) is read as ``unitNum``;
@@ -17,6 +20,7 @@ One cattrs converter, built once at import, does all the work. Its rules:
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -36,6 +40,8 @@ from ob_async._wire.models import (
     RestoreRequest,
     TenantResource,
 )
+from ob_async._wire.tolerant import leave_out_unusable
+from ob_async._wire.tolerant import logger as _wire_logger
 from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -45,8 +51,8 @@ WIRE_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _CAMEL_BOUNDARY = re.compile(r"_([a-z0-9])")
 
 
-# Wire names that do not follow the camelCase rule (an acronym kept in capitals).
-_IRREGULAR_NAMES = {"use_ssl": "useSSL"}
+# Wire names that do not follow the camelCase rule (acronyms spelled as the API spells them).
+_IRREGULAR_NAMES = {"use_ssl": "useSSL", "enable_rpc": "enableRPc"}
 
 
 def camel_case(name: str) -> str:
@@ -220,29 +226,6 @@ def _build_converter() -> cattrs.Converter:
 
     converter.register_structure_hook(RestoreRequest, structure_restore_request)
 
-    unstructure_resource = converter.get_unstructure_hook(TenantResource)
-    unstructure = converter.unstructure
-
-    def unstructure_restore_request(request: RestoreRequest) -> dict[str, Any]:
-        # The generated hook's result (same keys, same order), written out: every
-        # submission unstructures one, and the fields' types are fixed by the model's
-        # validators (the enums are members, the objects any JSON-ready values).
-        return {
-            "sourceInstanceId": request.source_instance_id,
-            "sourceTenantId": request.source_tenant_id,
-            "targetInstanceId": request.target_instance_id,
-            "targetTenantName": request.target_tenant_name,
-            "targetTenantPrimaryZone": request.target_tenant_primary_zone,
-            "restoreTime": format_time(request.restore_time),
-            "tenantResource": unstructure_resource(request.tenant_resource),
-            "targetTenantDescription": request.target_tenant_description,
-            "fromRemote": request.from_remote,
-            "restoreObjectType": request.restore_object_type.value,
-            "restoreObjects": [unstructure(item) for item in request.restore_objects],
-            "restoreMode": request.restore_mode.value,
-        }
-
-    converter.register_unstructure_hook(RestoreRequest, unstructure_restore_request)
     return converter
 
 
@@ -304,13 +287,29 @@ def _format_problem(error: BaseException, _type: object) -> str:
 
 
 def from_wire(cls: type[T], data: object) -> T:
-    """Structure decoded wire JSON into ``cls``; every problem is named in one error."""
+    """Structure decoded wire JSON into ``cls``; every problem is named in one error.
+
+    Strict: every field must fit (unknown keys aside). Answers are read with
+    :func:`from_answer`."""
     try:
         return converter.structure(data, cls)
     except (cattrs.BaseValidationError, ValueError, TypeError, KeyError) as error:
         raise InvalidInputError(
             f"invalid {_type_name(cls)}: {describe_structure_error(error)}"
         ) from None
+
+
+def from_answer(cls: type[T], data: object) -> T:
+    """Structure an answer's decoded ``data`` into ``cls``, tolerantly: unknown fields and
+    informative ones that do not fit are left out (:mod:`ob_async._wire.tolerant`); every
+    problem with a field the client decides on is named, with its path, in one error."""
+    if not _wire_logger.isEnabledFor(logging.DEBUG):
+        # An answer that fits whole (the usual one) reads the same either way: once is enough.
+        try:
+            return converter.structure(data, cls)
+        except (cattrs.BaseValidationError, ValueError, TypeError, KeyError):
+            pass
+    return from_wire(cls, leave_out_unusable(cls, data, converter.structure, camel_case))
 
 
 def to_wire(obj: object) -> Any:

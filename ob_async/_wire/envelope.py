@@ -3,7 +3,7 @@
 Pure functions over an HTTP status, a few headers and the body bytes; the
 session layer calls :func:`open_envelope` on every response. The mapping:
 
-- 2xx with ``{"success": true, ...}`` → the :class:`~ob_async.models.Envelope`.
+- 2xx with ``{"success": true, ...}`` → the :class:`~ob_async._wire.models.Envelope`.
 - A failure envelope (``"success": false``) → :class:`ApiError` subclass by status:
   401/403 authentication, 429 throttled (with ``Retry-After``), other 4xx client,
   5xx server. A failure envelope on a 2xx status is a client error: the server

@@ -22,7 +22,7 @@ def dumps(value: Any) -> bytes:
     """Compact UTF-8 JSON of a JSON-ready value.
 
     The value must hold no NaN or infinity (msgspec writes them as null): models
-    check that where they are built, as :class:`~ob_async.models.RestoreRequest` does.
+    check that where they are built, as :class:`~ob_async._wire.models.RestoreRequest` does.
     """
     return _ENCODER.encode(value)
 

@@ -1,11 +1,11 @@
-"""Typed value objects for the OceanBase Cloud multi-cloud OpenAPI.
+"""The restore request, the envelope and the page: typed value objects of the wire.
 
 Every class is a frozen attrs class with snake_case fields; the camelCase wire
-form is produced and read by :mod:`ob_async.codec`. Validation here covers only
-what the API documentation states (required fields, positive resources, the
-documented enum values of request fields). Response-side fields whose value
-sets are not documented (tenant status, backup mode, ...) stay plain strings so
-that a new value from the server never breaks parsing.
+form is produced and read by :mod:`ob_async._wire.codec`. The request is written
+strictly: validation covers what the seed states (required fields, positive
+resources, the documented enum values). The answers' models live beside this
+module (:mod:`.tenants`, :mod:`.addresses`, :mod:`.backups`, :mod:`.instances`) and
+are read tolerantly (:mod:`.tolerant`); contract/openapi.yaml is what they match.
 """
 
 from __future__ import annotations
@@ -13,12 +13,11 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from ob_async._wire.addresses import TenantConnection
 from ob_async.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -46,10 +45,6 @@ class RestoreObjectType(enum.StrEnum):
     TABLE = "table"
 
 
-ONLINE = "ONLINE"
-"""The only tenant status the API documentation confirms: the tenant is usable."""
-
-
 # --- validators -------------------------------------------------------------------
 
 
@@ -71,7 +66,8 @@ def _positive_int(instance: object, attribute: attrs.Attribute[int], value: int)
         raise InvalidInputError(f"must be positive, got {value}", where=attribute.name)
 
 
-def _aware(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+def aware_time(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    """attrs validator: a datetime (or None) that carries its zone."""
     if value is None:
         return
     if not isinstance(value, datetime):
@@ -190,7 +186,7 @@ class RestoreRequest:
     target_instance_id: str = attrs.field(validator=_non_empty)
     target_tenant_name: str = attrs.field(validator=_non_empty)
     target_tenant_primary_zone: str = attrs.field(validator=_non_empty)
-    restore_time: datetime = attrs.field(validator=_aware)
+    restore_time: datetime = attrs.field(validator=aware_time)
     tenant_resource: TenantResource = attrs.field(
         validator=attrs.validators.instance_of(TenantResource)
     )
@@ -238,114 +234,3 @@ class Page(Generic[T]):
     data_list: tuple[T, ...]
     total: int | None = None
     has_more: bool | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TenantSummary:
-    """A tenant as the tenant list returns it."""
-
-    tenant_id: str
-    tenant_name: str
-    status: str
-    tenant_mode: str | None = None
-    cpu: float | None = None
-    mem: float | None = None
-    unit_num: int | None = None
-    gmt_create: datetime | None = attrs.field(default=None, validator=_aware)
-    primary_zone: str | None = None
-
-    @property
-    def is_online(self) -> bool:
-        return self.status == ONLINE
-
-
-@attrs.frozen(kw_only=True)
-class TenantResourceDetail:
-    """Resources as the tenant detail reports them; every field may be absent."""
-
-    cpu: float | None = None
-    memory: float | None = None
-    disk: float | None = None
-    unit_num: int | None = None
-
-
-@attrs.frozen(kw_only=True)
-class TenantDetail:
-    """A tenant as the describe call returns it."""
-
-    tenant_id: str
-    tenant_name: str
-    status: str
-    description: str | None = None
-    primary_zone: str | None = None
-    tenant_mode: str | None = None
-    tenant_resource: TenantResourceDetail | None = None
-    create_time: datetime | None = attrs.field(default=None, validator=_aware)
-    tenant_connections: tuple[TenantConnection, ...] = ()
-
-    @property
-    def is_online(self) -> bool:
-        return self.status == ONLINE
-
-
-@attrs.frozen(kw_only=True)
-class TimeWindow:
-    """A span of time a tenant can be restored to (both ends inclusive)."""
-
-    start_time: datetime = attrs.field(validator=_aware)
-    end_time: datetime = attrs.field(validator=_aware)
-    storage_type: str | None = None
-
-    def __contains__(self, moment: datetime) -> bool:
-        return self.start_time <= moment <= self.end_time
-
-    @property
-    def duration(self) -> timedelta:
-        return self.end_time - self.start_time
-
-
-@attrs.frozen(kw_only=True)
-class RestorableTenant:
-    """A source tenant with the windows it can be restored to."""
-
-    tenant_id: str
-    tenant_name: str | None = None
-    tenant_mode: str | None = None
-    status: str | None = None
-    ob_version: str | None = None
-    cpu_num: float | None = None
-    memory_num: float | None = None
-    unit_num: int | None = None
-    used_disk: float | None = None
-    backup_set_restore_summaries: tuple[JsonValue, ...] = ()
-    time_interval_list: tuple[TimeWindow, ...] = ()
-
-    def window_containing(self, moment: datetime) -> TimeWindow | None:
-        """The first window that contains ``moment``, or None."""
-        return next((window for window in self.time_interval_list if moment in window), None)
-
-    @property
-    def latest_restorable_time(self) -> datetime | None:
-        """The end of the newest window: the latest point this tenant can be restored to."""
-        return max((window.end_time for window in self.time_interval_list), default=None)
-
-
-@attrs.frozen(kw_only=True)
-class BackupSet:
-    """A backup set of an instance."""
-
-    backup_set_id: str
-    status: str | None = None
-    backup_mode: str | None = None
-    backup_object_type: str | None = None
-    checkpoint: JsonValue = None
-    start_time: datetime | None = attrs.field(default=None, validator=_aware)
-    end_time: datetime | None = attrs.field(default=None, validator=_aware)
-    tenant_id: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class DeletedTenant:
-    """What the delete call returns."""
-
-    tenant_id: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from ob_async._restore.submit import RestoreSubmission
-from ob_async._wire.models import TenantSummary
+from ob_async._wire.tenants import TenantSummary
 from ob_async.batch._item import ItemResult, RestoreItem
 
 

@@ -1,8 +1,9 @@
 """Verify one restored tenant's data: find its address, log in, run the checks, measure the RPO.
 
-The address comes from describe tenant's ``tenantConnections`` (the address
-call when describe carries none), on the configured network. An address that
-is not ONLINE yet, or that refuses connections, is tried again (waits doubling
+The address comes from describe tenant's ``tenantConnections``, on the configured
+network (the address call, ``GET .../address?addressId=``, returns the same entry
+by its id: describe already has them all). An address that is not ONLINE yet, or
+that refuses connections, is tried again (waits doubling
 from ``retry_interval`` to 30 s) until the item's deadline; a refused login is
 not. Connections are bounded across the whole drill by ``max_connections``.
 A failure that stops everything (no address, login refused) is reported on
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,7 +21,7 @@ import attrs
 
 from ob_async._client import ObClient
 from ob_async._extras import require_extra
-from ob_async._wire.addresses import AddressEntry, Endpoint, choose_endpoint
+from ob_async._wire.addresses import Endpoint, choose_endpoint
 from ob_async.data._expectations import value_text
 from ob_async.data._results import CheckResult, DataVerdict, RpoMeasurement
 from ob_async.data._rpo import RpoFigure, RpoValueError, newest_change
@@ -109,17 +109,13 @@ class DataVerifier:
                 detail = await client.retrying(
                     lambda: client.describe_tenant(instance_id, tenant_id)
                 )
-                entries: Sequence[AddressEntry] = detail.tenant_connections
-                if not entries:
-                    entries = await client.retrying(
-                        lambda: client.describe_tenant_address(instance_id, tenant_id)
-                    )
             except ObError as error:
                 raise _Stop(f"cannot read the tenant's addresses: {error}") from None
+            entries = detail.tenant_connections
             endpoint = choose_endpoint(entries, network)
             if endpoint is not None:
                 return endpoint
-            statuses = sorted({str(entry.address_status) for entry in entries})
+            statuses = sorted({str(entry.status_of(network)) for entry in entries})
             status = f"address status {', '.join(statuses) or 'none listed'}"
             if not await self._pause(deadline, interval):
                 raise _Stop(

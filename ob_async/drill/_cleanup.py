@@ -32,7 +32,7 @@ import attrs
 from ob_async._client import ObClient
 from ob_async._restore.runwide import RunWideError, probe, run_wide
 from ob_async._restore.submit import submission_marker
-from ob_async._wire.models import TenantDetail
+from ob_async._wire.tenants import TenantDetail
 from ob_async.batch._limits import BatchLimits
 from ob_async.drill._journal import JournalState, read_journal
 from ob_async.errors import ClientError, InvalidInputError, ObError

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ob_async._restore.submit import RestoreSubmission
-from ob_async._wire.models import TenantSummary
+from ob_async._wire.tenants import TenantSummary
 from ob_async.batch._item import ItemResult, RestoreItem
 from ob_async.drill._journal import Journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, final_event

@@ -6,17 +6,32 @@ taken for sending; an explicit time must fall inside a window; the target name
 must be free. An item that fails them is reported ``preflight_failed`` and never
 sent. The probe, the drill's first read, is the first source's restorable
 tenants, which the checks need anyway.
+
+The zone check runs once, at validation: every item's ``target_tenant_primary_zone``
+must be one of its target instance's ``availableZones`` (describe instance). A zone
+no instance offers is a mistake in the plan, the same for every run: the drill stops
+there (exit 2), naming each such item and the zones offered, before any restore is
+sent. One page of the reference calls ``availableZones`` "the number of available
+zones" (contract/openapi.yaml), so the check can be turned off (``[drill]
+zone_check = false``); an instance whose answer lists no zones is not checked.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import datetime
 
 from ob_async._client import ObClient
-from ob_async._restore.runwide import probe
-from ob_async._wire.models import RestorableTenant
+from ob_async._restore.runwide import probe, run_wide
+from ob_async._wire.backups import RestorableTenant
 from ob_async.drill._plan import PlanItem
-from ob_async.errors import ObError
+from ob_async.errors import InvalidInputError, ObError
+
+logger = logging.getLogger("ob_async.drill")
+
+ZONE_PROBLEMS_SHOWN = 20
+"""How many items a refused zone check names one by one (the rest are counted)."""
 
 LATEST_MAX_AGE = 30.0
 """How old a read of the windows may be to resolve ``latest``. The window's end moves
@@ -44,6 +59,50 @@ class Preflight:
         tenants = await probe(lambda: self.client.list_restorable_tenants(instance_id))
         if tenants is not None:
             self._keep(instance_id, tenants)
+
+    async def check_zones(self, items: Iterable[PlanItem]) -> None:
+        """Refuse, in one :class:`InvalidInputError`, every item whose primary zone its
+        target instance does not offer."""
+        offered: dict[str, tuple[str, ...] | None] = {}
+        problems: list[str] = []
+        for item in items:
+            instance_id = item.target_instance_id
+            if instance_id not in offered:
+                offered[instance_id] = await self._zones(instance_id)
+            zones = offered[instance_id]
+            if zones is None or item.target_tenant_primary_zone in zones:
+                continue
+            place = f" (line {item.line})" if item.line is not None else ""
+            problems.append(
+                f"restore {item.key}{place}: target_tenant_primary_zone "
+                f"{item.target_tenant_primary_zone!r} is not a zone of instance {instance_id}, "
+                f"which offers {', '.join(zones) or 'no zone'}"
+            )
+        if problems:
+            more = len(problems) - ZONE_PROBLEMS_SHOWN
+            shown = problems[:ZONE_PROBLEMS_SHOWN] + ([f"... and {more} more"] if more > 0 else [])
+            raise InvalidInputError(
+                f"{len(problems)} restore(s) ask for a zone their target instance does not "
+                "offer (availableZones); nothing was sent:\n  " + "\n  ".join(shown),
+                where="target_tenant_primary_zone",
+            )
+
+    async def _zones(self, instance_id: str) -> tuple[str, ...] | None:
+        """The zones an instance offers; None when they cannot be known (not checked)."""
+        try:
+            instance = await self.client.retrying(
+                lambda: self.client.describe_instance(instance_id)
+            )
+        except ObError as error:
+            failure = run_wide(error)
+            if failure is not None:
+                raise failure from error
+            logger.warning("zones of %s not checked: describing it failed: %s", instance_id, error)
+            return None
+        if not instance.available_zones:
+            logger.warning("zones of %s not checked: its answer lists none", instance_id)
+            return None
+        return instance.available_zones
 
     async def check(self, plan_item: PlanItem) -> tuple[datetime | None, str | None]:
         """The restore time to send the item with (``latest`` resolved), or why it

@@ -215,7 +215,9 @@ class DrillRunner:
             first = next(self.plan.items(context), None)
             if first is not None:
                 await self._preflight.probe(first.source_instance_id)
-        except RunWideError:
+                if self.plan.zone_check:
+                    await self._preflight.check_zones(self.plan.items(context))
+        except (RunWideError, InvalidInputError):
             if self.journal is not None:
                 await self.journal.close()
                 if not self._resuming:  # it holds the run line only: nothing was started

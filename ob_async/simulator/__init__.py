@@ -16,6 +16,7 @@ Modules, one job each:
 - :mod:`.ratelimit`: the ``rate_limit`` token bucket;
 - :mod:`.routes`: the API routes by name (stats keys and fault scopes);
 - :mod:`.app`: handlers, envelopes and the middleware that ties it together;
+- :mod:`.shapes`: every answer's ``data``, in the shapes of contract/openapi.yaml;
 - :mod:`.errors`: the table of ``errorCode`` values;
 - :mod:`.stats`: the counters behind ``/_simulator/stats``;
 - :mod:`.clock`: the injectable clock.

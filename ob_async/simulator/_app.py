@@ -20,7 +20,8 @@ Envelopes: success is HTTP 200 ``{"success": true, "data", "requestId",
 failure is the refusal's status with ``{"success": false, "errorCode",
 "errorMessage", "requestId"}``. ``requestId`` echoes the query parameter, or
 is a generated UUID when there is none. All bodies are
-``application/json`` except the 502 HTML fault page.
+``application/json`` except the 502 HTML fault page. Every ``data`` is in the
+contract's shapes, every documented field present (:mod:`.shapes`).
 
 Read routes, beyond the documented fields:
 
@@ -29,14 +30,15 @@ Read routes, beyond the documented fields:
   ``InvalidParameterValue`` naming the parameter (a too-large size is refused,
   not clamped);
 - tenant list: ``tenantName`` is a case-insensitive substring match; entries
-  are in creation order; ``gmtCreate`` uses the ``2021-09-20 12:00:00`` form
-  (UTC) while describe's ``createTime`` uses ``2026-01-13T05:58:34Z``, as
-  API-NOTES says both forms occur;
+  are in creation order;
 - backup sets: ``startTime``/``endTime`` (``YYYY-MM-DDTHH:MM:SSZ``) keep the sets
   whose start lies within them; newest first;
 - restorable tenants: the tenants of the instance with at least one window,
   filtered by ``tenantId`` and ``backupSetId``; ``restoreObjectType`` must be a
-  known type and ``fromRemote`` ``true``/``false`` when given; not paged.
+  known type and ``fromRemote`` ``true``/``false`` when given; not paged;
+- tenant address: ``addressId`` is required (400 ``MissingParameter``) and must be
+  the tenant's (404 ``AddressNotFound``);
+- describe instance: its ``availableZones`` are the fixture's zones.
 
 ``GET /_simulator/stats`` needs no authentication but answers only a loopback
 peer (else 403 ``Forbidden``); so does ``POST /_simulator/rate-limit?perSecond=N``,
@@ -65,6 +67,7 @@ import msgspec
 from aiohttp import hdrs, web
 
 from ob_async.simulator import _routes as routes
+from ob_async.simulator import _shapes as shapes
 from ob_async.simulator._config import SimulatorConfig
 from ob_async.simulator._connections import TenantAddresses
 from ob_async.simulator._digest_server import AuthOutcome, AuthResult, DigestVerifier
@@ -157,6 +160,7 @@ class SimulatorApp:
             routes.DESCRIBE_TENANT: self.describe_tenant,
             routes.DELETE_TENANT: self.delete_tenant,
             routes.TENANT_ADDRESS: self.tenant_address,
+            routes.DESCRIBE_INSTANCE: self.describe_instance,
         }
         for name, (method, path) in routes.API_ROUTES.items():
             app.router.add_route(method, path, handlers[name], name=name)
@@ -420,7 +424,7 @@ class SimulatorApp:
         backup_set_id = query.get("backupSetId")
         now = self.world.now()
         entries = [
-            tenant.restorable(now)
+            shapes.restorable_tenant(tenant, now)
             for tenant in self.world.tenants(request.match_info["instanceId"])
             if tenant.windows
             and (tenant_id is None or tenant.tenant_id == tenant_id)
@@ -453,7 +457,7 @@ class SimulatorApp:
         )
         offset = (page_number - 1) * page_size
         page = [
-            tenant.backup_set_entry(backup_set, now)
+            shapes.backup_set(tenant, backup_set, now)
             for _, tenant, backup_set in selected[offset : offset + page_size]
         ]
         return self.success(call, {"dataList": page, "total": len(selected)}, total=len(selected))
@@ -471,29 +475,51 @@ class SimulatorApp:
             needle = name.casefold()
             tenants = [tenant for tenant in tenants if needle in tenant.folded_name]
         offset = (page_number - 1) * page_size
-        page = [tenant.summary() for tenant in tenants[offset : offset + page_size]]
-        return self.success(call, {"dataList": page, "total": len(tenants)}, total=len(tenants))
+        page = [shapes.listed_tenant(tenant) for tenant in tenants[offset : offset + page_size]]
+        data = {
+            "dataList": page,
+            "total": len(tenants),
+            "hasMore": offset + len(page) < len(tenants),
+        }
+        return self.success(call, data, total=len(tenants))
 
     async def describe_tenant(self, request: web.Request) -> web.Response:
         call = request[CALL]
         self.stats.describe_calls += 1
         tenant = self.world.tenant(request.match_info["instanceId"], request.match_info["tenantId"])
-        data = tenant.describe()
-        data["tenantConnections"] = await self.addresses.connections(tenant, self.world.now())
-        return self.success(call, data)
+        connections = await self.addresses.connections(tenant, self.world.now())
+        return self.success(call, shapes.described_tenant(tenant, connections))
 
     async def tenant_address(self, request: web.Request) -> web.Response:
         call = request[CALL]
+        address_id = request.query.get("addressId")
+        if not address_id:
+            raise Refusal(ErrorCode.MISSING_PARAMETER, "addressId: the query parameter is required")
         tenant = self.world.tenant(request.match_info["instanceId"], request.match_info["tenantId"])
-        entries = await self.addresses.addresses(tenant, self.world.now())
-        return self.success(call, entries, total=len(entries))
+        if address_id != shapes.address_id(tenant):
+            raise Refusal(
+                ErrorCode.ADDRESS_NOT_FOUND,
+                f"addressId: no address {clip(address_id)!r} of tenant {tenant.tenant_id!r}",
+            )
+        return self.success(call, await self.addresses.address(tenant, self.world.now()))
+
+    async def describe_instance(self, request: web.Request) -> web.Response:
+        call = request[CALL]
+        instance = self.world.instance(request.match_info["instanceId"])
+        self.world.settle()
+        data = shapes.instance(
+            instance,
+            created=self.world.started_at,
+            project_id=request.headers.get("X-Ob-Project-Id", "").strip(),
+        )
+        return self.success(call, data)
 
     async def delete_tenant(self, request: web.Request) -> web.Response:
         call = request[CALL]
         tenant = self.world.delete(request.match_info["instanceId"], request.match_info["tenantId"])
         await self.addresses.forget(tenant)
         self.stats.record_delete(self.config.clock.time())
-        return self.success(call, {"tenantId": tenant.tenant_id})
+        return self.success(call, shapes.deleted_tenant(tenant))
 
     async def stats_page(self, request: web.Request) -> web.Response:
         if not _is_loopback(request):

@@ -1,4 +1,4 @@
-"""A simulated tenant's connection addresses, as describe and the address call return them.
+"""A simulated tenant's connection address, as describe and the address call return it.
 
 Both the intranet and the internet address are the tenant's loopback listener
 (the simulator has no other network), or ``sql_address`` for every tenant when
@@ -11,13 +11,11 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ob_async.simulator import _shapes as shapes
 from ob_async.simulator._config import SimulatorConfig
 from ob_async.simulator._sql_server import TenantSqlServers
 from ob_async.simulator._tenant_data import snapshot
 from ob_async.simulator._world import Tenant
-
-ADDRESS_ONLINE = "ONLINE"
-ADDRESS_CREATING = "CREATING"
 
 
 class TenantAddresses:
@@ -46,38 +44,13 @@ class TenantAddresses:
         return self.servers.host, port
 
     async def connections(self, tenant: Tenant, now: float) -> list[dict[str, Any]]:
-        """Describe tenant's ``tenantConnections``."""
-        return [
-            {
-                **self._addressed(await self._endpoint(tenant, now)),
-                "tenantZones": [tenant.primary_zone],
-            }
-        ]
+        """Describe tenant's ``tenantConnections``: the tenant's one address."""
+        return [await self.address(tenant, now)]
 
-    async def addresses(self, tenant: Tenant, now: float) -> list[dict[str, Any]]:
-        """The address call's list: one OBProxy entry per network."""
-        addressed = self._addressed(await self._endpoint(tenant, now))
-        return [
-            {
-                **addressed,
-                "serviceType": service,
-                "networkType": "VPC" if service == "OBPROXY_INTRANET" else "PUBLIC",
-                "role": "READ_WRITE",
-                "userNameFormat": "{user}",
-            }
-            for service in ("OBPROXY_INTRANET", "OBPROXY_INTERNET")
-        ]
-
-    def _addressed(self, endpoint: tuple[str, int] | None) -> dict[str, Any]:
-        host, port = endpoint if endpoint is not None else (None, None)
-        return {
-            "intranetAddress": host,
-            "intranetPort": port,
-            "internetAddress": host,
-            "internetPort": port,
-            "useSSL": self._config.sql_use_ssl,
-            "addressStatus": ADDRESS_ONLINE if endpoint is not None else ADDRESS_CREATING,
-        }
+    async def address(self, tenant: Tenant, now: float) -> dict[str, Any]:
+        """The tenant's address, a ``TenantConnectionDTO`` (what the address call answers)."""
+        endpoint = await self._endpoint(tenant, now)
+        return shapes.connection(tenant, endpoint, use_ssl=self._config.sql_use_ssl)
 
     async def forget(self, tenant: Tenant) -> None:
         await self.servers.drop(tenant.tenant_id)

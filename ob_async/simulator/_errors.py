@@ -44,6 +44,7 @@ SourceTenantNotFound    404     ``sourceTenantId`` is not a tenant of the source
 TargetInstanceNotFound  404     ``targetInstanceId`` is not a known instance
 InstanceNotFound        404     the path ``instanceId`` of a read or delete is unknown
 TenantNotFound          404     the path ``tenantId`` is not a tenant of that instance
+AddressNotFound         404     the ``addressId`` query is not an address of that tenant
 NotFound                404     no such route
 MethodNotAllowed        405     the route exists but not for this method
 TenantNameConflict      409     ``targetTenantName`` is already used in the target instance
@@ -89,6 +90,7 @@ class ErrorCode(enum.StrEnum):
     TARGET_INSTANCE_NOT_FOUND = "TargetInstanceNotFound"
     INSTANCE_NOT_FOUND = "InstanceNotFound"
     TENANT_NOT_FOUND = "TenantNotFound"
+    ADDRESS_NOT_FOUND = "AddressNotFound"
     NOT_FOUND = "NotFound"
     METHOD_NOT_ALLOWED = "MethodNotAllowed"
     TENANT_NAME_CONFLICT = "TenantNameConflict"
@@ -123,6 +125,7 @@ HTTP_STATUS: Mapping[ErrorCode, int] = {
     ErrorCode.TARGET_INSTANCE_NOT_FOUND: 404,
     ErrorCode.INSTANCE_NOT_FOUND: 404,
     ErrorCode.TENANT_NOT_FOUND: 404,
+    ErrorCode.ADDRESS_NOT_FOUND: 404,
     ErrorCode.NOT_FOUND: 404,
     ErrorCode.METHOD_NOT_ALLOWED: 405,
     ErrorCode.TENANT_NAME_CONFLICT: 409,

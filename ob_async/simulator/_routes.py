@@ -16,6 +16,7 @@ LIST_TENANTS = "list_tenants"
 DESCRIBE_TENANT = "describe_tenant"
 DELETE_TENANT = "delete_tenant"
 TENANT_ADDRESS = "tenant_address"
+DESCRIBE_INSTANCE = "describe_instance"
 STATS = "stats"
 RATE_LIMIT = "rate_limit"
 
@@ -27,8 +28,9 @@ API_ROUTES: Mapping[str, tuple[str, str]] = {
     DESCRIBE_TENANT: ("GET", "/api/v2/instances/{instanceId}/tenants/{tenantId}"),
     DELETE_TENANT: ("DELETE", "/api/v2/instances/{instanceId}/tenants/{tenantId}"),
     TENANT_ADDRESS: ("GET", "/api/v2/instances/{instanceId}/tenants/{tenantId}/address"),
+    DESCRIBE_INSTANCE: ("GET", "/api/v2/instances/{instanceId}"),
 }
-"""Route name → (method, path pattern), exactly as the API documents them."""
+"""Route name → (method, path pattern), exactly as the contract (contract/openapi.yaml) has them."""
 
 STATS_PATH = "/_simulator/stats"
 RATE_LIMIT_PATH = "/_simulator/rate-limit"

@@ -26,6 +26,7 @@ import attrs
 from aiohttp import web
 
 from ob_async._http.credentials import Credentials
+from ob_async.simulator import _shapes as shapes
 from ob_async.simulator._app import SimulatorApp
 from ob_async.simulator._config import SimulatorConfig
 from ob_async.simulator._digest_server import DigestVerifier
@@ -145,7 +146,7 @@ class Simulator:
         self.application.set_rate_limit(per_second)
 
     def tenants(self, instance_id: str) -> list[dict[str, Any]]:
-        """Ground truth: every tenant of an instance now, in describe form."""
+        """Ground truth: every tenant of an instance now, as the tenant list shows them."""
         if instance_id not in self.world.instances:
             raise KeyError(f"no instance {instance_id!r}")
-        return [tenant.describe() for tenant in self.world.tenants(instance_id)]
+        return [shapes.listed_tenant(tenant) for tenant in self.world.tenants(instance_id)]

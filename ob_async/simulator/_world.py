@@ -22,7 +22,6 @@ from __future__ import annotations
 import heapq
 import random
 import time
-from typing import Any
 
 import attrs
 
@@ -38,17 +37,10 @@ from ob_async.simulator._fixture import (
 )
 from ob_async.simulator._validation import RestoreOrder
 
-_GMT_FORMAT = "%Y-%m-%d %H:%M:%S"
-
 
 def wire_time(moment: float) -> str:
     """``2026-01-13T05:58:34Z``: the API's ISO form."""
     return time.strftime(WIRE_TIME_FORMAT, time.gmtime(moment))
-
-
-def gmt_time(moment: float) -> str:
-    """``2026-01-13 05:58:34`` (UTC): the form the tenant list's ``gmtCreate`` uses."""
-    return time.strftime(_GMT_FORMAT, time.gmtime(moment))
 
 
 @attrs.define(eq=False)
@@ -98,84 +90,6 @@ class Tenant:
     def memory_total(self) -> int:
         return self.memory * self.unit_num
 
-    def describe(self) -> dict[str, Any]:
-        """The describe-tenant ``data``."""
-        return {
-            "tenantId": self.tenant_id,
-            "tenantName": self.tenant_name,
-            "description": self.description,
-            "primaryZone": self.primary_zone,
-            "tenantMode": self.tenant_mode,
-            "status": self.status,
-            "tenantResource": {
-                "cpu": self.cpu,
-                "memory": self.memory,
-                "disk": self.disk,
-                "unitNum": self.unit_num,
-            },
-            "createTime": wire_time(self.create_time),
-        }
-
-    def summary(self) -> dict[str, Any]:
-        """An entry of the tenant list's ``dataList``."""
-        return {
-            "tenantId": self.tenant_id,
-            "tenantName": self.tenant_name,
-            "tenantMode": self.tenant_mode,
-            "status": self.status,
-            "cpu": self.cpu,
-            "mem": self.memory,
-            "unitNum": self.unit_num,
-            "gmtCreate": gmt_time(self.create_time),
-            "primaryZone": self.primary_zone,
-        }
-
-    def restorable(self, now: float) -> dict[str, Any]:
-        """An entry of the restorable-tenants ``data``."""
-        return {
-            "tenantId": self.tenant_id,
-            "tenantName": self.tenant_name,
-            "tenantMode": self.tenant_mode,
-            "status": self.status,
-            "obVersion": self.ob_version,
-            "cpuNum": self.cpu,
-            "memoryNum": self.memory,
-            "unitNum": self.unit_num,
-            "usedDisk": self.used_disk,
-            "backupSetRestoreSummaries": [
-                {
-                    "backupSetId": backup_set.backup_set_id,
-                    "backupMode": backup_set.backup_mode,
-                    "status": backup_set.status,
-                    "startTime": wire_time(backup_set.start.resolve(now)),
-                    "endTime": wire_time(backup_set.end.resolve(now)),
-                }
-                for backup_set in self.backup_sets
-            ],
-            "timeIntervalList": [
-                {
-                    "startTime": wire_time(window.start.resolve(now)),
-                    "endTime": wire_time(window.end.resolve(now)),
-                    "storageType": window.storage_type,
-                }
-                for window in self.windows
-            ],
-        }
-
-    def backup_set_entry(self, backup_set: BackupSetSpec, now: float) -> dict[str, Any]:
-        """An entry of the backup-set list's ``dataList``."""
-        end = wire_time(backup_set.end.resolve(now))
-        return {
-            "backupSetId": backup_set.backup_set_id,
-            "backupMode": backup_set.backup_mode,
-            "backupObjectType": backup_set.backup_object_type,
-            "checkpoint": end,
-            "status": backup_set.status,
-            "startTime": wire_time(backup_set.start.resolve(now)),
-            "endTime": end,
-            "tenantId": self.tenant_id,
-        }
-
 
 @attrs.define(eq=False)
 class Instance:
@@ -219,7 +133,7 @@ class World:
         self.instances: dict[str, Instance] = {}
         self.restored: list[Tenant] = []
         """Every tenant a restore created, deleted ones included, in creation order."""
-        now = self._clock.time()
+        now = self.started_at = self._clock.time()
         for spec in config.fixture.instances:
             self.instances[spec.instance_id] = self._instance_from(spec, now)
 

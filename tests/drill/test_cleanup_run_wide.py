@@ -9,7 +9,8 @@ import pytest
 from ob_async._client import ObClient
 from ob_async._http.credentials import Credentials
 from ob_async._restore.runwide import RunWideError
-from ob_async._wire.models import Page, TenantDetail, TenantSummary
+from ob_async._wire.models import Page
+from ob_async._wire.tenants import TenantDetail, TenantSummary
 from ob_async.drill._cleanup import CleanupAction, RunTenant, clean_run
 from ob_async.errors import AuthenticationError
 

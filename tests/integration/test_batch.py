@@ -15,7 +15,7 @@ from ob_async._http.credentials import Credentials
 from ob_async._restore.retry import Backoff, RetryPolicy
 from ob_async._restore.runwide import RunWideError
 from ob_async._restore.submit import RestoreSubmission
-from ob_async._wire.models import TenantSummary
+from ob_async._wire.tenants import TenantSummary
 from ob_async.batch import (
     BatchLimits,
     BatchRunner,
@@ -163,17 +163,14 @@ async def test_a_tenant_that_is_not_what_was_asked_for_fails_validation_and_is_k
 
         async def shrunken(instance_id: str, tenant_id: str, **kwargs: object) -> object:
             detail = await real_describe(instance_id, tenant_id)
-            assert detail.tenant_resource is not None
-            return attrs.evolve(
-                detail, tenant_resource=attrs.evolve(detail.tenant_resource, cpu=0.5)
-            )
+            return attrs.evolve(detail, unit_cpu=3)
 
         client.describe_tenant = shrunken  # type: ignore[method-assign,assignment]
         runner = BatchRunner(client, cleanup=True)
         [result] = [result async for result in runner.run([item(1)])]
         kept = [t["tenantName"] for t in sim.tenants("ob-dr-east")]
     assert result.state is ItemState.VALIDATION_FAILED
-    assert result.error == "restored tenant differs: cpu is 0.5, not 1"
+    assert result.error == "restored tenant differs: unitCpu is 3, not 1"
     assert result.cleanup is None
     assert "batch_1" in kept  # left for inspection
 

@@ -44,7 +44,7 @@ from ._hostile import (
 )
 
 FAILURE = json_bytes({"success": False, "errorCode": "Unauthorized", "errorMessage": "no"})
-TENANT = {"tenantId": "t1", "tenantName": "a", "status": "ONLINE"}
+TENANT = {"tenantId": "t1", "tenantName": "a", "status": "ONLINE", "description": ""}
 # Per call: one request without credentials, one answer, and at most three stale renewals.
 MAX_REQUESTS_PER_CALL = 5
 _nonces = itertools.count()

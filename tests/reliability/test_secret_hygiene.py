@@ -598,7 +598,15 @@ def certificate_authority() -> trustme.CA:
 async def _https_server(ca: trustme.CA) -> tuple[web.AppRunner, str]:
     async def handle(request: web.Request) -> web.Response:
         return web.json_response(
-            {"success": True, "data": {"tenantId": "t1", "tenantName": "a", "status": "ONLINE"}}
+            {
+                "success": True,
+                "data": {
+                    "tenantId": "t1",
+                    "tenantName": "a",
+                    "status": "ONLINE",
+                    "description": "",
+                },
+            }
         )
 
     app = web.Application()

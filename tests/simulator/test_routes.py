@@ -15,31 +15,12 @@ from aiohttp.test_utils import make_mocked_request
 from ob_async.simulator import ManualClock, Simulator, SimulatorConfig
 from ob_async.simulator._fixture import parse_fixture
 from ob_async.simulator._world import wire_time
+from tests.support.contract import schema
 
 from ._helpers import ApiClient, raw_call, restore_body
 
-TENANT_KEYS = {
-    "tenantId",
-    "tenantName",
-    "description",
-    "primaryZone",
-    "tenantMode",
-    "status",
-    "tenantResource",
-    "createTime",
-    "tenantConnections",
-}
-SUMMARY_KEYS = {
-    "tenantId",
-    "tenantName",
-    "tenantMode",
-    "status",
-    "cpu",
-    "mem",
-    "unitNum",
-    "gmtCreate",
-    "primaryZone",
-}
+TENANT_KEYS = set(schema("TenantDTO")["properties"])
+"""The contract's TenantDTO: the list and describe answer every documented field."""
 
 
 async def describe(api: ApiClient, instance: str, tenant_id: str) -> dict[str, Any]:
@@ -61,7 +42,11 @@ async def test_restore_lifecycle_on_schedule(
     assert detail["description"] == "drill 7"
     assert detail["createTime"] == wire_time(clock.time())
     assert detail["primaryZone"] == "cn-shanghai-e"
-    assert detail["tenantResource"] == {"cpu": 1, "memory": 4, "disk": 64, "unitNum": 1}
+    assert (detail["unitCpu"], detail["unitMem"], detail["unitNum"]) == (1, 4, 1)
+    assert detail["tenantResource"]["cpu"]["unitCpu"] == 1.0
+    assert detail["tenantResource"]["memory"]["totalMemory"] == 4.0
+    assert detail["tenantResource"]["disk"]["totalDiskSize"] == 64.0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.0", detail["gmtCreate"])
     [connection] = detail["tenantConnections"]
     assert connection["addressStatus"] == "CREATING"
     assert connection["intranetAddress"] is None
@@ -158,7 +143,8 @@ async def test_delete_removes_and_frees_capacity(session: aiohttp.ClientSession)
         path = f"/api/v2/instances/dst/tenants/{first['tenantId']}"
         deleted = await api.call("DELETE", path)
         assert deleted.status == 200
-        assert deleted.json["data"] == {"tenantId": first["tenantId"]}
+        assert deleted.json["data"]["tenantId"] == first["tenantId"]
+        assert set(deleted.json["data"]) == set(schema("SimpleTenantResponse")["properties"])
         assert sim.tenants("dst") == []
         gone = await api.call("GET", path)
         assert gone.status == 404
@@ -176,7 +162,7 @@ async def test_tenant_list_paging_and_fuzzy_name(api: ApiClient, sim: Simulator)
     envelope = default.json
     assert envelope["totalCount"] == envelope["data"]["total"] == 12
     assert len(envelope["data"]["dataList"]) == 10
-    assert set(envelope["data"]["dataList"][0]) == SUMMARY_KEYS
+    assert set(envelope["data"]["dataList"][0]) == TENANT_KEYS
     assert re.fullmatch(
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", envelope["data"]["dataList"][0]["gmtCreate"]
     )
@@ -292,16 +278,7 @@ async def test_backup_sets(api: ApiClient) -> None:
     starts = [item["startTime"] for item in everything["data"]["dataList"]]
     assert starts == sorted(starts, reverse=True)
     first = everything["data"]["dataList"][0]
-    assert set(first) == {
-        "backupSetId",
-        "backupMode",
-        "backupObjectType",
-        "checkpoint",
-        "status",
-        "startTime",
-        "endTime",
-        "tenantId",
-    }
+    assert set(first) == set(schema("BackupSet")["properties"])
     day = (
         await api.call("GET", f"{base}?startTime=2026-01-13T00:00:00Z&endTime=2026-01-13T23:59:59Z")
     ).json

@@ -39,12 +39,13 @@ async def test_an_application_verifies_a_restored_tenant_through_the_public_api(
         assert submission.restore is not None
         tenant_id = submission.restore.tenant_id
         assert tenant_id is not None
-        [address] = [
-            entry
-            for entry in await client.describe_tenant_address("ob-dr-east", tenant_id)
-            if entry.service_type == "OBPROXY_INTERNET"
-        ]
-        assert address.is_online
+        [connection] = (await client.describe_tenant("ob-dr-east", tenant_id)).tenant_connections
+        assert connection.address_id is not None
+        address = await client.describe_tenant_address(
+            "ob-dr-east", tenant_id, connection.address_id
+        )
+        assert address == connection
+        assert address.is_online(Network.INTERNET)
         verifier = DataVerifier(client, DataLimits(network=Network.INTERNET))
         verdict = await verifier.verify(
             "ob-dr-east",

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ob_async._api.operations import OpenApi, Retrier
-from ob_async._wire.models import Envelope, Page, RestoreRequest, TenantDetail, TenantSummary
+from ob_async._wire.models import Envelope, Page, RestoreRequest
+from ob_async._wire.tenants import TenantDetail, TenantSummary
 from ob_async.errors import ProtocolError
 
 

@@ -33,6 +33,8 @@ class DrillPlan:
     cleanup: bool
     validate: bool
     """Check each restored tenant's detail against the request (see ob_async._restore.validate)."""
+    zone_check: bool
+    """Refuse the plan when an item's zone is not one its target instance offers."""
     poll_initial: float | None
     poll_max: float | None
     simulator_fixture: Path | None

@@ -86,6 +86,7 @@ def load_plan(
         burst=settings.get("burst") or 1,
         cleanup=bool(settings.get("cleanup", False)),
         validate=bool(settings.get("validate", True)),
+        zone_check=bool(settings.get("zone_check", True)),
         poll_initial=settings.get("poll_initial"),
         poll_max=settings.get("poll_max"),
         simulator_fixture=fixture,

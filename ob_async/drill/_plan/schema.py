@@ -24,6 +24,7 @@ DRILL_KEYS = {
     "burst": int,
     "cleanup": bool,
     "validate": bool,
+    "zone_check": bool,
     "poll_initial": "duration",
     "poll_max": "duration",
     "restore_list": str,
