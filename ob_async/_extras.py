@@ -13,9 +13,17 @@ import importlib.util
 
 EXTRAS: dict[str, tuple[str, ...]] = {
     "data": ("asyncmy", "sqlglot"),
-    "cli": ("rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot"),
+    "cli": ("rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot", "mysql_mimic"),
     "simulator": ("mysql_mimic", "sqlglot"),
-    "airflow": ("airflow", "rich", "prometheus_client", "cryptography", "asyncmy", "sqlglot"),
+    "airflow": (
+        "airflow",
+        "rich",
+        "prometheus_client",
+        "cryptography",
+        "asyncmy",
+        "sqlglot",
+        "mysql_mimic",
+    ),
 }
 """Each extra and the import names of what it installs (pyproject.toml's lists, as imported)."""
 

@@ -140,17 +140,21 @@ def test_no_public_signature_mentions_tenacity() -> None:
     assert not [problem for problem in problems if "tenacity" in problem]
 
 
-def test_every_import_in_the_readme_is_from_a_public_module() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    blocks = re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
+def test_every_import_in_the_readme_and_the_docs_is_from_a_public_module() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    blocks = [
+        (page.relative_to(ROOT), block)
+        for page in pages
+        for block in re.findall(r"```python\n(.*?)```", page.read_text("utf-8"), re.DOTALL)
+    ]
     imports = [
-        (module, [n.strip() for n in names.split(",")])
-        for block in blocks
+        (page, module, [n.strip() for n in names.split(",")])
+        for page, block in blocks
         for module, names in re.findall(r"^from (ob_async[\w.]*) import (.+)$", block, re.M)
     ]
-    assert imports, "the README's examples import nothing from ob_async"
-    for module, names in imports:
-        assert module in PUBLIC, f"the README imports from the internal module {module}"
+    assert imports, "the examples import nothing from ob_async"
+    for page, module, names in imports:
+        assert module in PUBLIC, f"{page} imports from the internal module {module}"
         loaded = importlib.import_module(module)
         assert all(name in loaded.__all__ for name in names), (module, names)
 

@@ -101,17 +101,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _main(argv)
     except BrokenPipeError:
         return reader_gone()
-    except SystemExit:  # --help and --version print, then exit: their output may be cut too
+    except SystemExit:
+        # --help and --version print, then exit 0 as argparse decides, also when the reader
+        # left early: the text may stay in stdout's buffer until this flush finds it gone.
         try:
             sys.stdout.flush()
         except BrokenPipeError:
-            return reader_gone()
+            reader_gone()  # stdout to /dev/null: the interpreter's last flush stays quiet
         raise
 
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except BrokenPipeError:
+        # Only --help and --version write to stdout while parsing. The argparse of newer
+        # Pythons ignores the failed write and exits 0; Debian 12's 3.11.2 lets the error
+        # out: end as the newer ones do, whichever Python runs the command.
+        reader_gone()
+        return EXIT_OK
     handler = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)

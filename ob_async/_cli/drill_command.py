@@ -143,7 +143,8 @@ def register(subparsers: Any) -> None:
     output.add_argument(
         "--json",
         action="store_true",
-        help="one JSON event per line on stdout instead of the live view (schema in the README)",
+        help="one JSON event per line on stdout instead of the live view "
+        "(schema in docs/drills.md)",
     )
     add_verbosity(output, quiet="only the summary (and errors)")
     parser.set_defaults(handler=run_drill)

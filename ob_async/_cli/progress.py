@@ -10,7 +10,7 @@ Three sinks of the drill's events, chosen by the command line:
   item and a heartbeat line every few seconds.
 - :class:`JsonEvents` (``--json``): one JSON object per event on stdout, its
   keys camelCase and its times ISO-8601, as in the journal and the report
-  (the schema is in the README, "JSON events").
+  (the schema is in docs/drills.md, "JSON events").
 """
 
 from __future__ import annotations

@@ -18,6 +18,10 @@ from ob_async.errors import InvalidInputError
 
 
 class FailurePolicy(enum.StrEnum):
+    """What failures do to a batch: nothing (``collect_all``), stop it submitting after the
+    first (``fail_fast``) or after ``max_failures`` of them (``stop_after``); given to
+    :class:`BatchRunner`."""
+
     COLLECT_ALL = "collect_all"
     FAIL_FAST = "fail_fast"
     STOP_AFTER = "stop_after"

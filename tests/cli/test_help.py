@@ -7,7 +7,6 @@ import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -99,40 +98,3 @@ def test_help_through_the_real_entry_point() -> None:
     assert "examples:" in result.stdout
     assert "--fail-fast" in result.stdout
     assert "--max-failures N" in result.stdout
-
-
-README = Path(__file__).resolve().parents[2] / "README.md"
-CONNECTION = {"--simulate", "--endpoint", "--project-id", "--credentials-file", "--insecure-http"}
-
-
-def readme_reference() -> tuple[dict[str, set[str]], set[str]]:
-    """Per command, the flags its bullet of the README's CLI reference names; and the
-    connection options' paragraph's."""
-    text = README.read_text(encoding="utf-8")
-    section = text.split("\n## CLI reference\n", 1)[1].split("\n## ", 1)[0]
-    bullets = re.split(r"^- `ob-restore ", section, flags=re.M)[1:]
-    flags = re.compile(r"(?<![\w-])(--[a-z][a-z-]*|-v|-q)\b")
-    commands = {}
-    for bullet in bullets:
-        body, _, _ = bullet.partition("\n\n")
-        commands[body.split()[0].rstrip("`")] = set(flags.findall(body))
-    connection = section.split("The connection options", 1)[1].split("\n\n", 1)[0]
-    return commands, set(flags.findall(connection))
-
-
-def test_the_readme_cli_reference_matches_the_help() -> None:
-    commands, connection = readme_reference()
-    assert connection == CONNECTION
-    assert set(commands) == set(COMMANDS)
-    for command, parser in subparsers().items():
-        options = {
-            next((o for o in a.option_strings if o.startswith("--")), a.option_strings[0])
-            for a in parser._actions
-            if a.option_strings and not isinstance(a, argparse._HelpAction)
-        }
-        shown = {
-            "--verbose" if flag == "-v" else "--quiet" if flag == "-q" else flag
-            for flag in commands[command]
-        }
-        expected = options - (CONNECTION if command != "simulator" else set())
-        assert shown - CONNECTION == expected, f"README's {command}: {shown ^ expected}"

@@ -125,6 +125,9 @@ def _start(base: Path, port: int) -> _Server:
             f"--datadir={datadir}",
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
+            # A machine whose name does not resolve (a fresh container, a chroot without
+            # /etc/hosts) is no reason to refuse: the tests' accounts need no host name.
+            "--force",
             *as_root,
         ],
         check=True,
@@ -138,6 +141,7 @@ def _start(base: Path, port: int) -> _Server:
             f"--socket={sock}",
             f"--port={port}",
             "--bind-address=127.0.0.1",
+            "--skip-name-resolve",  # clients are 127.0.0.1 and the socket: nothing to look up
             f"--pid-file={base / 'mariadbd.pid'}",
             f"--log-error={log}",
             "--skip-log-bin",
@@ -151,12 +155,22 @@ def _start(base: Path, port: int) -> _Server:
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 60
-    while not sock.exists():
+    # The socket file appears before the server listens on it: wait for a connection.
+    while not _accepts(sock):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
             raise RuntimeError(f"mariadbd did not start: {log.read_text(errors='replace')[-2000:]}")
         time.sleep(0.1)
     return _Server(process, log)
+
+
+def _accepts(sock: Path) -> bool:
+    with socket.socket(socket.AF_UNIX) as probe:
+        try:
+            probe.connect(str(sock))
+        except OSError:
+            return False
+        return True
 
 
 def running_mariadb(base: Path) -> Iterator[MariaDB]:
