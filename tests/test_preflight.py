@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from ob_async._client import ObClient
 from ob_async._http.credentials import Credentials
 from ob_async._restore.retry import Backoff, RetryPolicy
 from ob_async._wire.backups import RestorableTenant, TimeWindow
-from ob_async._wire.models import RestoreMode, RestoreObjectType, TenantResource
+from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ob_async.drill._plan import PlanItem
 from ob_async.drill._preflight import LATEST_MAX_AGE, Preflight
 from tests.support.fakes import FakeClock, FlakyPagesApi
@@ -37,18 +37,18 @@ def _plan_item(restore_time: datetime | None) -> PlanItem:
         key="ob-dr/t1_dr",
         line=None,
         instance_id="ob-dr",
-        source_instance_id="ob-src",
-        source_tenant_id="t1",
-        target_instance_id="ob-dr",
-        target_tenant_name="t1_dr",
-        target_tenant_primary_zone="z1",
-        description="",
+        template=RestoreRequest(
+            source_instance_id="ob-src",
+            source_tenant_id="t1",
+            target_instance_id="ob-dr",
+            target_tenant_name="t1_dr",
+            target_tenant_primary_zone="z1",
+            restore_time=restore_time or datetime(2026, 1, 1, tzinfo=UTC),
+            tenant_resource=TenantResource(cpu=1, memory=2, unit_num=1),
+            restore_mode=RestoreMode.FROM_BACKUP_SET,
+            restore_object_type=RestoreObjectType.TENANT,
+        ),
         restore_time=restore_time,
-        restore_mode=RestoreMode.FROM_BACKUP_SET,
-        restore_object_type=RestoreObjectType.TENANT,
-        restore_objects=(),
-        from_remote=False,
-        resource=TenantResource(cpu=1, memory=2, unit_num=1),
         rto_seconds=None,
     )
 

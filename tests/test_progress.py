@@ -90,7 +90,8 @@ def test_drill_json_events_use_camel_case_and_iso_times(
         by_state = event.get("byState", {})
         assert {key for key in keys(event) if key not in by_state and not CAMEL.match(key)} == set()
     start = events[0]
-    assert set(start) == {"event", "t", "drill", "runId", "items"}
+    assert set(start) == {"event", "t", "drill", "runId", "items", "settled"}
+    assert start["settled"] == 0  # a fresh run: nothing settled before it
     item = next(event for event in events if event["event"] == "item")
     assert {"key", "state", "recoverySeconds", "metRto", "error"} <= set(item)
     summary = events[-1]

@@ -193,8 +193,8 @@ def _facts(args: argparse.Namespace, plan: DrillPlan | None) -> RunFacts:
         restores = tuple(
             TargetPair(
                 item=item.key,
-                source_instance=item.source_instance_id,
-                target_instance=item.target_instance_id,
+                source_instance=item.template.source_instance_id,
+                target_instance=item.template.target_instance_id,
             )
             for item in plan.items(context)
         )

@@ -30,10 +30,11 @@ from rich.text import Text
 
 from ob_async._restore.submit import SubmissionOutcome
 from ob_async.batch._item import ItemState
-from ob_async.drill._report import OK_STATES
+from ob_async.drill._report import OK_STATES, SKIPPED_STATES
 
-FAILED_STATES = frozenset(ItemState) - OK_STATES
-"""The states the display counts as failed: every one but the report's ok states."""
+FAILED_STATES = frozenset(ItemState) - OK_STATES - SKIPPED_STATES
+"""The states the display counts as failed: every one but the report's ok states and
+those of items that did not run (``not_started``: nothing was sent, so nothing failed)."""
 
 
 _RESTORING_OUTCOMES = frozenset({SubmissionOutcome.SUBMITTED, SubmissionOutcome.ADOPTED})
@@ -50,11 +51,16 @@ class _Tally:
         self.restoring: set[str] = set()
         self.counts: Counter[str] = Counter()
         self.done = 0
+        self.resumed = 0
+        """Items the run being resumed settled (done before this run began)."""
 
     def update(self, event: str, fields: dict[str, Any]) -> None:
         key = str(fields.get("key"))
         if event == "start":
             self.total = int(fields.get("items", 0))
+            # A resume starts where the run it continues left off: its settled items
+            # are done, and no event of this run will count them.
+            self.done = self.resumed = int(fields.get("settled") or 0)
         elif event == "submitting":
             self.submitting.add(key)
         elif event == "submitted":
@@ -64,8 +70,11 @@ class _Tally:
         elif event == "item":
             self.submitting.discard(key)
             self.restoring.discard(key)
-            self.done += 1
             state = str(fields.get("state"))
+            if state in SKIPPED_STATES:  # never sent: not done, and not failed either
+                self.counts[state] += 1
+                return
+            self.done += 1
             self.counts["failed" if state in FAILED_STATES else state] += 1
             if fields.get("metRto") is False:
                 self.counts["rto_missed"] += 1
@@ -76,9 +85,10 @@ class _Tally:
 
     @property
     def eta(self) -> float | None:
-        if not self.done or not self.total or self.done >= self.total:
+        finished = self.done - self.resumed  # the pace of this run
+        if finished <= 0 or not self.total or self.done >= self.total:
             return None
-        return self.elapsed / self.done * (self.total - self.done)
+        return self.elapsed / finished * (self.total - self.done)
 
 
 def _clock(seconds: float | None) -> str:
@@ -155,6 +165,9 @@ class StatusLine:
                 "red" if counts["failed"] else "",
             ),
         ]
+        not_started = counts[ItemState.NOT_STARTED.value]
+        if not_started:
+            fields.append(Field(f"not started {not_started}", f"unsent {not_started}", 6))
         if counts["rto_missed"]:
             missed = counts["rto_missed"]
             fields.append(Field(f"RTO missed {missed}", f"late {missed}", 6, "yellow"))
@@ -271,7 +284,12 @@ class LineProgress:
             print(
                 f"[{_clock(self.tally.elapsed)}] {self.tally.done}/{self.tally.total} done: "
                 f"online {counts['online']}, failed {counts['failed']}, "
-                f"restoring {len(self.tally.restoring)}, ETA {_clock(self.tally.eta)}",
+                + (
+                    f"not started {counts[ItemState.NOT_STARTED.value]}, "
+                    if counts[ItemState.NOT_STARTED.value]
+                    else ""
+                )
+                + f"restoring {len(self.tally.restoring)}, ETA {_clock(self.tally.eta)}",
                 file=self.stream,
                 flush=True,
             )

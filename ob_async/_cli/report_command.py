@@ -17,16 +17,17 @@ from ob_async._cli.report_outputs import (
 )
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
+from ob_async.drill._rebuild import report_from_journal
 from ob_async.drill._report import write_reports
-from ob_async.drill._reports.from_journal import report_from_journal
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = """
 Rebuild a drill's reports from its journal: the HTML, JSON, JUnit and metrics
 files the drill writes, also for a run that crashed or was interrupted.
-Restores that settled are reported as they settled; restores sent but never
-settled as unknown; with the plan, restores never sent as not_started. The plan
-is the one the journal names (if it is still there and unchanged), or --plan.
+The report is the one the run itself made, projected from the same journal:
+restores that settled as they settled (attempts included); restores sent but
+never settled as unknown; with the plan, restores never sent as not_started. The
+plan is the one the journal names (if it is still there and unchanged), or --plan.
 """
 
 EXAMPLES = (

@@ -13,9 +13,11 @@ awaited, before an item's first request is sent: after a crash, an item with
 no ``submitting`` line was never sent, and one without a final line is
 reconciled before anything is sent again.
 
-:func:`read_journal` folds a journal back into the last known state of each
-item; a torn last line (the crash came mid-write) is ignored, any other damage
-is an error naming the line.
+:func:`read_journal` reads a journal back: every event of each item, in order,
+each knowing which run of the drill wrote it (the first, or which resume); a
+torn last line (the crash came mid-write) is ignored, any other damage is an
+error naming the line. What the events come to (each item's report entry) is
+:mod:`ob_async.drill._projection`'s to say.
 
 A failed write fails the events of its group with :class:`JournalWriteError`
 and the writer goes on; :meth:`Journal.close` lets the group being written
@@ -78,10 +80,42 @@ class ItemJournal:
 
 @attrs.frozen
 class JournalState:
-    path: Path
+    path: Path | None
+    """None: a dry run's records, held in memory."""
     run: RunRecord
     items: dict[str, ItemJournal]
-    torn_lines: int
+    torn_lines: int = 0
+    segment: int = 0
+    """The last run of the drill the journal records: 0 the first, 1 its first resume, ..."""
+    stop_reason: str | None = None
+    """Why that run stopped before taking every item (its ``stopped`` line), if it did."""
+
+    def settled(self) -> int:
+        """How many items an earlier run settled (a resume reports them, runs them no more)."""
+        return sum(item.final is not None for item in self.items.values())
+
+    def extended(
+        self, records: list[ItemRecord], *, stop_reason: str | None = None
+    ) -> JournalState:
+        """This journal, followed by the records of one more run (a dry run's, in memory)."""
+        segment = self.segment + 1
+        items = {
+            key: attrs.evolve(item, events=list(item.events)) for key, item in self.items.items()
+        }
+        for record in records:
+            _add(items, attrs.evolve(record, segment=segment))
+        return JournalState(
+            path=None, run=self.run, items=items, segment=segment, stop_reason=stop_reason
+        )
+
+
+def _add(items: dict[str, ItemJournal], record: ItemRecord) -> None:
+    item = items.get(record.key)
+    if item is None:
+        item = items[record.key] = ItemJournal(record.key)
+    if record.request_id is not None:
+        item.request_id = record.request_id
+    item.events.append(record)
 
 
 class Journal:
@@ -122,6 +156,12 @@ class Journal:
         self._writer.add_done_callback(self._writer_ended)
         event = JournalEvent.RESUMED if resume else JournalEvent.RUN
         await self._commit(attrs.evolve(run, event=event, t=self._clock.now()))
+
+    async def stopped(self, reason: str) -> None:
+        """Record that the run stopped before taking every item, and why."""
+        await self._commit(
+            RunRecord(event=JournalEvent.STOPPED, t=self._clock.now(), reason=reason)
+        )
 
     async def record(self, record: ItemRecord) -> None:
         """Append one event and return once it is on disk."""
@@ -216,14 +256,15 @@ def _fail(batch: list[tuple[bytes, asyncio.Future[None]]], error: JournalWriteEr
 
 
 def read_journal(path: Path) -> JournalState:
-    """Fold a journal into the last known state of each item."""
+    """Every event of each item of the journal ``path``, in order."""
     try:
         raw = path.read_bytes()
     except OSError as error:
         raise InvalidInputError(f"cannot read: {error.strerror}", where=f"journal {path}") from None
     run: RunRecord | None = None
     items: dict[str, ItemJournal] = {}
-    torn = 0
+    torn = segment = 0
+    stop_reason: str | None = None
     lines = raw.split(b"\n")
     for number, line in enumerate(lines, start=1):
         if not line.strip():
@@ -240,21 +281,28 @@ def read_journal(path: Path) -> JournalState:
             ) from None
         if not isinstance(entry, dict) or "event" not in entry:
             raise InvalidInputError("is not a journal event", where=where)
-        if entry["event"] in (JournalEvent.RUN, JournalEvent.RESUMED):
-            if entry["event"] == JournalEvent.RUN:
-                run = parse_record(RunRecord, entry, where)
+        if entry["event"] == JournalEvent.RUN:
+            run = parse_record(RunRecord, entry, where)
+            continue
+        if entry["event"] == JournalEvent.RESUMED:
+            segment, stop_reason = segment + 1, None
+            continue
+        if entry["event"] == JournalEvent.STOPPED:
+            stop_reason = parse_record(RunRecord, entry, where).reason
             continue
         if entry.get("key") is None:
             continue
-        record = attrs.evolve(parse_record(ItemRecord, entry, where), line=number)
-        item = items.get(record.key)
-        if item is None:
-            item = items[record.key] = ItemJournal(record.key)
-        if record.request_id is not None:
-            item.request_id = record.request_id
-        item.events.append(record)
+        record = parse_record(ItemRecord, entry, where)
+        _add(items, attrs.evolve(record, line=number, segment=segment))
     if run is None:
         raise InvalidInputError(
             "has no 'run' line; not an ob-async journal", where=f"journal {path}"
         )
-    return JournalState(path=path, run=run, items=items, torn_lines=torn)
+    return JournalState(
+        path=path,
+        run=run,
+        items=items,
+        torn_lines=torn,
+        segment=segment,
+        stop_reason=stop_reason,
+    )

@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 from ob_async._restore.submit import RestoreSubmission
 from ob_async._wire.tenants import TenantSummary
-from ob_async.batch._item import ItemResult, RestoreItem
+from ob_async.batch._item import Cleanup, ItemResult, RestoreItem
 from ob_async.drill._journal import Journal
-from ob_async.drill._journal_record import ItemRecord, JournalEvent, final_event
+from ob_async.drill._journal_record import AttemptRecord, ItemRecord, JournalEvent, final_event
 
 
 class JournalObserver:
@@ -22,15 +22,7 @@ class JournalObserver:
         self.emit = emit
 
     async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
-        await self.journal.record(
-            ItemRecord(
-                event=JournalEvent.SUBMITTING,
-                key=item.key,
-                request_id=submission.request_id,
-                restore_time=item.request.restore_time,
-                reconcile=item.reconcile_first,
-            )
-        )
+        await self.journal.record(submitting_record(item, submission))
         self.emit("submitting", key=item.key)
 
     async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
@@ -41,6 +33,7 @@ class JournalObserver:
                 request_id=submission.request_id,
                 outcome=submission.outcome,
                 attempts=len(submission.attempts),
+                submit_attempts=_attempts(submission),
                 tenant_id=submission.tenant_id,
             )
         )
@@ -58,37 +51,9 @@ class JournalObserver:
         self.emit("seen", key=item.key, status=tenant.status)
 
     async def finished(self, result: ItemResult) -> None:
-        restore = result.restore
-        submission = result.submission
-        await self.journal.record(
-            ItemRecord(
-                event=final_event(result.state),
-                key=result.key,
-                state=result.state,
-                submission=submission.outcome if submission else None,
-                tenant_id=(restore.tenant_id if restore else None)
-                or (submission.tenant_id if submission else None),
-                first_seen_at=restore.first_seen_at if restore else None,
-                finished_at=restore.finished_at if restore else None,
-                recovery_seconds=result.recovery_seconds,
-                recovery_lower_seconds=restore.recovery_lower_seconds if restore else None,
-                met_rto=result.met_rto,
-                rto_verdict=result.rto_verdict,
-                last_status=restore.last_status if restore else None,
-                error=result.error,
-                data=result.data.to_json() if result.data else None,
-            )
-        )
+        await self.journal.record(final_record(result))
         if result.cleanup is not None:
-            await self.journal.record(
-                ItemRecord(
-                    event=JournalEvent.CLEANED,
-                    key=result.key,
-                    tenant_id=result.cleanup.tenant_id,
-                    deleted=result.cleanup.deleted,
-                    error=result.cleanup.error,
-                )
-            )
+            await self.journal.record(cleaned_record(result.key, result.cleanup))
         data = result.data
         self.emit(
             "item",
@@ -104,3 +69,56 @@ class JournalObserver:
                 else {}
             ),
         )
+
+
+def submitting_record(item: RestoreItem, submission: RestoreSubmission) -> ItemRecord:
+    """``submitting``: on disk before the item's first request is sent."""
+    return ItemRecord(
+        event=JournalEvent.SUBMITTING,
+        key=item.key,
+        request_id=submission.request_id,
+        restore_time=item.request.restore_time,
+        reconcile=item.reconcile_first,
+    )
+
+
+def final_record(result: ItemResult) -> ItemRecord:
+    """The event an item ended with, and everything its report entry shows of it."""
+    restore = result.restore
+    submission = result.submission
+    return ItemRecord(
+        event=final_event(result.state),
+        key=result.key,
+        state=result.state,
+        submission=submission.outcome if submission else None,
+        submit_attempts=_attempts(submission),
+        tenant_id=(restore.tenant_id if restore else None)
+        or (submission.tenant_id if submission else None),
+        first_seen_at=restore.first_seen_at if restore else None,
+        finished_at=restore.finished_at if restore else None,
+        recovery_seconds=result.recovery_seconds,
+        recovery_lower_seconds=restore.recovery_lower_seconds if restore else None,
+        met_rto=result.met_rto,
+        rto_verdict=result.rto_verdict,
+        last_status=restore.last_status if restore else None,
+        error=result.error,
+        data=result.data.to_json() if result.data else None,
+    )
+
+
+def cleaned_record(key: str, cleanup: Cleanup) -> ItemRecord:
+    """The restored tenant's deletion (or the attempt at it)."""
+    return ItemRecord(
+        event=JournalEvent.CLEANED,
+        key=key,
+        tenant_id=cleanup.tenant_id,
+        deleted=cleanup.deleted,
+        error=cleanup.error,
+    )
+
+
+def _attempts(submission: RestoreSubmission | None) -> tuple[AttemptRecord, ...] | None:
+    """The submission's tries as the journal keeps them (None: it made none)."""
+    if submission is None or not submission.attempts:
+        return None
+    return tuple(AttemptRecord.of(attempt) for attempt in submission.attempts)

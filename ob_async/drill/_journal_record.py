@@ -1,7 +1,12 @@
 """The lines of a drill journal as typed records: the events an item goes through
 (:class:`JournalEvent`), the run line (:class:`RunRecord`) and an item's line
-(:class:`ItemRecord`), converted to and from the journal's camelCase JSON by one
-cattrs converter. A line that does not convert is named with its number.
+(:class:`ItemRecord`, with its submission's :class:`AttemptRecord` list), converted
+to and from the journal's camelCase JSON by one cattrs converter. A line that does
+not convert is named with its number.
+
+Every field but ``event`` (and an item's ``key``) is optional, and a line leaves
+out what it does not set: a journal written before a field existed still reads,
+and a field added later is one more optional attribute.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ob_async._restore.outcome import RtoVerdict
-from ob_async._restore.submit import SubmissionOutcome
+from ob_async._restore.submit import Attempt, SubmissionOutcome
 from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
 from ob_async.batch._item import ItemState
 from ob_async.errors import InvalidInputError
@@ -47,6 +52,12 @@ class JournalEvent(enum.StrEnum):
     a resume still reconciles it): not final, a resume runs it."""
     CLEANED = "cleaned"
     """The restored tenant's deletion (or the attempt at it)."""
+    PREFLIGHT_FAILED = "preflight_failed"
+    """The pre-flight checks refused the item: never sent (a resume checks it again)."""
+    PLANNED = "planned"
+    """A dry run's word on the item (never written to a journal file: a dry run keeps none)."""
+    STOPPED = "stopped"
+    """A run line: the run stopped before taking every item, and why."""
 
 
 FINAL_EVENTS = frozenset({JournalEvent.ONLINE, JournalEvent.FAILED, JournalEvent.SUBMITTED_ONLY})
@@ -59,6 +70,8 @@ _FINAL_EVENT_OF_STATE = {
     ItemState.UNKNOWN: JournalEvent.UNKNOWN,
     ItemState.INTERRUPTED: JournalEvent.INTERRUPTED,
     ItemState.NOT_STARTED: JournalEvent.NOT_STARTED,
+    ItemState.PREFLIGHT_FAILED: JournalEvent.PREFLIGHT_FAILED,
+    ItemState.PLANNED: JournalEvent.PLANNED,
 }
 
 
@@ -80,6 +93,39 @@ class RunRecord:
     """SHA-256 of the plan: a resume refuses a plan that changed."""
     drill: str | None = None
     items: int | None = None
+    reason: str | None = None
+    """A ``stopped`` line's reason (the items the run never took are not started for it)."""
+
+
+@attrs.frozen(kw_only=True)
+class AttemptRecord:
+    """One try of an item's submission (:class:`ob_async._restore.submit.Attempt`)."""
+
+    number: int
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    result: str | None = None
+    status: int | None = None
+    ambiguous: bool = False
+    looked_up: bool = False
+    sent: bool = False
+    wait_after: float | None = None
+    error: str | None = None
+
+    @classmethod
+    def of(cls, attempt: Attempt) -> AttemptRecord:
+        return cls(
+            number=attempt.number,
+            started_at=attempt.started_at,
+            finished_at=attempt.finished_at,
+            result=attempt.result,
+            status=attempt.status,
+            ambiguous=attempt.ambiguous,
+            looked_up=attempt.looked_up,
+            sent=attempt.sent,
+            wait_after=attempt.wait_after,
+            error=attempt.error,
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -95,6 +141,10 @@ class ItemRecord:
     reconcile: bool | None = None
     outcome: SubmissionOutcome | None = None
     attempts: int | None = None
+    """How many tries the submission took (``submitted``)."""
+    submit_attempts: tuple[AttemptRecord, ...] | None = None
+    """The submission's tries, as they went (``submitted`` and an item's last event;
+    journals written before it hold none)."""
     tenant_id: str | None = None
     status: str | None = None
     state: ItemState | None = None
@@ -113,6 +163,9 @@ class ItemRecord:
     """A final event's data verdict (checks and measured RPO: DataVerdict.to_json)."""
     line: int | None = attrs.field(default=None, eq=False)
     """Its line in the journal file, when read from one (never written)."""
+    segment: int = attrs.field(default=0, eq=False)
+    """Which run of the drill wrote it: 0 the first, 1 its first resume, ... (never
+    written: read from the ``resumed`` lines before it)."""
 
 
 Record = RunRecord | ItemRecord
@@ -123,16 +176,14 @@ def _build_converter() -> cattrs.Converter:
     converter = cattrs.Converter(detailed_validation=True)
     converter.register_unstructure_hook(datetime, lambda moment: moment.isoformat())
     converter.register_structure_hook(datetime, lambda value, _: parse_time(value))
-    for cls in (RunRecord, ItemRecord):
+    for cls in (AttemptRecord, RunRecord, ItemRecord):
         names = {field.name: override(rename=camel_case(field.name)) for field in attrs.fields(cls)}
-        read: dict[str, Any] = {**names, "line": override(omit=True)}
+        local = {name: override(omit=True) for name in ("line", "segment") if name in names}
+        read: dict[str, Any] = {**names, **local}
         converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **read))
-        written: dict[str, Any] = {
-            **names,
-            # Every line names its event; unset fields are left out of the line.
-            "event": override(omit_if_default=False),
-            "line": override(omit=True),
-        }
+        written: dict[str, Any] = {**names, **local}
+        if "event" in names:  # every line names its event; unset fields are left out
+            written["event"] = override(omit_if_default=False)
         converter.register_unstructure_hook(
             cls,
             make_dict_unstructure_fn(cls, converter, _cattrs_omit_if_default=True, **written),

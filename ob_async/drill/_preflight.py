@@ -66,16 +66,17 @@ class Preflight:
         offered: dict[str, tuple[str, ...] | None] = {}
         problems: list[str] = []
         for item in items:
-            instance_id = item.target_instance_id
+            instance_id = item.template.target_instance_id
             if instance_id not in offered:
                 offered[instance_id] = await self._zones(instance_id)
             zones = offered[instance_id]
-            if zones is None or item.target_tenant_primary_zone in zones:
+            if zones is None or item.template.target_tenant_primary_zone in zones:
                 continue
             place = f" (line {item.line})" if item.line is not None else ""
             problems.append(
                 f"restore {item.key}{place}: target_tenant_primary_zone "
-                f"{item.target_tenant_primary_zone!r} is not a zone of instance {instance_id}, "
+                f"{item.template.target_tenant_primary_zone!r} is not a zone of instance "
+                f"{instance_id}, "
                 f"which offers {', '.join(zones) or 'no zone'}"
             )
         if problems:
@@ -109,13 +110,13 @@ class Preflight:
         may not be sent."""
         try:
             restore_time, reason = await self._resolve_restore_time(plan_item)
-            if reason is None and plan_item.target_tenant_name in await self._taken(
-                plan_item.target_instance_id
+            if reason is None and plan_item.template.target_tenant_name in await self._taken(
+                plan_item.template.target_instance_id
             ):
                 self.names_taken += 1
                 reason = (
-                    f"target name {plan_item.target_tenant_name!r} is already used in "
-                    f"{plan_item.target_instance_id}"
+                    f"target name {plan_item.template.target_tenant_name!r} is already used in "
+                    f"{plan_item.template.target_instance_id}"
                 )
         except ObError as error:
             restore_time, reason = None, f"pre-flight check failed: {error}"
@@ -127,17 +128,20 @@ class Preflight:
         """The restore time to use (``latest`` resolved), or why there is none."""
         latest = plan_item.restore_time is None
         tenants = await self._restorable(
-            plan_item.source_instance_id, max_age=LATEST_MAX_AGE if latest else None
+            plan_item.template.source_instance_id, max_age=LATEST_MAX_AGE if latest else None
         )
-        source = tenants.get(plan_item.source_tenant_id)
+        source = tenants.get(plan_item.template.source_tenant_id)
         if source is None:
             return None, (
-                f"source tenant {plan_item.source_tenant_id} is not restorable from "
-                f"{plan_item.source_instance_id} (not in its restorable tenants)"
+                f"source tenant {plan_item.template.source_tenant_id} is not restorable from "
+                f"{plan_item.template.source_instance_id} (not in its restorable tenants)"
             )
         restore_time = plan_item.restore_time or source.latest_restorable_time
         if restore_time is None:
-            return None, f"source tenant {plan_item.source_tenant_id} has no restorable window"
+            return (
+                None,
+                f"source tenant {plan_item.template.source_tenant_id} has no restorable window",
+            )
         if source.window_containing(restore_time) is None:
             windows = ", ".join(
                 f"{w.start_time.isoformat()}..{w.end_time.isoformat()}"

@@ -34,14 +34,13 @@ import attrs
 
 from ob_async._restore.outcome import RtoVerdict
 from ob_async._stats import nearest_rank
-from ob_async.batch._item import GOOD_STATES, ItemResult, ItemState
+from ob_async.batch._item import GOOD_STATES, ItemState
 from ob_async.drill._data_report import (
     DataTally,
     data_failure_text,
     data_fields,
     junit_properties,
 )
-from ob_async.drill._plan import PlanItem
 from ob_async.drill._summary import LEGEND, Verdict
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
@@ -87,22 +86,6 @@ class ReportEntry:
     data: dict[str, Any] | None = None
     """The data verdict (DataVerdict.to_json): checks and measured RPO, if verified."""
 
-    @classmethod
-    def of_plan_item(cls, plan_item: PlanItem, state: ItemState, **details: Any) -> ReportEntry:
-        """The entry of a plan item that did not run in this run's batch (a dry run, a
-        refused pre-flight, one settled by an earlier run): its identity from the plan."""
-        return cls(
-            key=plan_item.key,
-            index=plan_item.index,
-            source_instance_id=plan_item.source_instance_id,
-            source_tenant_id=plan_item.source_tenant_id,
-            target_instance_id=plan_item.target_instance_id,
-            target_tenant_name=plan_item.target_tenant_name,
-            state=state,
-            rto_seconds=plan_item.rto_seconds,
-            **details,
-        )
-
     @property
     def ok(self) -> bool:
         return (
@@ -147,84 +130,6 @@ class ReportEntry:
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
-
-
-def _value(verdict: RtoVerdict | None) -> str | None:
-    return verdict.value if verdict is not None else None
-
-
-def entry_from_result(result: ItemResult, *, index: int | None = None) -> ReportEntry:
-    """The report entry of a live batch result."""
-    item = result.item
-    request = item.request
-    submission = result.submission
-    restore = result.restore
-    attempts: tuple[dict[str, Any], ...] = ()
-    if submission is not None:
-        attempts = tuple(
-            {
-                "number": attempt.number,
-                "startedAt": _iso(attempt.started_at),
-                "finishedAt": _iso(attempt.finished_at),
-                "result": attempt.result,
-                "status": attempt.status,
-                "ambiguous": attempt.ambiguous,
-                "lookedUp": attempt.looked_up,
-                "sent": attempt.sent,
-                "waitAfter": attempt.wait_after,
-                "error": attempt.error,
-            }
-            for attempt in submission.attempts
-        )
-    cleanup = None
-    if result.cleanup is not None:
-        cleanup = {
-            "tenantId": result.cleanup.tenant_id,
-            "deleted": result.cleanup.deleted,
-            "at": _iso(result.cleanup.at),
-            "error": result.cleanup.error,
-        }
-    return ReportEntry(
-        key=item.key,
-        index=index,
-        source_instance_id=request.source_instance_id,
-        source_tenant_id=request.source_tenant_id,
-        target_instance_id=request.target_instance_id,
-        target_tenant_name=request.target_tenant_name,
-        state=result.state,
-        request_id=submission.request_id if submission else item.request_id,
-        restore_time=request.restore_time.isoformat(),
-        tenant_id=(restore.tenant_id if restore else None)
-        or (submission.tenant_id if submission else None),
-        submission=submission.outcome.value if submission else None,
-        attempts=attempts,
-        submitted_at=_iso(submission.first_attempt_at) if submission else None,
-        first_seen_at=_iso(restore.first_seen_at) if restore else None,
-        finished_at=_iso(restore.finished_at) if restore else None,
-        recovery_seconds=result.recovery_seconds,
-        recovery_lower_seconds=restore.recovery_lower_seconds if restore else None,
-        recovery_upper_seconds=restore.recovery_upper_seconds if restore else None,
-        rto_seconds=item.rto_seconds,
-        met_rto=result.met_rto,
-        rto_verdict=_value(result.rto_verdict),
-        last_status=restore.last_status if restore else None,
-        cleanup=cleanup,
-        error=result.error,
-        data=result.data.to_json() if result.data else None,
-        recovery_note=_resumed_note(result),
-    )
-
-
-def _resumed_note(result: ItemResult) -> str | None:
-    """A restore first submitted by the run a resume continues is timed from that first
-    submission, so its recovery time (and RTO verdict) includes the outage between the
-    crash and the resume: say so, next to the figure."""
-    if not result.item.reconcile_first or result.recovery_seconds is None:
-        return None
-    return (
-        "first submitted by the interrupted run this resume continues: the recovery "
-        "time counts from that submission and includes the outage before the resume"
-    )
 
 
 _FAILURES_KEPT = 20

@@ -5,27 +5,26 @@ time, so that names and requestIds render as they did), refusing the journal of
 another plan (or of a plan that changed since) and one that lost what a
 reconcile needs, naming the line, before anything is sent.
 
-:class:`Resumption` says what becomes of each item the journal knows: one the
-earlier run settled is reported from the journal (and cleaned up now if asked
-and not done yet); one it sent and did not settle is reconciled (looked up
-before anything is sent again) with its original requestId, restore time and
-submission time; one it never sent runs afresh.
+:class:`Resumption` says what becomes of each item, reading the projection of
+the journal so far (:mod:`ob_async.drill._projection`): one the earlier run
+settled stays as it settled (cleaned up now if asked and not done yet); one it
+sent and did not settle is reconciled (looked up before anything is sent again)
+with its original requestId, restore time and submission time; one it never
+sent runs afresh.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-
-import attrs
 
 from ob_async._client import ObClient
 from ob_async.batch._item import ItemState, RestoreItem
-from ob_async.drill._entries import plan_entry
-from ob_async.drill._journal import ItemJournal, Journal, JournalState, read_journal
+from ob_async.drill._journal import ItemJournal, JournalState, read_journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
+from ob_async.drill._projection import NEVER_SENT_STATES, UNSETTLED_STATES, item_entry
 from ob_async.drill._report import ReportEntry
-from ob_async.drill._reports.from_journal import entry_from_journal
 from ob_async.errors import InvalidInputError, ObError
 
 
@@ -60,117 +59,95 @@ def _check_resumable(previous: JournalState) -> None:
             )
 
 
+Record = Callable[[ItemRecord], Awaitable[None]]
+"""Where the run's records go: its journal (a dry run's: memory)."""
+
+
 class Resumption:
     """What the run being resumed left of each item, and what becomes of it now
-    (a fresh run knows no item)."""
+    (a fresh run knows no item). It decides from the projection of the earlier
+    runs' journal (:func:`ob_async.drill._projection.item_entry`), as every report does."""
 
     def __init__(
         self,
         previous: JournalState | None,
         client: ObClient,
-        journal: Journal | None,
+        record: Record,
         *,
         clean_up_settled: bool,
         dry_run: bool,
     ) -> None:
-        self._items = previous.items if previous is not None else {}
+        self._previous = previous
         self.client = client
-        self.journal = journal
+        self._record = record
         self._clean_up_settled = clean_up_settled
         """Delete the tenants the earlier run restored and did not delete."""
         self._dry_run = dry_run
 
-    async def item_or_entry(
-        self, plan_item: PlanItem, context: RunContext
-    ) -> RestoreItem | ReportEntry | None:
-        """An item the earlier run sent: reported as it settled, or to be reconciled;
-        None for one it never sent (it runs afresh)."""
-        known = self._items.get(plan_item.key)
-        if known is not None and known.final is not None:
-            return await self._settled_entry(plan_item, known)
-        if known is not None and known.was_sent:
+    async def take(self, plan_item: PlanItem, context: RunContext) -> RestoreItem | bool:
+        """An item the earlier run sent and did not settle: the restore item that
+        reconciles it; one it settled: True (reported as it settled, cleaned up now if
+        asked and not done yet); one it never sent: False (it runs afresh)."""
+        previous = self._previous
+        known = previous.items.get(plan_item.key) if previous is not None else None
+        if previous is None or known is None:
+            return False
+        entry = item_entry(previous, known, plan_item, context)
+        if entry.state in UNSETTLED_STATES:
             if self._dry_run:
-                return _unsettled_entry(
-                    plan_item,
-                    known,
-                    ItemState.PLANNED,
-                    context,
-                    "sent by the run being resumed, not settled: it would be looked up "
-                    "before anything is sent again",
+                await self._record(
+                    ItemRecord(
+                        event=JournalEvent.PLANNED,
+                        key=plan_item.key,
+                        state=ItemState.PLANNED,
+                        error="sent by the run being resumed, not settled: it would be looked "
+                        "up before anything is sent again",
+                    )
                 )
+                return True
             return _reconcile_item(plan_item, known, context)
-        return None
+        if entry.state in NEVER_SENT_STATES:
+            return False
+        if self._should_clean(entry) and entry.tenant_id is not None:
+            await self._clean_settled(plan_item, entry.tenant_id)
+        return True
 
-    def untaken_entry(
-        self, plan_item: PlanItem, context: RunContext, stop_reason: str | None
-    ) -> ReportEntry | None:
-        """The entry of an item this run stopped before taking, as the earlier run
-        left it; None for one it never sent."""
-        known = self._items.get(plan_item.key)
-        if known is not None and known.final is not None:
-            return entry_from_journal(known, plan_item, cleaned=None, resumed=True)
-        if known is not None and known.was_sent:
-            return _unsettled_entry(
-                plan_item,
-                known,
-                ItemState.UNKNOWN,
-                context,
-                "sent by an earlier run and not looked up since, because "
-                f"the drill stopped ({stop_reason}); --resume reconciles it",
-            )
-        return None
-
-    async def _settled_entry(self, plan_item: PlanItem, known: ItemJournal) -> ReportEntry:
-        """The entry of an item the earlier run settled, as its journal tells it."""
-        final = known.final
-        assert final is not None  # only settled items come here
-        cleaned = known.last(JournalEvent.CLEANED)
-        tenant_id = final.tenant_id
-        if (
+    def _should_clean(self, entry: ReportEntry) -> bool:
+        """A restored tenant the earlier run did not delete, its data not failed (a
+        failed one is kept for inspection)."""
+        return (
             self._clean_up_settled
-            and cleaned is None
-            and final.event is JournalEvent.ONLINE
-            and tenant_id
-            and (final.data or {}).get("ok", True)  # failed data: kept for inspection
-        ):
-            cleaned = await self._clean_settled(plan_item, tenant_id)
-        return entry_from_journal(known, plan_item, cleaned=cleaned, resumed=True)
+            and entry.cleanup is None
+            and entry.state is ItemState.ONLINE
+            and entry.tenant_id is not None
+            and (entry.data or {}).get("ok", True)
+        )
 
-    async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> ItemRecord:
+    async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> None:
+        target_instance = plan_item.template.target_instance_id
         try:
             await self.client.retrying(
-                lambda: self.client.delete_tenant(plan_item.target_instance_id, tenant_id)
+                lambda: self.client.delete_tenant(target_instance, tenant_id)
             )
             error = None
         except ObError as failure:
             error = str(failure)
-        event = ItemRecord(
-            event=JournalEvent.CLEANED,
-            key=plan_item.key,
-            tenant_id=tenant_id,
-            deleted=error is None,
-            error=error,
+        await self._record(
+            ItemRecord(
+                event=JournalEvent.CLEANED,
+                key=plan_item.key,
+                tenant_id=tenant_id,
+                deleted=error is None,
+                error=error,
+            )
         )
-        if self.journal is not None:
-            await self.journal.record(event)
-        return attrs.evolve(event, t=self.client.clock.now())
-
-
-def _unsettled_entry(
-    plan_item: PlanItem, known: ItemJournal, state: ItemState, context: RunContext, note: str
-) -> ReportEntry:
-    """The entry of an item the earlier run sent and did not settle, under the
-    requestId it was sent with, saying what becomes of it (``note``)."""
-    entry = plan_entry(plan_item, state, None, context)
-    return attrs.evolve(
-        entry, request_id=known.request_id or entry.request_id, resumed=True, error=note
-    )
 
 
 def _reconcile_item(plan_item: PlanItem, known: ItemJournal, context: RunContext) -> RestoreItem:
     """The restore item of one the earlier run sent and did not settle: looked up
     first, with the requestId, restore time and submission time it was sent with."""
     submitting = known.last(JournalEvent.SUBMITTING)
+    first = next(e for e in known.events if e.event is JournalEvent.SUBMITTING)
     # _check_resumable refused a journal without these before anything was sent.
     assert submitting is not None
     assert submitting.restore_time is not None
@@ -181,6 +158,6 @@ def _reconcile_item(plan_item: PlanItem, known: ItemJournal, context: RunContext
         request_id=known.request_id or context.request_id(plan_item.key),
         rto_seconds=plan_item.rto_seconds,
         reconcile_first=True,
-        submitted_at=submitting.t,
+        submitted_at=first.t,  # the recovery time counts from the first submission
         data=plan_item.data,
     )

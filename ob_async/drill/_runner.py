@@ -15,20 +15,21 @@
 3. **The batch**, through :class:`~ob_async.batch._runner.BatchRunner`, with the journal
    as observer (:mod:`ob_async.drill._journal_observer`): ``submitting`` is on disk
    before an item's first request.
-4. **Resume** (:mod:`ob_async.drill._resume`). Items the journal shows settled are
-   reported from it (and cleaned up if asked and not yet done); items that were
-   sent but not settled are reconciled (looked up before anything is sent again)
-   with their original requestId, restore time and submission time; the rest run
-   afresh.
-5. **Reports** for every item of the plan, exactly once, whatever happens:
-   items never sent because the drill stopped (a signal, a run-wide failure, a
-   restore list that could not be read) are reported ``not_started`` with the
-   reason; an item the plan could no longer render (its list was damaged
-   mid-run) is reported by its position, ``restore[N]`` (:mod:`ob_async.drill._entries`).
+4. **Resume** (:mod:`ob_async.drill._resume`). Items the journal shows settled stay
+   as they settled (cleaned up if asked and not yet done); items that were sent but
+   not settled are reconciled (looked up before anything is sent again) with their
+   original requestId, restore time and submission time; the rest run afresh.
+5. **The report** is the projection of the journal (:mod:`ob_async.drill._projection`),
+   made once the run ends, exactly as ``ob-restore report`` rebuilds it: every item of
+   the plan, exactly once, whatever happens. What the journal needs for it is
+   recorded as it happens: a pre-flight refusal, an item not started because of an
+   error, and, when the run stops early, why (its items never sent are
+   ``not_started`` for that reason). A dry run keeps its records in memory.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -41,15 +42,15 @@ from ob_async.batch._item import ItemState, RestoreItem
 from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
 from ob_async.batch._runner import BatchRunner
 from ob_async.data._verify import DataVerifier
-from ob_async.drill._entries import plan_entry, unreadable_entry
-from ob_async.drill._journal import Journal, JournalState
+from ob_async.drill._journal import Journal, JournalState, read_journal
 from ob_async.drill._journal_observer import JournalObserver
-from ob_async.drill._journal_record import RunRecord
+from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
-from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
+from ob_async.drill._projection import project
+from ob_async.drill._report import DrillReport
 from ob_async.drill._resume import Resumption, read_resumed_run
-from ob_async.errors import InvalidInputError, ObError
+from ob_async.errors import InvalidInputError, JournalWriteError, ObError
 
 
 class DrillEvents(Protocol):
@@ -107,6 +108,10 @@ class DrillRunner:
         self._stop_requested = False
         self._stop_reason: str | None = None
         self._plan_items: _PlanCursor | None = None
+        self._taken = 0
+        """Plan items taken so far (sent, reconciled, settled before, or refused)."""
+        self._dry_records: list[ItemRecord] = []
+        """A dry run's records: it keeps no journal file."""
         # A journal that does not exist recorded nothing, so nothing was sent (the
         # journal is written ahead of every request): such a resume starts afresh.
         self._resuming = bool(
@@ -153,20 +158,24 @@ class DrillRunner:
             cleanup_requested=self.cleanup and not self.options.dry_run,
         )
         self.events.emit(
-            "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
+            "start",
+            drill=self.plan.name,
+            runId=context.run_id,
+            items=self.plan.item_count,
+            settled=self._previous.settled() if self._previous is not None else 0,
         )
         await self._open(context)
         self._resumption = Resumption(
             self._previous,
             self.client,
-            self.journal,
+            self._record,
             clean_up_settled=self.cleanup and not self.options.dry_run,
             dry_run=self.options.dry_run,
         )
         self._plan_items = _PlanCursor(self.plan.items(context))
         try:
             if self.options.dry_run:
-                async for _ in self._items(context, report):
+                async for _ in self._items(context):
                     pass
             else:
                 await self._run_batch(context, report)
@@ -177,21 +186,62 @@ class DrillRunner:
             self._stop_reason = self._stop_reason or f"the drill stopped: internal error {error!r}"
             raise
         finally:
-            self._account_for_the_rest(context, report)
-            report.interrupted = self._stop_requested
-            if self._stop_requested or report.run_error is not None:
-                report.notes.append(
-                    f"{self._stop_reason}: {report.counts[ItemState.NOT_STARTED]} "
-                    "restore(s) not started; --resume continues the run"
-                )
-            report.finished_at = self.client.clock.now()
-            taken = self._preflight.names_taken + report.counts[ItemState.CONFLICT]
-            if taken:
-                report.notes.append(name_conflict_hint(taken))
-            if self.journal is not None:
-                await self.journal.close()
+            await self._finish(context, report)
         self.events.emit("finish", failed=report.failures, items=report.item_count)
         return report
+
+    async def _finish(self, context: RunContext, report: DrillReport) -> None:
+        """Close the journal (with why the run stopped, if it did) and report every item
+        of the plan: the projection of the journal."""
+        if self._plan_items is not None and self._plan_items.error is not None:
+            self._stop_reason = self._stop_reason or "the plan could not be read any further"
+        if self.journal is not None:
+            if self._stop_reason is not None:
+                with contextlib.suppress(JournalWriteError):
+                    await self.journal.stopped(self._stop_reason)
+            await self.journal.close()
+        for entry in project(
+            self._journal_state(context),
+            self.plan.items(context),
+            context,
+            item_count=self.plan.item_count,
+        ):
+            report.add(entry)
+        report.interrupted = self._stop_requested
+        if self._stop_requested or report.run_error is not None:
+            report.notes.append(
+                f"{self._stop_reason}: {report.counts[ItemState.NOT_STARTED]} "
+                "restore(s) not started; --resume continues the run"
+            )
+        report.finished_at = self.client.clock.now()
+        taken = self._preflight.names_taken + report.counts[ItemState.CONFLICT]
+        if taken:
+            report.notes.append(name_conflict_hint(taken))
+
+    def _journal_state(self, context: RunContext) -> JournalState:
+        """What this run and the ones it continues recorded: its journal (a dry run's
+        records, after the journal it would continue)."""
+        if self.journal is not None:
+            return read_journal(self.journal.path)
+        previous = self._previous or JournalState(
+            path=None, run=RunRecord(run_id=context.run_id), items={}
+        )
+        return previous.extended(self._dry_records, stop_reason=self._stop_reason)
+
+    async def _record(self, record: ItemRecord) -> None:
+        """Record an event of an item: in the journal (a dry run's: in memory)."""
+        if self.journal is not None:
+            await self.journal.record(record)
+        else:
+            self._dry_records.append(attrs.evolve(record, t=self.client.clock.now()))
+
+    def _note(self, record: ItemRecord) -> None:
+        """Record an event without waiting for the disk (the run is being cancelled)."""
+        if self.journal is None:
+            self._dry_records.append(attrs.evolve(record, t=self.client.clock.now()))
+            return
+        with contextlib.suppress(RuntimeError, JournalWriteError):  # closed, or broken
+            self.journal.note(record)
 
     async def _open(self, context: RunContext) -> None:
         """Open the journal (a dry run keeps none), then probe the API: a run-wide
@@ -214,7 +264,7 @@ class DrillRunner:
             # The probe: a run-wide failure ends the drill before any restore is sent.
             first = next(self.plan.items(context), None)
             if first is not None:
-                await self._preflight.probe(first.source_instance_id)
+                await self._preflight.probe(first.template.source_instance_id)
                 if self.plan.zone_check:
                     await self._preflight.check_zones(self.plan.items(context))
         except (RunWideError, InvalidInputError):
@@ -254,24 +304,23 @@ class DrillRunner:
         )
         if self._stop_requested:
             self.batch.stop(self._stop_reason or "the drill was interrupted")
-        indexes: dict[str, int] = {}
 
         async def items() -> AsyncIterator[RestoreItem]:
-            async for plan_item, restore_item in self._items(context, report):
-                indexes[restore_item.key] = plan_item.index
+            async for _, restore_item in self._items(context):
                 yield restore_item
 
         unsent = 0
+        # Each result is in the journal (the observer recorded it): the report is
+        # projected from there once the run ends.
         async for result in self.batch.run(items()):
             if result.submission is None or not result.submission.attempts:
                 unsent += 1
-            report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
         if self.batch.summary.started:
             report.bottleneck = self.batch.bottleneck().to_json()
             self.events.emit("bottleneck", **report.bottleneck)
         if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
             limit = failures_allowed(self.options.failure_policy, self.options.max_failures)
-            unsent += self.plan.item_count - report.item_count  # never taken from the plan
+            unsent += self.plan.item_count - self._taken  # never taken from the plan
             report.notes.append(
                 f"stopped submitting after {limit} failure(s) "
                 f"({self.options.failure_policy.value}); {unsent} restore(s) not submitted"
@@ -279,76 +328,71 @@ class DrillRunner:
         if self.batch.stopping and self._stop_reason is None:
             self._stop_reason = self.batch.stop_reason
 
-    def _account_for_the_rest(self, context: RunContext, report: DrillReport) -> None:
-        """Report every plan item not reported yet: it was never sent."""
-        cursor, resumption = self._plan_items, self._resumption
-        if cursor is None or resumption is None:
-            return
-        reason = f"not started: {self._stop_reason or 'the drill stopped'}"
-        try:
-            for plan_item in cursor:
-                entry = resumption.untaken_entry(plan_item, context, self._stop_reason)
-                report.add(entry or plan_entry(plan_item, ItemState.NOT_STARTED, reason, context))
-        except Exception:
-            if cursor.error is None:
-                raise
-        if cursor.error is not None:  # the plan can no longer be read (its list changed)
-            reason = f"not started: the plan could not be read any further: {cursor.error}"
-            for index in range(cursor.index + 1, self.plan.item_count + 1):
-                report.add(unreadable_entry(index, reason))
-
-    async def _items(
-        self, context: RunContext, report: DrillReport
-    ) -> AsyncIterator[tuple[PlanItem, RestoreItem]]:
-        """Plan items become restore items; settled, failing or dry-run ones become entries."""
+    async def _items(self, context: RunContext) -> AsyncIterator[tuple[PlanItem, RestoreItem]]:
+        """Plan items become restore items; settled, refused or dry-run ones are
+        recorded as they are."""
         cursor = self._plan_items
         assert cursor is not None
-        # The stop is checked before an item is taken: every item taken is reported
-        # here or by the batch, every other one by _account_for_the_rest.
+        # The stop is checked before an item is taken: an item not taken is never sent,
+        # and its entry says why (the journal's ``stopped`` line).
         while not self._stop_requested:
             plan_item = next(cursor, None)
             if plan_item is None:
                 return
+            self._taken += 1
             try:
-                outcome = await self._item_or_entry(plan_item, context)
+                outcome = await self._restore_item(plan_item, context)
             except BaseException as error:
-                reason = f"not started: {error!r}" if isinstance(error, Exception) else None
-                report.add(
-                    plan_entry(
-                        plan_item,
-                        ItemState.NOT_STARTED,
-                        reason or "not started: the drill was interrupted",
-                        context,
+                reason = f"{error!r}" if isinstance(error, Exception) else None
+                self._note(
+                    ItemRecord(
+                        event=JournalEvent.NOT_STARTED,
+                        key=plan_item.key,
+                        state=ItemState.NOT_STARTED,
+                        error=f"not started: {reason or 'the drill was interrupted'}",
                     )
                 )
                 raise
-            if isinstance(outcome, RestoreItem):
+            if outcome is not None:
                 yield plan_item, outcome
-            else:
-                report.add(outcome)
-                if outcome.state is ItemState.PREFLIGHT_FAILED:
-                    self.events.emit(
-                        "item", key=plan_item.key, state=outcome.state, error=outcome.error
-                    )
 
-    async def _item_or_entry(
-        self, plan_item: PlanItem, context: RunContext
-    ) -> RestoreItem | ReportEntry:
-        """What to do with one plan item: send (or reconcile) it, or report it as it is."""
+    async def _restore_item(self, plan_item: PlanItem, context: RunContext) -> RestoreItem | None:
+        """What to send (or reconcile) of one plan item; None when it is not sent now
+        (settled by an earlier run, refused by the pre-flight, or a dry run)."""
         assert self._resumption is not None
-        resumed = await self._resumption.item_or_entry(plan_item, context)
-        return resumed if resumed is not None else await self._preflight_item(plan_item, context)
+        resumed = await self._resumption.take(plan_item, context)
+        if isinstance(resumed, RestoreItem):
+            return resumed
+        if resumed:
+            return None
+        return await self._preflight_item(plan_item, context)
 
-    async def _preflight_item(
-        self, plan_item: PlanItem, context: RunContext
-    ) -> RestoreItem | ReportEntry:
+    async def _preflight_item(self, plan_item: PlanItem, context: RunContext) -> RestoreItem | None:
         """An item no earlier run sent: refused by the pre-flight, planned (a dry run),
         or to be sent."""
         restore_time, reason = await self._preflight.check(plan_item)
         if reason is not None or restore_time is None:
-            return plan_entry(plan_item, ItemState.PREFLIGHT_FAILED, reason, context)
+            state = ItemState.PREFLIGHT_FAILED
+            await self._record(
+                ItemRecord(
+                    event=JournalEvent.PREFLIGHT_FAILED,
+                    key=plan_item.key,
+                    state=state,
+                    error=reason,
+                )
+            )
+            self.events.emit("item", key=plan_item.key, state=state, error=reason)
+            return None
         if self.options.dry_run:
-            return plan_entry(plan_item, ItemState.PLANNED, None, context, restore_time)
+            await self._record(
+                ItemRecord(
+                    event=JournalEvent.PLANNED,
+                    key=plan_item.key,
+                    state=ItemState.PLANNED,
+                    restore_time=restore_time,
+                )
+            )
+            return None
         return RestoreItem(
             key=plan_item.key,
             instance_id=plan_item.instance_id,

@@ -808,7 +808,7 @@ def test_control_valid_plan_with_a_restore_list_loads_every_item(tmp_path: Path)
     loaded = load_plan(plan)
     assert loaded.item_count == 3
     items = list(loaded.items(RunContext.new()))
-    assert [item.target_tenant_name for item in items] == [
+    assert [item.template.target_tenant_name for item in items] == [
         "valid_1_tsh001",
         "valid_2_tsh002",
         "valid_3_tsh003",

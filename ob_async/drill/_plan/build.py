@@ -11,7 +11,7 @@ from typing import Any
 import attrs
 
 from ob_async._wire.codec import parse_aware_time
-from ob_async._wire.models import RestoreMode, RestoreObjectType, TenantResource
+from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ob_async._wire.names import resource_problem, tenant_name_problem
 from ob_async.drill._plan.data_checks import DataPlan
 from ob_async.drill._plan.item import PlanItem, RunContext
@@ -105,27 +105,42 @@ def build_item(
         return None, problems
     target_instance = typed["target_instance_id"]
     name = typed["target_tenant_name"]
+    try:
+        request = _request(typed, resource, restore_time or started)
+    except InvalidInputError as error:  # what the plan's own checks let through
+        problem(error.where or "restore", error.reason)
+        return None, problems
     item = PlanItem(
         index=place.index,
         key=f"{target_instance}/{name}",
         line=place.line,
         instance_id=typed.get("instance_id") or target_instance,
-        source_instance_id=typed["source_instance_id"],
-        source_tenant_id=typed["source_tenant_id"],
-        target_instance_id=target_instance,
-        target_tenant_name=name,
-        target_tenant_primary_zone=typed["target_tenant_primary_zone"],
-        description=typed["description"],
+        template=request,
         restore_time=restore_time,
-        restore_mode=typed["restore_mode"],
-        restore_object_type=typed["restore_object_type"],
-        restore_objects=tuple(typed["restore_objects"]),
-        from_remote=typed["from_remote"],
-        resource=resource,
         rto_seconds=typed.get("rto", rendering.default_rto),
         data=data,
     )
     return item, []
+
+
+def _request(
+    typed: Mapping[str, Any], resource: TenantResource, moment: datetime
+) -> RestoreRequest:
+    """The item's restore request at ``moment`` (the wire model checks it once more)."""
+    return RestoreRequest(
+        source_instance_id=typed["source_instance_id"],
+        source_tenant_id=typed["source_tenant_id"],
+        target_instance_id=typed["target_instance_id"],
+        target_tenant_name=typed["target_tenant_name"],
+        target_tenant_primary_zone=typed["target_tenant_primary_zone"],
+        restore_time=moment,
+        tenant_resource=resource,
+        target_tenant_description=typed["description"],
+        from_remote=typed["from_remote"],
+        restore_object_type=typed["restore_object_type"],
+        restore_objects=tuple(typed["restore_objects"]),
+        restore_mode=typed["restore_mode"],
+    )
 
 
 def _check_values(

@@ -133,7 +133,7 @@ class PlanChecker:
                         self.problems.append(problem)
                 if item is None:
                     continue
-                target = (item.target_instance_id, item.target_tenant_name)
+                target = (item.template.target_instance_id, item.template.target_tenant_name)
                 fingerprint = hash(target)
                 if fingerprint in seen_hashes:
                     suspects.append((index, line, source, target))
@@ -158,7 +158,7 @@ class PlanChecker:
         for index, (line, raw, source) in enumerate(plan.raw_items([]), start=1):
             item, _ = build_item(raw, defaults, ItemPlace(index, line, source), rendering)
             if item is not None:
-                target = (item.target_instance_id, item.target_tenant_name)
+                target = (item.template.target_instance_id, item.template.target_tenant_name)
                 if target in wanted:
                     first.setdefault(target, index)
         for index, line, source, target in suspects:

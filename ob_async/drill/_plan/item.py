@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 import attrs
 
-from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
+from ob_async._wire.models import RestoreRequest
 from ob_async.data._spec import DataSpec
 from ob_async.errors import InvalidInputError
 
@@ -18,47 +17,30 @@ _REQUEST_ID_NAMESPACE = uuid.UUID("5b0c2d1e-7f3a-4c9b-9e41-0b1a5e7d3c60")
 
 @attrs.frozen(kw_only=True)
 class PlanItem:
-    """One restore of a plan, with templates rendered."""
+    """One restore of a plan, with templates rendered: the restore request it sends
+    (:attr:`template`) and what the drill adds to it."""
 
     index: int
     key: str
     line: int | None
     instance_id: str
-    source_instance_id: str
-    source_tenant_id: str
-    target_instance_id: str
-    target_tenant_name: str
-    target_tenant_primary_zone: str
-    description: str
+    """The instance the restore call is addressed to."""
+    template: RestoreRequest
+    """The request as the plan renders it. For ``restore_time = "latest"`` its restore
+    time is a placeholder (the run's start): :meth:`request` puts in the resolved one."""
     restore_time: datetime | None
-    """None means "latest": resolved through the restorable windows at run time."""
-    restore_mode: RestoreMode
-    restore_object_type: RestoreObjectType
-    restore_objects: tuple[Any, ...]
-    from_remote: bool
-    resource: TenantResource
+    """The plan's restore time; None means "latest": resolved through the restorable
+    windows at run time."""
     rto_seconds: float | None
     data: DataSpec | None = None
     """What to verify in the restored tenant's data (checks, RPO), if anything."""
 
     def request(self, restore_time: datetime | None = None) -> RestoreRequest:
+        """The request to send, at ``restore_time`` (the plan's if None)."""
         moment = restore_time or self.restore_time
         if moment is None:
             raise InvalidInputError("restore_time 'latest' was not resolved", where=self.key)
-        return RestoreRequest(
-            source_instance_id=self.source_instance_id,
-            source_tenant_id=self.source_tenant_id,
-            target_instance_id=self.target_instance_id,
-            target_tenant_name=self.target_tenant_name,
-            target_tenant_primary_zone=self.target_tenant_primary_zone,
-            restore_time=moment,
-            tenant_resource=self.resource,
-            target_tenant_description=self.description,
-            from_remote=self.from_remote,
-            restore_object_type=self.restore_object_type,
-            restore_objects=self.restore_objects,
-            restore_mode=self.restore_mode,
-        )
+        return attrs.evolve(self.template, restore_time=moment)
 
 
 @attrs.frozen(kw_only=True)

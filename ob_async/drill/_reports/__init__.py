@@ -9,5 +9,4 @@ alike, and fields added to the entries later show up without changes here:
 - :mod:`.metrics`: a Prometheus textfile (and an optional Pushgateway push);
 - :mod:`.notify`: a Slack-compatible webhook message;
 - :mod:`.history`: one summary per run in a directory, and the trend over runs;
-- :mod:`.from_journal`: a report rebuilt from a journal (also of a crashed run).
 """
