@@ -26,8 +26,9 @@ Rebuild a drill's reports from its journal: the HTML, JSON, JUnit and metrics
 files the drill writes, also for a run that crashed or was interrupted.
 The report is the one the run itself made, projected from the same journal:
 restores that settled as they settled (attempts included); restores sent but
-never settled as unknown; with the plan, restores never sent as not_started. The
-plan is the one the journal names (if it is still there and unchanged), or --plan.
+never settled as unknown; with the plan, restores never sent as not_started.
+The plan is the one the journal names (if it is still there and unchanged), or
+--plan.
 """
 
 EXAMPLES = (

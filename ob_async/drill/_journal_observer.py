@@ -34,6 +34,7 @@ class JournalObserver:
                 outcome=submission.outcome,
                 attempts=len(submission.attempts),
                 submit_attempts=_attempts(submission),
+                submitted_at=submission.first_attempt_at,
                 tenant_id=submission.tenant_id,
             )
         )
@@ -92,6 +93,7 @@ def final_record(result: ItemResult) -> ItemRecord:
         state=result.state,
         submission=submission.outcome if submission else None,
         submit_attempts=_attempts(submission),
+        submitted_at=submission.first_attempt_at if submission else None,
         tenant_id=(restore.tenant_id if restore else None)
         or (submission.tenant_id if submission else None),
         first_seen_at=restore.first_seen_at if restore else None,

@@ -149,6 +149,9 @@ class ItemRecord:
     status: str | None = None
     state: ItemState | None = None
     submission: SubmissionOutcome | None = None
+    submitted_at: datetime | None = None
+    """When the submission's first request left (not when it began to wait for its
+    share of the request budget): recovery times count from there."""
     first_seen_at: datetime | None = None
     finished_at: datetime | None = None
     recovery_seconds: float | None = None

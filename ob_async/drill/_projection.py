@@ -16,7 +16,8 @@ How an item's events come to its state:
 2. otherwise the item's last word, if any: ``unknown`` or ``interrupted`` (it was
    sent and did not settle), ``planned`` (a dry run), ``preflight_failed`` or
    ``not_started`` (of the last run only: a resume checks such an item again); an
-   item that was sent is never ``not_started`` (it may exist): it is ``unknown``;
+   item an earlier run sent is never ``not_started`` (it may exist): it is
+   ``unknown``;
 3. otherwise one that was sent and has no word is ``unknown`` (the run ended
    before it settled; a resume reconciles it);
 4. and one that was never sent is ``not_started``: for the reason the run
@@ -153,7 +154,11 @@ def item_entry(
         or (seen[-1].tenant_id if seen else None),
         submission=submission.value if submission else None,
         attempts=with_attempts.submit_attempts or () if with_attempts else (),
-        submitted_at=_iso(submittings[0].t) if submittings else None,
+        submitted_at=_iso(
+            (last.submitted_at if last else None)
+            or (submitted.submitted_at if submitted else None)
+            or (submittings[0].t if submittings else None)
+        ),
         first_seen_at=_iso(last.first_seen_at if last else None)
         or (_iso(seen[0].t) if seen else None),
         finished_at=_iso(last.finished_at) if last else None,
@@ -176,6 +181,12 @@ def _state(
     """The item's state, the event that says so short of a final one, and its error."""
     if final is not None:
         return final.state or _STATE_OF_WORD.get(final.event, ItemState.UNKNOWN), None, final.error
+
+    def sent_before(word: ItemRecord) -> bool:
+        """An earlier run sent it (a ``submitting`` of the run that said ``not_started``
+        was not sent: that run's batch knows)."""
+        return any(e.event is JournalEvent.SUBMITTING and e.segment < word.segment for e in events)
+
     word = next(
         (
             e
@@ -185,8 +196,8 @@ def _state(
         ),
         None,
     )
-    if sent and word is not None and word.event is JournalEvent.NOT_STARTED:
-        # Sent by an earlier run, then not taken up again: it may exist.
+    if word is not None and word.event is JournalEvent.NOT_STARTED and sent_before(word):
+        # Sent by an earlier run, and this one stopped before looking: it may exist.
         word = _last(events, _UNSETTLED_WORDS)
     if word is not None:
         state = word.state or _STATE_OF_WORD[word.event]

@@ -93,7 +93,11 @@ class Resumption:
         if previous is None or known is None:
             return False
         entry = item_entry(previous, known, plan_item, context)
-        if entry.state in UNSETTLED_STATES:
+        # One whose submitting is on disk may have been sent, whatever its run said
+        # after: it is looked up before anything is sent again.
+        if entry.state in UNSETTLED_STATES or (
+            entry.state is ItemState.NOT_STARTED and known.was_sent
+        ):
             if self._dry_run:
                 await self._record(
                     ItemRecord(
