@@ -42,7 +42,8 @@ from ob_async.drill._journal import ItemJournal, JournalState
 from ob_async.drill._journal_observer import cleaned_record, final_record, submitting_record
 from ob_async.drill._journal_record import AttemptRecord, ItemRecord, JournalEvent, RunRecord
 from ob_async.drill._plan import PlanItem, RunContext
-from ob_async.drill._report import ReportEntry
+from ob_async.drill._report import Attempt, Cleanup, DataOutcome, ReportEntry
+from ob_async.drill._report.convert import from_json
 
 UNSETTLED = (
     "the run ended before this restore settled (a crash, or a second Ctrl-C); "
@@ -148,24 +149,23 @@ def item_entry(
         plan_item=plan_item,
         state=state,
         request_id=request_id,
-        restore_time=_iso(restore_time) if restore_time else ("latest" if plan_item else None),
+        restore_time=restore_time.isoformat()
+        if restore_time
+        else ("latest" if plan_item else None),
         tenant_id=(last.tenant_id if last else None)
         or (submitted.tenant_id if submitted else None)
         or (seen[-1].tenant_id if seen else None),
-        submission=submission.value if submission else None,
+        submission=submission,
         attempts=with_attempts.submit_attempts or () if with_attempts else (),
-        submitted_at=_iso(
-            (last.submitted_at if last else None)
-            or (submitted.submitted_at if submitted else None)
-            or (submittings[0].t if submittings else None)
-        ),
-        first_seen_at=_iso(last.first_seen_at if last else None)
-        or (_iso(seen[0].t) if seen else None),
-        finished_at=_iso(last.finished_at) if last else None,
+        submitted_at=(last.submitted_at if last else None)
+        or (submitted.submitted_at if submitted else None)
+        or (submittings[0].t if submittings else None),
+        first_seen_at=(last.first_seen_at if last else None) or (seen[0].t if seen else None),
+        finished_at=last.finished_at if last else None,
         recovery_seconds=recovery,
         recovery_lower_seconds=last.recovery_lower_seconds if last else None,
         met_rto=last.met_rto if last else None,
-        rto_verdict=last.rto_verdict.value if last and last.rto_verdict else None,
+        rto_verdict=last.rto_verdict if last else None,
         last_status=(last.last_status if last else None) or (seen[-1].status if seen else None),
         cleaned=cleaned,
         error=error,
@@ -223,34 +223,34 @@ def _last(
     return next((e for e in reversed(events) if e.event in kinds), None)
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment is not None else None
+def _attempt(attempt: AttemptRecord) -> Attempt:
+    return Attempt(
+        number=attempt.number,
+        started_at=attempt.started_at,
+        finished_at=attempt.finished_at,
+        result=attempt.result or "",
+        status=attempt.status,
+        ambiguous=attempt.ambiguous,
+        looked_up=attempt.looked_up,
+        sent=attempt.sent,
+        wait_after=attempt.wait_after,
+        error=attempt.error,
+    )
 
 
-def _attempt(attempt: AttemptRecord) -> dict[str, Any]:
-    return {
-        "number": attempt.number,
-        "startedAt": _iso(attempt.started_at),
-        "finishedAt": _iso(attempt.finished_at),
-        "result": attempt.result,
-        "status": attempt.status,
-        "ambiguous": attempt.ambiguous,
-        "lookedUp": attempt.looked_up,
-        "sent": attempt.sent,
-        "waitAfter": attempt.wait_after,
-        "error": attempt.error,
-    }
-
-
-def _cleanup(event: ItemRecord | None) -> dict[str, Any] | None:
+def _cleanup(event: ItemRecord | None) -> Cleanup | None:
     if event is None:
         return None
-    return {
-        "tenantId": event.tenant_id,
-        "deleted": event.deleted,
-        "at": _iso(event.t),
-        "error": event.error,
-    }
+    return Cleanup(
+        tenant_id=event.tenant_id, deleted=bool(event.deleted), at=event.t, error=event.error
+    )
+
+
+def _data(recorded: dict[str, Any] | None, key: str) -> DataOutcome | None:
+    """The data verdict a final event recorded (its JSON: the names the report uses)."""
+    if recorded is None:
+        return None
+    return from_json(recorded, DataOutcome, where=f"journal, data of {key}")
 
 
 def _entry(
@@ -260,6 +260,7 @@ def _entry(
     attempts: tuple[AttemptRecord, ...],
     cleaned: ItemRecord | None,
     recovery_seconds: float | None,
+    data: dict[str, Any] | None,
     **fields: Any,
 ) -> ReportEntry:
     """The one place a report entry is made: from the plan item (its identity and
@@ -288,6 +289,7 @@ def _entry(
         **identity,
         attempts=tuple(_attempt(attempt) for attempt in attempts),
         cleanup=_cleanup(cleaned),
+        data=_data(data, key),
         recovery_seconds=recovery_seconds,
         recovery_upper_seconds=recovery_seconds,
         **fields,

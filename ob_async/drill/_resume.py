@@ -124,7 +124,7 @@ class Resumption:
             and entry.cleanup is None
             and entry.state is ItemState.ONLINE
             and entry.tenant_id is not None
-            and (entry.data or {}).get("ok", True)
+            and (entry.data is None or entry.data.ok)
         )
 
     async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> None:

@@ -49,6 +49,7 @@ from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._projection import project
 from ob_async.drill._report import DrillReport
+from ob_async.drill._report.header import RunBottleneck
 from ob_async.drill._resume import Resumption, read_resumed_run
 from ob_async.errors import InvalidInputError, JournalWriteError, ObError
 
@@ -187,7 +188,7 @@ class DrillRunner:
             raise
         finally:
             await self._finish(context, report)
-        self.events.emit("finish", failed=report.failures, items=report.item_count)
+        self.events.emit("finish", failed=report.verdict.failed, items=report.item_count)
         return report
 
     async def _finish(self, context: RunContext, report: DrillReport) -> None:
@@ -316,8 +317,9 @@ class DrillRunner:
             if result.submission is None or not result.submission.attempts:
                 unsent += 1
         if self.batch.summary.started:
-            report.bottleneck = self.batch.bottleneck().to_json()
-            self.events.emit("bottleneck", **report.bottleneck)
+            found = self.batch.bottleneck()
+            report.bottleneck = RunBottleneck.of(found)
+            self.events.emit("bottleneck", **found.to_json())
         if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
             limit = failures_allowed(self.options.failure_policy, self.options.max_failures)
             unsent += self.plan.item_count - self._taken  # never taken from the plan
