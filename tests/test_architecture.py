@@ -158,3 +158,61 @@ def test_no_module_of_the_client_is_over_600_lines() -> None:
         and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES
     ]
     assert not too_long, f"over {MAX_MODULE_LINES} lines:\n" + "\n".join(too_long)
+
+
+def _import_graph(prefix: str) -> dict[str, set[str]]:
+    """Which modules under ``prefix`` each module under it imports (at the top, deferred,
+    or for type checking alike: a cycle is a tangle whichever way it is imported)."""
+    graph: dict[str, set[str]] = {}
+    for path in MODULES:
+        importer = module_name(path)
+        if _matches(importer, prefix):
+            graph[importer] = {
+                target
+                for _, name in imports_of(path)
+                if _matches(target := _resolve(name), prefix) and target != importer
+            }
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+@pytest.mark.parametrize("package", ["ob_async.drill", "ob_async"])
+def test_no_import_cycle(package: str) -> None:
+    cycles = _cycles(_import_graph(package))
+    assert not cycles, "import cycles:\n" + "\n".join(" <-> ".join(group) for group in cycles)
+
+
+def test_the_cycle_check_finds_a_cycle() -> None:
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(graph) == [["a", "b", "c"]]

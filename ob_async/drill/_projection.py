@@ -157,7 +157,9 @@ def item_entry(
         or (seen[-1].tenant_id if seen else None),
         submission=submission,
         attempts=with_attempts.submit_attempts or () if with_attempts else (),
-        submitted_at=(last.submitted_at if last else None)
+        submitted_at=None  # nothing was sent (a ``submitting`` may be on disk all the same)
+        if state in NEVER_SENT_STATES
+        else (last.submitted_at if last else None)
         or (submitted.submitted_at if submitted else None)
         or (submittings[0].t if submittings else None),
         first_seen_at=(last.first_seen_at if last else None) or (seen[0].t if seen else None),
