@@ -54,6 +54,27 @@ def test_plain_lines_when_not_a_terminal() -> None:
     assert "2/3 done: online 1, failed 1, restoring 1" in text
 
 
+def test_a_resume_starts_at_the_settled_count_and_never_sent_is_not_failed() -> None:
+    # 170 of 200 settled by the runs before; of the 30 left, one ends, one fails, and
+    # the run stops before sending the next: not started, neither done nor failed.
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=True, width=160, color_system=None)
+    with LiveProgress(console, total=200) as live:
+        live.emit("start", drill="d", runId="r", items=200, settled=170)
+        assert "170/200 done" in live.status.fields()[0].full
+        live.emit("item", key="a", state="online", recoverySeconds=1.0, metRto=True)
+        live.emit("item", key="b", state="restore_failed", error="the restore failed")
+        live.emit("item", key="c", state="not_started", error="not started: stopped")
+        texts = [field.full for field in live.status.fields()]
+    assert texts[0] == "172/200 done"
+    assert "failed 1" in texts
+    assert "not started 1" in texts
+    text = out.getvalue()
+    assert "FAILED b: restore_failed" in text
+    assert "FAILED c" not in text
+    assert "not_started" not in text
+
+
 def test_json_events_are_one_object_per_line() -> None:
     out = io.StringIO()
     feed(JsonEvents(out))
