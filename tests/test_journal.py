@@ -7,12 +7,16 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
+import attrs
 import pytest
 
+from ob_async.batch._item import ItemState
 from ob_async.drill._journal import Journal, read_journal
-from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord
+from ob_async.drill._journal_record import AttemptRecord, ItemRecord, JournalEvent, RunRecord
+from ob_async.drill._rebuild import report_from_journal
 from ob_async.errors import InvalidInputError, JournalWriteError
 
 
@@ -175,3 +179,97 @@ async def test_a_stopped_writer_fails_every_later_event_instead_of_hanging(
     with pytest.raises(JournalWriteError, match="the journal writer stopped"):
         await asyncio.wait_for(journal.record(submitting("a", "x")), 30)
     await journal.close()
+
+
+OLD_JOURNAL = [
+    # As the journal was written before attempts, first-request times and stop reasons
+    # were recorded: it still reads, and projects to what it holds.
+    {
+        "event": "run",
+        "t": "2026-11-01T10:00:00+00:00",
+        "runId": "old-run",
+        "startedAt": "2026-11-01T10:00:00+00:00",
+        "plan": "p.toml",
+        "drill": "d",
+        "items": 3,
+    },
+    {
+        "event": "submitting",
+        "key": "ob-dr/a",
+        "t": "2026-11-01T10:00:01+00:00",
+        "requestId": "rid-a",
+        "restoreTime": "2026-11-01T09:00:00+00:00",
+        "reconcile": False,
+    },
+    {
+        "event": "submitted",
+        "key": "ob-dr/a",
+        "t": "2026-11-01T10:00:02+00:00",
+        "requestId": "rid-a",
+        "outcome": "submitted",
+        "attempts": 2,
+        "tenantId": "t-a",
+    },
+    {
+        "event": "online",
+        "key": "ob-dr/a",
+        "t": "2026-11-01T10:01:00+00:00",
+        "state": "online",
+        "tenantId": "t-a",
+        "recoverySeconds": 59.0,
+        "recoveryLowerSeconds": 50.0,
+    },
+    {
+        "event": "submitting",
+        "key": "ob-dr/b",
+        "t": "2026-11-01T10:00:01+00:00",
+        "requestId": "rid-b",
+        "restoreTime": "2026-11-01T09:00:00+00:00",
+    },
+]
+
+
+def test_a_journal_written_before_the_new_fields_still_reads_and_projects(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "old.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in OLD_JOURNAL))
+    report = report_from_journal(path)
+    try:
+        entries = {entry.key: entry for entry in report.entries()}
+    finally:
+        report.close()
+    assert entries["ob-dr/a"].state is ItemState.ONLINE
+    assert entries["ob-dr/a"].attempts == ()  # not recorded then; nothing is made up
+    assert entries["ob-dr/a"].recovery_seconds == 59.0
+    assert entries["ob-dr/a"].submitted_at == datetime(2026, 11, 1, 10, 0, 1, tzinfo=UTC)
+    assert entries["ob-dr/b"].state is ItemState.UNKNOWN  # sent, never settled
+    assert report.interrupted
+
+
+async def test_attempts_and_the_stop_reason_are_journaled_and_read_back(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    journal = await opened(path)
+    attempt = AttemptRecord(
+        number=1,
+        started_at=datetime(2026, 11, 1, 10, 0, 1, tzinfo=UTC),
+        result="ServerError",
+        status=503,
+        wait_after=0.5,
+    )
+    await journal.record(
+        ItemRecord(
+            event=JournalEvent.FAILED,
+            key="k",
+            state=ItemState.SUBMIT_FAILED,
+            submit_attempts=(attempt, attrs.evolve(attempt, number=2)),
+        )
+    )
+    await journal.stopped("the drill was interrupted")
+    await journal.close()
+    state = read_journal(path)
+    final = state.items["k"].final
+    assert final is not None
+    assert final.submit_attempts == (attempt, attrs.evolve(attempt, number=2))
+    assert state.stop_reason == "the drill was interrupted"
+    assert '"waitAfter":0.5' in path.read_text()  # the journal's camelCase, as every line
