@@ -128,8 +128,8 @@ def item_entry(
     events = item.events if item is not None else []
     final = item.final if item is not None else None
     submittings = [e for e in events if e.event is JournalEvent.SUBMITTING]
-    sent = bool(submittings)
-    state, word, error = _state(journal, events, final, sent)
+    sends = _sends(events)
+    state, word, error = _state(journal, events, final, sends)
     last = final or word
     submitted = _last(events, {JournalEvent.SUBMITTED})
     seen = [e for e in events if e.event is JournalEvent.SEEN]
@@ -157,11 +157,7 @@ def item_entry(
         or (seen[-1].tenant_id if seen else None),
         submission=submission,
         attempts=with_attempts.submit_attempts or () if with_attempts else (),
-        submitted_at=None  # nothing was sent (a ``submitting`` may be on disk all the same)
-        if state in NEVER_SENT_STATES
-        else (last.submitted_at if last else None)
-        or (submitted.submitted_at if submitted else None)
-        or (submittings[0].t if submittings else None),
+        submitted_at=_submitted_at(state, last, submitted, sends),
         first_seen_at=(last.first_seen_at if last else None) or (seen[0].t if seen else None),
         finished_at=last.finished_at if last else None,
         recovery_seconds=recovery,
@@ -172,23 +168,34 @@ def item_entry(
         cleaned=cleaned,
         error=error,
         data=last.data if last else None,
-        resumed=_resumed(journal, final, submittings),
+        resumed=_resumed(journal, final, sends),
         recovery_note=RESUMED_NOTE if reconciled and recovery is not None else None,
     )
 
 
+def _sends(events: list[ItemRecord]) -> list[ItemRecord]:
+    """The item's ``submitting`` events whose request may have left: all but those its
+    run then called ``not_started`` (that run's batch knows nothing was sent)."""
+    return [
+        e
+        for number, e in enumerate(events)
+        if e.event is JournalEvent.SUBMITTING
+        and not any(
+            later.event is JournalEvent.NOT_STARTED and later.segment == e.segment
+            for later in events[number + 1 :]
+        )
+    ]
+
+
 def _state(
-    journal: JournalState, events: list[ItemRecord], final: ItemRecord | None, sent: bool
+    journal: JournalState,
+    events: list[ItemRecord],
+    final: ItemRecord | None,
+    sends: list[ItemRecord],
 ) -> tuple[ItemState, ItemRecord | None, str | None]:
     """The item's state, the event that says so short of a final one, and its error."""
     if final is not None:
         return final.state or _STATE_OF_WORD.get(final.event, ItemState.UNKNOWN), None, final.error
-
-    def sent_before(word: ItemRecord) -> bool:
-        """An earlier run sent it (a ``submitting`` of the run that said ``not_started``
-        was not sent: that run's batch knows)."""
-        return any(e.event is JournalEvent.SUBMITTING and e.segment < word.segment for e in events)
-
     word = next(
         (
             e
@@ -198,25 +205,39 @@ def _state(
         ),
         None,
     )
-    if word is not None and word.event is JournalEvent.NOT_STARTED and sent_before(word):
-        # Sent by an earlier run, and this one stopped before looking: it may exist.
+    if word is not None and word.event is JournalEvent.NOT_STARTED and sends:
+        # An earlier run sent it, and this one stopped before looking: it may exist.
         word = _last(events, _UNSETTLED_WORDS)
     if word is not None:
         state = word.state or _STATE_OF_WORD[word.event]
-        return state, word, word.error or (UNSETTLED if sent else None)
-    if sent:
+        return state, word, word.error or (UNSETTLED if sends else None)
+    if sends:
         return ItemState.UNKNOWN, None, UNSETTLED
     reason = f"not started: {journal.stop_reason}" if journal.stop_reason else NEVER_SENT
     return ItemState.NOT_STARTED, None, reason
 
 
-def _resumed(
-    journal: JournalState, final: ItemRecord | None, submittings: list[ItemRecord]
-) -> bool:
+def _submitted_at(
+    state: ItemState,
+    last: ItemRecord | None,
+    submitted: ItemRecord | None,
+    sends: list[ItemRecord],
+) -> datetime | None:
+    """When its first request left (the clock of its recovery time); None if none did."""
+    if state in NEVER_SENT_STATES or not sends:
+        return None
+    return (
+        (last.submitted_at if last else None)
+        or (submitted.submitted_at if submitted else None)
+        or sends[0].t
+    )
+
+
+def _resumed(journal: JournalState, final: ItemRecord | None, sends: list[ItemRecord]) -> bool:
     """Settled by an earlier run, or sent by one and settled by none since."""
     if final is not None:
         return final.segment < journal.segment
-    return bool(submittings) and submittings[0].segment < journal.segment
+    return bool(sends) and sends[0].segment < journal.segment
 
 
 def _last(

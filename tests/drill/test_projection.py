@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,8 @@ import pytest
 from ob_async import ObClient, PollConfig
 from ob_async._cli.progress import LineProgress
 from ob_async.batch._item import ItemState
-from ob_async.drill._journal import read_journal
+from ob_async.drill._journal import JournalState, read_journal
+from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord
 from ob_async.drill._plan import DrillPlan, RunContext, load_plan
 from ob_async.drill._projection import project
 from ob_async.drill._rebuild import report_from_journal
@@ -190,3 +192,50 @@ async def test_never_sent_items_are_not_started_everywhere_and_never_failed(
     assert Counter(e.state for e in final_entries)[ItemState.NOT_STARTED] == 0
     assert final.verdict.failed == 2  # the two pre-flight refusals, nothing else
     assert final_entries == _rebuilt(journal, plan)
+
+
+def _item(event: JournalEvent, **fields: Any) -> ItemRecord:
+    return ItemRecord(event=event, key="ob-dr/a", **fields)
+
+
+SUBMITTING = _item(JournalEvent.SUBMITTING, request_id="rid")
+QUEUED_AT_THE_STOP = _item(
+    JournalEvent.NOT_STARTED, state=ItemState.NOT_STARTED, error="not started: stopped"
+)
+
+
+@pytest.mark.parametrize(
+    ("runs", "state", "resumed"),
+    [
+        # Its submitting was written, then the stop kept the request from leaving.
+        ([[SUBMITTING, QUEUED_AT_THE_STOP]], ItemState.NOT_STARTED, False),
+        ([[SUBMITTING, QUEUED_AT_THE_STOP], []], ItemState.NOT_STARTED, False),
+        # Sent by the first run; the resume stopped before looking it up: it may exist.
+        ([[SUBMITTING], [SUBMITTING, QUEUED_AT_THE_STOP]], ItemState.UNKNOWN, True),
+        ([[SUBMITTING], []], ItemState.UNKNOWN, True),
+        # Refused by a pre-flight of an earlier run, not checked again since.
+        (
+            [[_item(JournalEvent.PREFLIGHT_FAILED, state=ItemState.PREFLIGHT_FAILED)], []],
+            ItemState.NOT_STARTED,
+            False,
+        ),
+        (
+            [[SUBMITTING, _item(JournalEvent.ONLINE, state=ItemState.ONLINE)], []],
+            ItemState.ONLINE,
+            True,
+        ),
+    ],
+)
+def test_what_an_items_events_come_to(
+    runs: list[list[ItemRecord]], state: ItemState, resumed: bool
+) -> None:
+    context = RunContext(run_id="r", started_at=datetime(2026, 12, 1, tzinfo=UTC))
+    journal = JournalState(path=None, run=RunRecord(run_id="r"), items={}, segment=-1)
+    for records in runs:
+        journal = journal.extended(records, stop_reason="stopped")
+    (entry,) = project(journal, None, context)
+    assert entry.state is state
+    assert entry.resumed is resumed
+    if state is ItemState.NOT_STARTED:
+        assert entry.submitted_at is None
+        assert outcome_of(entry) is Outcome.NOT_STARTED
