@@ -30,6 +30,7 @@ import asyncio
 import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
@@ -257,23 +258,16 @@ def _fail(batch: list[tuple[bytes, asyncio.Future[None]]], error: JournalWriteEr
 
 def read_journal(path: Path) -> JournalState:
     """Every event of each item of the journal ``path``, in order."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        raise InvalidInputError(f"cannot read: {error.strerror}", where=f"journal {path}") from None
     run: RunRecord | None = None
     items: dict[str, ItemJournal] = {}
     torn = segment = 0
     stop_reason: str | None = None
-    lines = raw.split(b"\n")
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+    for number, line, last in _lines(path):
         where = f"journal {path}, line {number}"
         try:
             entry = json.loads(line)
         except ValueError:
-            if number == len(lines) or (number == len(lines) - 1 and not lines[-1]):
+            if last:
                 torn += 1  # the crash came mid-write: that event never happened
                 continue
             raise InvalidInputError(
@@ -306,3 +300,21 @@ def read_journal(path: Path) -> JournalState:
         segment=segment,
         stop_reason=stop_reason,
     )
+
+
+def _lines(path: Path) -> Iterator[tuple[int, bytes, bool]]:
+    """The journal's lines, numbered, each saying whether it is the last one that holds
+    anything: read one at a time, so that a long journal is never in memory whole."""
+    try:
+        with path.open("rb") as handle:
+            pending: tuple[int, bytes] | None = None
+            for number, line in enumerate(handle, start=1):
+                if pending is not None and line.strip():
+                    yield (*pending, False)
+                    pending = None
+                if line.strip():
+                    pending = (number, line)
+            if pending is not None:
+                yield (*pending, True)
+    except OSError as error:
+        raise InvalidInputError(f"cannot read: {error.strerror}", where=f"journal {path}") from None
