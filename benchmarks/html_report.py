@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from ob_async.batch import ItemState
+from ob_async.drill._renderers.html import write_html
 from ob_async.drill._report import DrillReport, ReportEntry, write_atomically
-from ob_async.drill._reports.html import write_html
 from tests.support.browser import chromium
 
 START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)

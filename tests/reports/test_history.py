@@ -8,8 +8,8 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from ob_async.drill._reports.history import RunSummary, history_table, read_history, record_run
-from ob_async.drill._reports.html import write_html
+from ob_async.drill._renderers.history import RunSummary, history_table, read_history, record_run
+from ob_async.drill._renderers.html import write_html
 from tests.reports.fixtures import START, entry, mixed_report, report_of
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ob_async._restore.outcome import RtoVerdict
 from ob_async.drill._renderers import write_atomically
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html import MAX_BARS, write_html
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html import MAX_BARS, write_html
 from tests.reports.fixtures import entry, large_report, mixed_report, report_of
 from tests.support.browser import chromium
 

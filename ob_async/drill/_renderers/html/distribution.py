@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from ob_async.drill._reports.html.extent import Extent
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     OK,
@@ -26,7 +26,7 @@ from ob_async.drill._reports.html.svg import (
     seconds_axis,
     svg_open,
 )
-from ob_async.drill._reports.source import format_seconds, number
+from ob_async.drill._renderers.read import format_seconds, number
 
 
 def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:

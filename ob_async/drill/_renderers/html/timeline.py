@@ -14,8 +14,8 @@ from datetime import datetime
 from html import escape
 from typing import Any
 
-from ob_async.drill._reports.html.extent import Bar, Extent
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.html.extent import Bar, Extent
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     OK,
@@ -27,7 +27,7 @@ from ob_async.drill._reports.html.svg import (
     svg_open,
     time_axis,
 )
-from ob_async.drill._reports.source import format_seconds
+from ob_async.drill._renderers.read import format_seconds
 
 MAX_BARS = 300
 """Up to this many restores the timeline draws one bar each; beyond, it aggregates."""

@@ -22,8 +22,7 @@ from urllib.parse import urlsplit
 
 import tenacity
 
-from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._reports.source import (
+from ob_async.drill._renderers.read import (
     counts,
     duration_seconds,
     entries_json,
@@ -32,6 +31,7 @@ from ob_async.drill._reports.source import (
     number,
     verdict,
 )
+from ob_async.drill._renderers.source import ReportSource
 from ob_async.errors import InvalidInputError
 
 logger = logging.getLogger("ob_async.drill")

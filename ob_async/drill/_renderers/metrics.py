@@ -25,8 +25,7 @@ from prometheus_client import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
-from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._reports.source import (
+from ob_async.drill._renderers.read import (
     duration_seconds,
     entries_json,
     header_json,
@@ -35,6 +34,7 @@ from ob_async.drill._reports.source import (
     rpo_seconds,
     verdict,
 )
+from ob_async.drill._renderers.source import ReportSource
 
 logger = logging.getLogger("ob_async.drill")
 

@@ -19,8 +19,7 @@ from typing import IO, Any
 import attrs
 
 from ob_async.drill._renderers.files import write_atomically
-from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._reports.source import (
+from ob_async.drill._renderers.read import (
     duration_seconds,
     entries_json,
     format_seconds,
@@ -29,6 +28,7 @@ from ob_async.drill._reports.source import (
     rpo_seconds,
     verdict,
 )
+from ob_async.drill._renderers.source import ReportSource
 from ob_async.errors import InvalidInputError
 
 logger = logging.getLogger("ob_async.drill")

@@ -14,15 +14,15 @@ from importlib import resources
 from typing import IO
 
 from ob_async._version import __version__
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html.distribution import distribution
+from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.html.table import table
+from ob_async.drill._renderers.html.timeline import timeline
+from ob_async.drill._renderers.html.trend import TREND_RUNS, trend
+from ob_async.drill._renderers.html.verdict import notes_block, verdict_block
+from ob_async.drill._renderers.read import entries_json, header_json, verdict
 from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html.distribution import distribution
-from ob_async.drill._reports.html.extent import Extent
-from ob_async.drill._reports.html.table import table
-from ob_async.drill._reports.html.timeline import timeline
-from ob_async.drill._reports.html.trend import TREND_RUNS, trend
-from ob_async.drill._reports.html.verdict import notes_block, verdict_block
-from ob_async.drill._reports.source import entries_json, header_json, verdict
 
 _HEAD = """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

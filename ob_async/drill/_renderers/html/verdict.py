@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from ob_async.drill._reports.html.extent import Extent
-from ob_async.drill._reports.source import (
+from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.read import (
     counts,
     duration_seconds,
     format_seconds,

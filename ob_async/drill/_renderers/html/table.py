@@ -13,8 +13,8 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from ob_async.drill._reports.html.svg import short
-from ob_async.drill._reports.source import (
+from ob_async.drill._renderers.html.svg import short
+from ob_async.drill._renderers.read import (
     checks_summary,
     format_seconds,
     number,

@@ -15,8 +15,8 @@ from typing import Any
 
 import attrs
 
-from ob_async.drill._reports.html.svg import FAILED, MISSED, OK
-from ob_async.drill._reports.source import checks_summary, moment, number, rpo_seconds
+from ob_async.drill._renderers.html.svg import FAILED, MISSED, OK
+from ob_async.drill._renderers.read import checks_summary, moment, number, rpo_seconds
 
 
 @attrs.define

@@ -1,6 +1,6 @@
 """The HTML report's trend over past runs: p50/p90 recovery time, failures and RTO misses.
 
-Drawn from the run history (:mod:`ob_async.drill._reports.history`), oldest on
+Drawn from the run history (:mod:`ob_async.drill._renderers.history`), oldest on
 the left, followed by a table of the same runs, newest first.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from html import escape
 
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     WIDTH,
@@ -19,7 +19,7 @@ from ob_async.drill._reports.html.svg import (
     seconds_count_axis,
     svg_open,
 )
-from ob_async.drill._reports.source import format_seconds, moment
+from ob_async.drill._renderers.read import format_seconds, moment
 
 TREND_RUNS = 30
 """How many of the latest runs the trend shows."""
