@@ -12,128 +12,125 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import attrs
 
 from ob_async.drill._renderers.files import write_atomically
-from ob_async.drill._renderers.read import (
-    duration_seconds,
-    entries_json,
-    format_seconds,
-    header_json,
-    number,
-    rpo_seconds,
-    verdict,
-)
 from ob_async.drill._renderers.source import ReportSource
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.convert import from_json, to_json
+from ob_async.drill._report.header import Percentiles
 from ob_async.errors import InvalidInputError
 
 logger = logging.getLogger("ob_async.drill")
 
-HISTORY_VERSION = 1
+HISTORY_VERSION = 2
+"""2: ``failed`` no longer counts the missed RTOs (``rtoMissed`` does), as in the report;
+a version 1 summary is read with them taken out."""
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_NEVER = datetime.min.replace(tzinfo=UTC)
+
+
+def _worst(values: list[float]) -> float | None:
+    return max(values) if values else None
 
 
 @attrs.frozen(kw_only=True)
 class RunSummary:
-    """What the history keeps of one run."""
+    """What the history keeps of one run (written and read by the report's converter)."""
 
+    version: int = HISTORY_VERSION
     drill: str
     run_id: str
-    started_at: str | None
-    finished_at: str | None
-    duration_seconds: float | None
-    verdict: str
-    items: int
-    ok: int
-    failed: int
-    rto_missed: int
-    interrupted: bool
-    by_state: dict[str, int]
-    p50: float | None
-    p90: float | None
-    p99: float | None
-    max: float | None
-    rpo_max_seconds: float | None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    duration_seconds: float | None = None
+    verdict: str = "?"
+    items: int = 0
+    ok: int = 0
+    """Restored (see docs/reports.md for the counts)."""
+    failed: int = 0
+    rto_missed: int = 0
+    not_started: int = 0
+    interrupted: bool = False
+    by_state: dict[str, int] = attrs.field(factory=dict)
+    recovery_seconds: Percentiles = attrs.field(factory=Percentiles)
+    rpo_max_seconds: float | None = None
+    """The worst RPO figure a target applies to."""
+    data_loss_exposure_max_seconds: float | None = None
+    restore_point_gap_max_seconds: float | None = None
 
     @classmethod
     def of(cls, report: ReportSource) -> RunSummary:
-        header = header_json(report)
-        summary = header.get("summary", {})
-        recovery = summary.get("recoverySeconds", {})
-        rpos = [
-            value for entry in entries_json(report) if (value := rpo_seconds(entry)) is not None
-        ]
+        header = report.header()
+        summary = header.summary
+        rpo: list[float] = []
+        exposure: list[float] = []
+        gap: list[float] = []
+        for entry in report.entries():
+            data = entry.data
+            if data is None:
+                continue
+            for values, value in (
+                (rpo, data.rpo_seconds),
+                (exposure, data.data_loss_exposure_seconds),
+                (gap, data.restore_point_gap_seconds),
+            ):
+                if value is not None:
+                    values.append(value)
         return cls(
-            drill=str(header.get("drill")),
-            run_id=str(header.get("runId")),
-            started_at=header.get("startedAt"),
-            finished_at=header.get("finishedAt"),
-            duration_seconds=duration_seconds(header),
-            verdict=verdict(header),
-            items=int(summary.get("items", 0)),
-            ok=int(summary.get("ok", 0)),
-            failed=int(summary.get("failed", 0)) + int(summary.get("rtoMissed", 0)),
-            rto_missed=int(summary.get("rtoMissed", 0)),
-            interrupted=bool(header.get("interrupted")),
-            by_state=dict(summary.get("byState", {})),
-            p50=number(recovery.get("p50")),
-            p90=number(recovery.get("p90")),
-            p99=number(recovery.get("p99")),
-            max=number(recovery.get("max")),
-            rpo_max_seconds=max(rpos) if rpos else None,
+            drill=header.drill,
+            run_id=header.run_id,
+            started_at=header.started_at,
+            finished_at=header.finished_at,
+            duration_seconds=header.duration_seconds,
+            verdict=header.verdict.value,
+            items=summary.items,
+            ok=summary.ok,
+            failed=summary.failed,
+            rto_missed=summary.rto_missed,
+            not_started=summary.not_started,
+            interrupted=header.interrupted,
+            by_state=dict(summary.by_state),
+            recovery_seconds=summary.recovery_seconds,
+            rpo_max_seconds=_worst(rpo),
+            data_loss_exposure_max_seconds=_worst(exposure),
+            restore_point_gap_max_seconds=_worst(gap),
         )
 
     @property
-    def other_failures(self) -> int:
-        """Failed for any reason but a missed RTO (``failed`` counts the misses too, as the
-        JSON report's summary does; the terminal summary shows them apart)."""
-        return self.failed - self.rto_missed
+    def p50(self) -> float | None:
+        return self.recovery_seconds.p50
 
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "version": HISTORY_VERSION,
-            "drill": self.drill,
-            "runId": self.run_id,
-            "startedAt": self.started_at,
-            "finishedAt": self.finished_at,
-            "durationSeconds": self.duration_seconds,
-            "verdict": self.verdict,
-            "items": self.items,
-            "ok": self.ok,
-            "failed": self.failed,
-            "rtoMissed": self.rto_missed,
-            "interrupted": self.interrupted,
-            "byState": self.by_state,
-            "recoverySeconds": {"p50": self.p50, "p90": self.p90, "p99": self.p99, "max": self.max},
-            "rpoMaxSeconds": self.rpo_max_seconds,
-        }
+    @property
+    def p90(self) -> float | None:
+        return self.recovery_seconds.p90
+
+    @property
+    def p99(self) -> float | None:
+        return self.recovery_seconds.p99
+
+    @property
+    def max(self) -> float | None:
+        return self.recovery_seconds.max
+
+    def to_json(self) -> dict[str, object]:
+        written: dict[str, object] = to_json(self)
+        return written
 
     @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> RunSummary:
-        recovery = data.get("recoverySeconds") or {}
-        return cls(
-            drill=str(data["drill"]),
-            run_id=str(data["runId"]),
-            started_at=data.get("startedAt"),
-            finished_at=data.get("finishedAt"),
-            duration_seconds=number(data.get("durationSeconds")),
-            verdict=str(data.get("verdict", "?")),
-            items=int(data.get("items", 0)),
-            ok=int(data.get("ok", 0)),
-            failed=int(data.get("failed", 0)),
-            rto_missed=int(data.get("rtoMissed", 0)),
-            interrupted=bool(data.get("interrupted")),
-            by_state={str(k): int(v) for k, v in (data.get("byState") or {}).items()},
-            p50=number(recovery.get("p50")),
-            p90=number(recovery.get("p90")),
-            p99=number(recovery.get("p99")),
-            max=number(recovery.get("max")),
-            rpo_max_seconds=number(data.get("rpoMaxSeconds")),
-        )
+    def from_json(cls, data: object, *, where: str = "history") -> RunSummary:
+        """A summary as the history holds it; InvalidInputError naming the bad field."""
+        run = from_json(data, cls, where=where)
+        if run.version < 2:  # version 1 counted the missed RTOs among the failed
+            run = attrs.evolve(
+                run, version=HISTORY_VERSION, failed=max(0, run.failed - run.rto_missed)
+            )
+        return run
 
 
 def check_history_dir(directory: Path) -> str | None:
@@ -153,7 +150,7 @@ def record_run(directory: Path, summary: RunSummary) -> Path:
     """Add (or, for a resumed run, replace) the run's summary in the history."""
     directory.mkdir(exist_ok=True)
     path = summary_path(directory, summary.run_id)
-    body = json.dumps(summary.to_json(), indent=2, ensure_ascii=False).encode() + b"\n"
+    body = json.dumps(to_json(summary), indent=2, ensure_ascii=False).encode() + b"\n"
     write_atomically(path, lambda out: _write(out, body))
     return path
 
@@ -173,13 +170,13 @@ def read_history(directory: Path, *, drill: str | None = None) -> list[RunSummar
     runs = []
     for path in sorted(directory.glob("run-*.json")):
         try:
-            run = RunSummary.from_json(json.loads(path.read_bytes()))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            run = RunSummary.from_json(json.loads(path.read_bytes()), where=f"history {path}")
+        except (OSError, ValueError, InvalidInputError) as error:
             logger.warning("history: skipping %s: %s", path, error)
             continue
         if drill is None or run.drill == drill:
             runs.append(run)
-    runs.sort(key=lambda run: (run.started_at or "", run.run_id))
+    runs.sort(key=lambda run: (run.started_at or _NEVER, run.run_id))
     return runs
 
 
@@ -203,13 +200,13 @@ def history_table(runs: Sequence[RunSummary]) -> list[str]:
     """The trend as text lines: one row per run, oldest first, columns aligned."""
     rows = [
         (
-            (run.started_at or "?")[:19].replace("T", " "),
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S") if run.started_at else "?",
             run.drill,
             run.verdict,
             str(run.items),
             str(run.ok),
             str(run.rto_missed),
-            str(run.other_failures),
+            str(run.failed),
             format_seconds(run.p50),
             format_seconds(run.p90),
             format_seconds(run.max),

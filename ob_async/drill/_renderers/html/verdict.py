@@ -2,55 +2,53 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from datetime import datetime
 from html import escape
-from typing import Any
 
 from ob_async.drill._renderers.html.extent import Extent
-from ob_async.drill._renderers.read import (
-    counts,
-    duration_seconds,
-    format_seconds,
-    moment,
-    number,
-    verdict,
-)
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.header import Percentiles, RunHeader
+from ob_async.drill._report.outcome import Outcome, RunVerdict
+
+_SHOWN_EVEN_IF_NONE = frozenset({Outcome.RESTORED, Outcome.FAILED})
 
 
-def verdict_block(header: Mapping[str, Any], extent: Extent) -> str:
+def verdict_block(header: RunHeader, extent: Extent) -> str:
     """The header: the verdict, the run's identity, its counts and percentiles."""
-    word = verdict(header)
-    summary = header.get("summary", {})
-    recovery = summary.get("recoverySeconds", {})
-    tone = {"PASSED": "pass", "DRY RUN": "pass", "INTERRUPTED": "warn"}.get(word, "fail")
-    facts: list[tuple[str, object]] = [("restores", summary.get("items", extent.items))]
+    word = header.verdict
+    summary = header.summary
+    recovery = summary.recovery_seconds
+    tone = {
+        RunVerdict.PASSED: "pass",
+        RunVerdict.DRY_RUN: "pass",
+        RunVerdict.INTERRUPTED: "warn",
+    }.get(word, "fail")
+    facts: list[tuple[str, object]] = [("restores", summary.items or extent.items)]
     facts += [
-        (label, count)
-        for label, count in counts(header).items()
-        if count or label in {"restored", "failed"}
+        (outcome.value, count)
+        for outcome, count in summary.counts().items()
+        if count or outcome in _SHOWN_EVEN_IF_NONE
     ]
-    if summary.get("rtoUncertain"):
-        facts.append(("RTO uncertain", summary["rtoUncertain"]))
+    if summary.rto_uncertain:
+        facts.append(("RTO uncertain", summary.rto_uncertain))
     facts += [
-        ("p50", format_seconds(number(recovery.get("p50")))),
-        ("p90", format_seconds(number(recovery.get("p90")))),
-        ("p99", format_seconds(number(recovery.get("p99")))),
-        ("max", format_seconds(number(recovery.get("max")))),
-        ("duration", format_seconds(duration_seconds(header))),
+        ("p50", format_seconds(recovery.p50)),
+        ("p90", format_seconds(recovery.p90)),
+        ("p99", format_seconds(recovery.p99)),
+        ("max", format_seconds(recovery.max)),
+        ("duration", format_seconds(header.duration_seconds)),
     ]
-    states = ", ".join(
-        f"{escape(str(state))} {count}" for state, count in (summary.get("byState") or {}).items()
-    )
+    states = ", ".join(f"{escape(state)} {count}" for state, count in summary.by_state.items())
     cells = "".join(
         f'<div class="fact"><span>{escape(str(value))}</span>{escape(label)}</div>'
         for label, value in facts
     )
     return (
-        f'<header class="verdict {tone}"><h1><span class="word">{escape(word)}</span> '
-        f"drill {escape(str(header.get('drill')))}</h1>"
-        f'<p class="run">run {escape(str(header.get("runId")))} · '
-        f"{escape(_when(header.get('startedAt')))} → {escape(_when(header.get('finishedAt')))}"
-        + (f" · {escape(str(header['endpoint']))}" if header.get("endpoint") else "")
+        f'<header class="verdict {tone}"><h1><span class="word">{escape(word.value)}</span> '
+        f"drill {escape(header.drill)}</h1>"
+        f'<p class="run">run {escape(header.run_id)} · '
+        f"{escape(_when(header.started_at))} → {escape(_when(header.finished_at))}"
+        + (f" · {escape(header.endpoint)}" if header.endpoint else "")
         + "</p>"
         f'<div class="facts">{cells}</div><p class="states">states: {states or "none"}</p>'
         + "".join(f'<p class="states">{escape(line)}</p>' for line in _more_facts(header))
@@ -58,36 +56,40 @@ def verdict_block(header: Mapping[str, Any], extent: Extent) -> str:
     )
 
 
-def _more_facts(header: Mapping[str, Any]) -> list[str]:
+def _spread(found: Percentiles) -> str:
+    return f"p50 {format_seconds(found.p50)}, max {format_seconds(found.max)}"
+
+
+def _more_facts(header: RunHeader) -> list[str]:
     """The run error, what limited the run, and the data checks, when the report has them."""
-    summary = header.get("summary", {})
+    summary = header.summary
     lines = []
-    if header.get("runError"):
-        lines.append(f"run error: {header['runError']}")
-    bottleneck = summary.get("bottleneck")
-    if isinstance(bottleneck, Mapping) and bottleneck.get("summary"):
-        lines.append(f"bottleneck: {bottleneck['summary']}")
-    data = summary.get("data")
-    if isinstance(data, Mapping) and data.get("verified"):
-        rpo = data.get("rpoSeconds") or {}
-        lines.append(
-            f"data checks: {data.get('checksPassed', 0)} passed, "
-            f"{data.get('checksFailed', 0)} failed; RPO p50 "
-            f"{format_seconds(number(rpo.get('p50')))}, max "
-            f"{format_seconds(number(rpo.get('max')))}, {data.get('rpoMissed', 0)} over target"
+    if header.run_error:
+        lines.append(f"run error: {header.run_error}")
+    if summary.bottleneck is not None and summary.bottleneck.summary:
+        lines.append(f"bottleneck: {summary.bottleneck.summary}")
+    data = summary.data
+    if data is not None and data.verified:
+        line = (
+            f"data checks: {data.checks_passed} passed, {data.checks_failed} failed; "
+            f"RPO {_spread(data.rpo_seconds)}, {data.rpo_missed} over target"
         )
+        if data.data_loss_exposure_seconds.max is not None:
+            line += f"; data-loss exposure {_spread(data.data_loss_exposure_seconds)}"
+        if data.restore_point_gap_seconds.max is not None:
+            line += f"; restore-point gap {_spread(data.restore_point_gap_seconds)}"
+        lines.append(line)
     return lines
 
 
-def _when(value: object) -> str:
-    when = moment(value)
+def _when(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M:%S %Z").strip() if when else "?"
 
 
-def notes_block(header: Mapping[str, Any], extent: Extent) -> str:
+def notes_block(header: RunHeader, extent: Extent) -> str:
     """The notes a reader needs to read the rest right, or nothing if none."""
-    notes = [str(note) for note in header.get("notes") or ()]
-    if header.get("interrupted"):
+    notes = list(header.notes)
+    if header.interrupted:
         notes.insert(
             0,
             "The run was interrupted: restores not settled are reported as they were left; "
@@ -98,9 +100,6 @@ def notes_block(header: Mapping[str, Any], extent: Extent) -> str:
             f"{extent.resumed} restore(s) were settled by an earlier run of this drill "
             "(resumed from the journal)."
         )
-    rebuilt = header.get("rebuiltFrom")
-    if rebuilt:
-        notes.append(f"Rebuilt from the journal {rebuilt}.")
     if not notes:
         return ""
     items = "".join(f"<li>{escape(note)}</li>" for note in notes)
