@@ -13,6 +13,7 @@ from datetime import datetime
 
 import attrs
 
+from ob_async._wire.codec import camel_case
 from ob_async.batch._bottleneck import Bottleneck
 from ob_async.drill._report.outcome import Outcome, RunVerdict, run_verdict
 
@@ -31,7 +32,8 @@ class Percentiles:
 
 @attrs.frozen(kw_only=True)
 class RunBottleneck:
-    """What limited the run (see :class:`ob_async.batch.BatchRunner.bottleneck`)."""
+    """What limited the run (see :class:`ob_async.batch.BatchRunner.bottleneck`); the
+    shares are keyed by the limits' camelCase names, as in the JSON."""
 
     limit: str
     summary: str = ""
@@ -44,7 +46,7 @@ class RunBottleneck:
         return cls(
             limit=found.limit.value,
             summary=found.summary,
-            shares={name: round(share, 4) for name, share in found.shares.items()},
+            shares={camel_case(name): round(share, 4) for name, share in found.shares.items()},
             held_back=round(found.held_back, 4) if math.isfinite(found.held_back) else None,
             api_rate=found.api_rate,
         )
