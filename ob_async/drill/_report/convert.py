@@ -215,8 +215,3 @@ def read_report(path: Path) -> ReportDocument:
         for number, item in enumerate(items)
     )
     return ReportDocument(header=header, items=entries)
-
-
-def dumps(record: object) -> str:
-    """One record as compact JSON text (one line)."""
-    return json.dumps(to_json(record), ensure_ascii=False)

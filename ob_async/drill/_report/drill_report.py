@@ -23,7 +23,7 @@ from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.data_tally import DataTally, percentiles
 from ob_async.drill._report.entry import SKIPPED_STATES, ReportEntry
 from ob_async.drill._report.header import Percentiles, ReportSummary, RunBottleneck, RunHeader
-from ob_async.drill._report.outcome import NEVER_RAN, RunVerdict
+from ob_async.drill._report.outcome import NEVER_RAN
 from ob_async.drill._report.verdict import Verdict
 
 _ENTRY_FIELDS = tuple(field.name for field in attrs.fields(ReportEntry))
@@ -107,10 +107,6 @@ class DrillReport:
     def skipped(self) -> int:
         """Restores that never ran (not started, or planned in a dry run)."""
         return sum(self.counts[state] for state in SKIPPED_STATES)
-
-    @property
-    def outcome(self) -> RunVerdict:
-        return self.header().verdict
 
     def recovery_percentiles(self) -> Percentiles:
         return percentiles(self.recovery)
