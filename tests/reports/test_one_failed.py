@@ -52,10 +52,10 @@ def test_every_output_counts_the_same_failures(tmp_path: Path) -> None:
 
     html = io.BytesIO()
     write_html(report, html)
-    facts = re.findall(
-        r'<div class="fact"><span>([^<]*)</span>([^<]*)</div>', html.getvalue().decode()
-    )
-    assert dict((label, value) for value, label in facts)["failed"] == str(FAILED)
+    tile = re.compile(r'<div class="fact"><span>([^<]*)</span>([^<]*)</div>')
+    facts = {label: value for value, label in tile.findall(html.getvalue().decode())}
+    assert facts["failed"] == str(FAILED)
+    assert facts["missed RTO"] == str(MISSED)
 
     run = RunSummary.of(report)
     assert (run.failed, run.rto_missed, run.not_started) == (FAILED, MISSED, NOT_STARTED)
