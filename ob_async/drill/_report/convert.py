@@ -17,6 +17,7 @@ without more code here.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -143,6 +144,8 @@ def _build() -> cattrs.Converter:
     converter.register_unstructure_hook(datetime, datetime.isoformat)
     converter.register_structure_hook(datetime, _datetime)
     converter.register_structure_hook(str, _text)
+    # A text enum is a str too: without its own hook it would be read as plain text.
+    converter.register_structure_hook(enum.StrEnum, lambda value, cls: cls(value))
     # Every record, the ones added later too: its fields under their camelCase names.
     converter.register_unstructure_hook_factory(
         attrs.has, lambda cls: make_dict_unstructure_fn(cls, converter, **_camel(cls))
