@@ -24,9 +24,7 @@ from ob_async._cli.args import configure_logging, positive_int, submit_rate
 from ob_async._cli.connection import add_connection_arguments, open_connection
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async._cli.help import add_command, add_verbosity, exit_codes
-from ob_async._cli.output_paths import clashing_paths
-from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
-from ob_async._cli.report_outputs import (
+from ob_async._cli.output_options import (
     add_file_arguments,
     add_signal_arguments,
     notify,
@@ -35,6 +33,8 @@ from ob_async._cli.report_outputs import (
     path_problems,
     write_outputs,
 )
+from ob_async._cli.output_paths import clashing_paths
+from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 from ob_async._cli.signals import forget_stop_signals, on_each_stop_signal
 from ob_async._restore.runwide import RunWideError
 from ob_async.batch._item import ItemState

@@ -1,16 +1,17 @@
 """The HTML report's trend over past runs: p50/p90 recovery time, failures and RTO misses.
 
-Drawn from the run history (:mod:`ob_async.drill._reports.history`), oldest on
+Drawn from the run history (:mod:`ob_async.drill._renderers.history`), oldest on
 the left, followed by a table of the same runs, newest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     WIDTH,
@@ -19,7 +20,7 @@ from ob_async.drill._reports.html.svg import (
     seconds_count_axis,
     svg_open,
 )
-from ob_async.drill._reports.source import format_seconds, moment
+from ob_async.drill._renderers.words import format_seconds
 
 TREND_RUNS = 30
 """How many of the latest runs the trend shows."""
@@ -53,13 +54,13 @@ def trend(runs: Sequence[RunSummary]) -> str:
                 f'fill="{colour}">{label}</text>'
             )
     offset = WIDTH / 2 + 30
-    most = max([run.failed for run in runs] + [1])  # failed counts the RTO misses too
+    most = max([run.failed + run.rto_missed for run in runs] + [1])
     lines.append(f'<text x="{offset}" y="12" class="axis-title">failed and missed RTO</text>')
     lines.append(count_axis(most, offset, height, 20))
     for i, run in enumerate(runs):
         x = offset + i * slot + slot * 0.15
         base = 20 + height
-        for count, colour in ((run.other_failures, FAILED), (run.rto_missed, MISSED)):
+        for count, colour in ((run.failed, FAILED), (run.rto_missed, MISSED)):
             if count:
                 h = count / most * height
                 base -= h
@@ -77,7 +78,7 @@ def trend(runs: Sequence[RunSummary]) -> str:
     rows = "".join(
         f"<tr><td>{escape(_day(run.started_at))}</td><td>{escape(run.verdict)}</td>"
         f"<td>{run.items}</td><td>{run.ok}</td><td>{run.rto_missed}</td>"
-        f"<td>{run.other_failures}</td>"
+        f"<td>{run.failed}</td>"
         f"<td>{format_seconds(run.p50)}</td><td>{format_seconds(run.p90)}</td>"
         f"<td class=mono>{escape(run.run_id)}</td></tr>"
         for run in reversed(runs)
@@ -91,6 +92,5 @@ def trend(runs: Sequence[RunSummary]) -> str:
     return "".join(lines) + table
 
 
-def _day(value: str | None) -> str:
-    when = moment(value)
+def _day(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M") if when else "?"

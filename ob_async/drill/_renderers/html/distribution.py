@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
-from typing import Any
 
-from ob_async.drill._reports.html.extent import Extent
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     OK,
@@ -26,17 +25,18 @@ from ob_async.drill._reports.html.svg import (
     seconds_axis,
     svg_open,
 )
-from ob_async.drill._reports.source import format_seconds, number
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.entry import ReportEntry
 
 
-def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+def distribution(entries: Iterable[ReportEntry], extent: Extent) -> str:
     """The histogram of recovery times, or a note that none was measured."""
     values: list[tuple[float, str]] = []
     for entry in entries:
-        recovery = number(entry.get("recoverySeconds"))
+        recovery = entry.recovery_seconds
         if recovery is None:
             continue
-        colour = MISSED if entry.get("metRto") is False else (OK if entry.get("ok") else FAILED)
+        colour = MISSED if entry.met_rto is False else (OK if entry.ok else FAILED)
         values.append((recovery, colour))
     if not values:
         return '<p class="empty">No recovery time was measured.</p>'
