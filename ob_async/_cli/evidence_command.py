@@ -10,23 +10,20 @@ from typing import Any
 
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command
-from ob_async._version import __version__
 from ob_async.drill._evidence import (
     Person,
     RunFacts,
     SigningKey,
-    TargetPair,
     VerifyKey,
     append_note,
+    facts_from_journal,
     generate_key_pair,
-    origin_of,
     seal_bundle,
     verify_bundle,
 )
 from ob_async.drill._evidence._signing import ENV_SIGNING_KEY
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
-from ob_async.drill._plan.item import RunContext
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = f"""
@@ -183,31 +180,11 @@ def _plan(args: argparse.Namespace) -> DrillPlan | None:
 
 
 def _facts(args: argparse.Namespace, plan: DrillPlan | None) -> RunFacts:
-    state = read_journal(args.journal)
-    run = state.run
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    endpoint = args.endpoint or os.environ.get("OB_ENDPOINT")
-    restores: tuple[TargetPair, ...] = ()
-    if plan is not None and run.run_id and run.started_at:
-        context = RunContext(run_id=run.run_id, started_at=run.started_at)
-        restores = tuple(
-            TargetPair(
-                item=item.key,
-                source_instance=item.source_instance_id,
-                target_instance=item.target_instance_id,
-            )
-            for item in plan.items(context)
-        )
-    return RunFacts(
-        run_id=run.run_id or "",
-        drill=run.drill or "",
-        tool_version=__version__,
-        endpoint_origin=origin_of(endpoint) if endpoint else None,
+    return facts_from_journal(
+        read_journal(args.journal),
+        plan=plan,
+        endpoint=args.endpoint or os.environ.get("OB_ENDPOINT"),
         project_id=args.project_id or os.environ.get("OB_PROJECT_ID"),
-        started_at=run.started_at,
-        ended_at=max(moments) if moments else None,
-        ran_by=None,
-        restores=restores,
     )
 
 

@@ -37,6 +37,7 @@ import attrs
 
 from ob_async._client import ObClient
 from ob_async._restore.runwide import RunWideError
+from ob_async._version import __version__
 from ob_async.batch._item import ItemState, RestoreItem
 from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
 from ob_async.batch._runner import BatchRunner
@@ -44,12 +45,12 @@ from ob_async.data._verify import DataVerifier
 from ob_async.drill._entries import plan_entry, unreadable_entry
 from ob_async.drill._journal import Journal, JournalState
 from ob_async.drill._journal_observer import JournalObserver
-from ob_async.drill._journal_record import RunRecord
+from ob_async.drill._journal_record import Person, RunRecord
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
 from ob_async.drill._resume import Resumption, read_resumed_run
-from ob_async.errors import InvalidInputError, ObError
+from ob_async.errors import InvalidInputError, JournalWriteError, ObError
 
 
 class DrillEvents(Protocol):
@@ -189,9 +190,18 @@ class DrillRunner:
             if taken:
                 report.notes.append(name_conflict_hint(taken))
             if self.journal is not None:
-                await self.journal.close()
+                await self._finish_journal(self.journal)
         self.events.emit("finish", failed=report.failures, items=report.item_count)
         return report
+
+    async def _finish_journal(self, journal: Journal) -> None:
+        """The ``finished`` line (the run's end, for its facts), then close the journal."""
+        try:
+            await journal.finish()
+        except JournalWriteError as error:  # the record of what happened is already there
+            self.events.emit("note", message=f"the journal's end was not recorded: {error}")
+        finally:
+            await journal.close()
 
     async def _open(self, context: RunContext) -> None:
         """Open the journal (a dry run keeps none), then probe the API: a run-wide
@@ -207,6 +217,13 @@ class DrillRunner:
                     plan_digest=self.plan.digest,
                     drill=self.plan.name,
                     items=self.plan.item_count,
+                    tool_version=__version__,
+                    endpoint_origin=self.client.session.origin,
+                    project_id=self.client.session.project_id,
+                    ran_by=Person.current(),
+                    instances=self.plan.instance_pairs,
+                    restore_points=dict(self.plan.restore_points),
+                    require_segregation=self.plan.require_segregation,
                 ),
                 resume=self._resuming,
             )

@@ -21,7 +21,7 @@ import attrs
 
 from ob_async._version import __version__
 from ob_async.drill._evidence._chain import chain, head_of, read_chain
-from ob_async.drill._evidence._facts import Person, RunFacts
+from ob_async.drill._evidence._facts import RunFacts
 from ob_async.drill._evidence._manifest import (
     CONVERTER,
     FACTS,
@@ -41,6 +41,7 @@ from ob_async.drill._evidence._manifest import (
     sha256_hex,
 )
 from ob_async.drill._evidence._signing import SigningKey
+from ob_async.drill._journal_record import Person
 from ob_async.errors import InvalidInputError
 
 
