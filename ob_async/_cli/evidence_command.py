@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ob_async._cli.evidence_options import add_signing_key_argument, sealed_message, signing_key
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command
 from ob_async.drill._evidence import (
     Person,
     RunFacts,
-    SigningKey,
     VerifyKey,
     append_note,
     facts_from_journal,
@@ -95,7 +95,7 @@ def register(subparsers: Any) -> None:
     seal.add_argument(
         "--supersedes", type=Path, metavar="OLD_DIR", help="the bundle this one replaces"
     )
-    _signing_key_argument(seal)
+    add_signing_key_argument(seal)
     seal.set_defaults(handler=run_seal)
 
     verify = actions.add_parser("verify", help="check a bundle; exit 0 only if all holds")
@@ -113,7 +113,7 @@ def register(subparsers: Any) -> None:
     note.add_argument("directory", type=Path, metavar="DIR")
     note.add_argument("text", metavar="TEXT", help="the note")
     note.add_argument("--by", metavar="NAME", help="who writes it (default: user@host)")
-    _signing_key_argument(note)
+    add_signing_key_argument(note)
     note.set_defaults(handler=run_note)
 
     keygen = actions.add_parser("keygen", help="make an Ed25519 key pair for sealing")
@@ -122,24 +122,9 @@ def register(subparsers: Any) -> None:
     keygen.set_defaults(handler=run_keygen)
 
 
-def _signing_key_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--signing-key",
-        type=Path,
-        metavar="FILE",
-        help=f"an owner-only PEM Ed25519 private key (default: ${ENV_SIGNING_KEY}, if set)",
-    )
-
-
-def _signing_key(args: argparse.Namespace) -> SigningKey | None:
-    if args.signing_key is not None:
-        return SigningKey.from_file(args.signing_key)
-    return SigningKey.from_env()
-
-
 def run_seal(args: argparse.Namespace) -> int:
     try:
-        key = _signing_key(args)
+        key = signing_key(args)
         plan = _plan(args)
         facts = _facts(args, plan)
         sealed = seal_bundle(
@@ -154,13 +139,7 @@ def run_seal(args: argparse.Namespace) -> int:
     except InvalidInputError as error:
         print(f"ob-restore evidence seal: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    seal = sealed.manifest.seal
-    how = f"signed with {seal.fingerprint}" if seal.fingerprint else "sealed by hashes only"
-    print(
-        f"sealed run {sealed.manifest.run_id} into {sealed.path} "
-        f"({len(sealed.manifest.files)} files, {sealed.manifest.chain.lines} journal lines; "
-        f"{how})"
-    )
+    print(sealed_message(sealed))
     return EXIT_OK
 
 
@@ -218,7 +197,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_note(args: argparse.Namespace) -> int:
     try:
-        key = _signing_key(args)
+        key = signing_key(args)
         me = Person.current()
         note = append_note(
             args.directory, args.text, who=args.by or f"{me.user}@{me.host}", signing_key=key

@@ -7,7 +7,12 @@ signed with an Ed25519 key when one is given. Operator notes continue the chain 
 their own. A sealed bundle is never rewritten: sealing again makes a new bundle naming the old.
 """
 
-from ob_async.drill._evidence._bundle import BundleError, SealedBundle, seal_bundle
+from ob_async.drill._evidence._bundle import (
+    BundleError,
+    SealedBundle,
+    check_bundle_directory,
+    seal_bundle,
+)
 from ob_async.drill._evidence._facts import RunFacts, facts_from_journal, origin_of
 from ob_async.drill._evidence._notes import append_note
 from ob_async.drill._evidence._signing import SigningKey, VerifyKey, generate_key_pair
@@ -25,6 +30,7 @@ __all__ = [
     "Verification",
     "VerifyKey",
     "append_note",
+    "check_bundle_directory",
     "facts_from_journal",
     "generate_key_pair",
     "origin_of",

@@ -101,6 +101,19 @@ def _genesis(entries: Sequence[dict[str, Any]], journal: Path) -> tuple[str, str
     return run_id, digest
 
 
+def check_bundle_directory(directory: Path) -> None:
+    """BundleError unless a bundle can be sealed into ``directory``: new (or empty), in a
+    place this process can create it."""
+    _target(directory)
+    ancestor = directory.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise BundleError(f"cannot be created: {ancestor} is not a directory", where=str(directory))
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise BundleError(f"cannot be created: cannot write in {ancestor}", where=str(directory))
+
+
 def _target(directory: Path) -> None:
     if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
         raise BundleError(
