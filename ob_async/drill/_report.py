@@ -35,6 +35,7 @@ import attrs
 from ob_async._restore.outcome import RtoVerdict
 from ob_async._stats import nearest_rank
 from ob_async.batch._item import GOOD_STATES, ItemResult, ItemState
+from ob_async.drill._controls import ControlsTally
 from ob_async.drill._data_report import (
     DataTally,
     data_failure_text,
@@ -266,6 +267,8 @@ class DrillReport:
     first_failures: list[ReportEntry] = attrs.field(factory=list)
     sample: list[ReportEntry] = attrs.field(factory=list)
     data: DataTally = attrs.field(factory=DataTally)
+    controls: ControlsTally = attrs.field(factory=ControlsTally)
+    """The facts controls rest on (set its ``scope`` from the run's record)."""
     # Closed by close(); a drill's report lives as long as the command.
     _spool: Any = attrs.field(factory=lambda: tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
 
@@ -288,6 +291,7 @@ class DrillReport:
             self.sample.append(entry)
         item = entry.to_json()
         self.data.add(entry.key, item)
+        self.controls.add(item)
         self._spool.seek(0, os.SEEK_END)
         self._spool.write(json.dumps(item, ensure_ascii=False).encode() + b"\n")
 
@@ -335,6 +339,7 @@ class DrillReport:
                 **({"data": self.data.summary_json()} if self.data.verified else {}),
             },
             "notes": self.notes,
+            "controls": self.controls.section(dry_run=self.dry_run).to_json(),
         }
 
     def to_json(self) -> dict[str, Any]:

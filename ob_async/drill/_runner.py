@@ -42,6 +42,7 @@ from ob_async.batch._item import ItemState, RestoreItem
 from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
 from ob_async.batch._runner import BatchRunner
 from ob_async.data._verify import DataVerifier
+from ob_async.drill._controls import RunScope
 from ob_async.drill._entries import plan_entry, unreadable_entry
 from ob_async.drill._journal import Journal, JournalState
 from ob_async.drill._journal_observer import JournalObserver
@@ -153,6 +154,7 @@ class DrillRunner:
             dry_run=self.options.dry_run,
             cleanup_requested=self.cleanup and not self.options.dry_run,
         )
+        report.controls.scope = RunScope.of_plan(self.plan)
         self.events.emit(
             "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
         )

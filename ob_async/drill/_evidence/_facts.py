@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from ob_async.drill._controls import RunScope
 from ob_async.drill._journal import JournalState
 from ob_async.drill._journal_record import Person
 from ob_async.drill._plan import DrillPlan
@@ -67,9 +68,7 @@ def facts_from_journal(
     if state.finished_at is not None:
         moments.append(state.finished_at)
     complete = run.endpoint_origin is not None and run.instances is not None
-    instances = run.instances
-    if instances is None and plan is not None:
-        instances = plan.instance_pairs
+    scope = RunScope.of_record(run, plan)
     return RunFacts(
         run_id=run.run_id or "",
         drill=run.drill or "",
@@ -79,13 +78,9 @@ def facts_from_journal(
         started_at=run.started_at,
         ended_at=max(moments, default=None),
         ran_by=run.ran_by,
-        instances=instances or (),
-        restore_points=run.restore_points
-        if run.restore_points is not None
-        else (dict(plan.restore_points) if plan is not None else None),
-        require_segregation=run.require_segregation
-        if run.require_segregation is not None
-        else (plan.require_segregation if plan is not None else None),
+        instances=scope.instances or (),
+        restore_points=dict(scope.restore_points) if scope.restore_points is not None else None,
+        require_segregation=scope.require_segregation,
         source=FROM_JOURNAL if complete else FROM_JOURNAL_AND_SEALER,
     )
 

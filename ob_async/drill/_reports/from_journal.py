@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ob_async.batch._item import ItemState
+from ob_async.drill._controls import RunScope
 from ob_async.drill._journal import ItemJournal, JournalState, read_journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
@@ -144,6 +145,7 @@ def report_from_journal(
         started_at=context.started_at,
         finished_at=_last_moment(state) or context.started_at,
     )
+    report.controls.scope = RunScope.of_record(run, plan)
     report.notes.append(f"rebuilt from the journal {path}")
     if state.torn_lines:
         report.notes.append("the journal's last line was torn (the run crashed mid-write)")
