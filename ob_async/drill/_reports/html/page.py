@@ -15,6 +15,7 @@ from typing import IO
 
 from ob_async._version import __version__
 from ob_async.drill._reports.history import RunSummary
+from ob_async.drill._reports.html.controls import controls_block
 from ob_async.drill._reports.html.distribution import distribution
 from ob_async.drill._reports.html.extent import Extent
 from ob_async.drill._reports.html.table import table
@@ -43,6 +44,7 @@ def write_html(report: ReportSource, out: IO[bytes], *, history: Sequence[RunSum
     write(_HEAD.format(title=escape(title), style=_asset("report.css")))
     write(verdict_block(header, extent))
     write(notes_block(header, extent))
+    write(controls_block(header))
     write("<section><h2>Timeline</h2>")
     write(timeline(report.entries(), extent))
     write("</section>")
