@@ -11,6 +11,7 @@ from typing import Any
 from ob_async._cli.evidence_options import add_signing_key_argument, sealed_message, signing_key
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command
+from ob_async._cli.report_outputs import path_problem
 from ob_async.drill._evidence import (
     Person,
     RunFacts,
@@ -21,9 +22,12 @@ from ob_async.drill._evidence import (
     seal_bundle,
     verify_bundle,
 )
+from ob_async.drill._evidence._reading import report_of_bundle
 from ob_async.drill._evidence._signing import ENV_SIGNING_KEY
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
+from ob_async.drill._report import write_atomically
+from ob_async.drill._reports.html import write_html
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = f"""
@@ -34,7 +38,8 @@ SHA-256 signed by an Ed25519 key ({ENV_SIGNING_KEY} holds the PEM, or
 --signing-key names an owner-only file; without a key the bundle is sealed by
 hashes only, and says so). `verify` checks the signature, every file and the
 chain, and names whatever was changed. `note` appends an operator's note to the
-chain. `keygen` makes a key pair. A sealed bundle is never rewritten.
+chain; `report` renders the bundle's HTML report with its verification and its
+notes. `keygen` makes a key pair. A sealed bundle is never rewritten.
 """
 
 EXAMPLES = (
@@ -67,7 +72,7 @@ def register(subparsers: Any) -> None:
         examples=EXAMPLES,
         codes=(
             (EXIT_OK, "done; for verify, the bundle holds in every respect"),
-            (EXIT_FAILED, "verify found a problem (each is named)"),
+            (EXIT_FAILED, "verify (or report) found a problem (each is named)"),
             (EXIT_BAD_INPUT, "bad input: a missing file, an existing directory, a bad key"),
         ),
     )
@@ -115,6 +120,18 @@ def register(subparsers: Any) -> None:
     note.add_argument("--by", metavar="NAME", help="who writes it (default: user@host)")
     add_signing_key_argument(note)
     note.set_defaults(handler=run_note)
+
+    report = actions.add_parser(
+        "report", help="the HTML report of a bundle: its verification and operator notes"
+    )
+    report.add_argument("directory", type=Path, metavar="DIR")
+    report.add_argument(
+        "--html", type=Path, required=True, metavar="FILE", help="write the HTML report to FILE"
+    )
+    report.add_argument(
+        "--public-key", type=Path, metavar="FILE", help="the PEM public key it must be signed with"
+    )
+    report.set_defaults(handler=run_report)
 
     keygen = actions.add_parser("keygen", help="make an Ed25519 key pair for sealing")
     keygen.add_argument("private", type=Path, metavar="PRIVATE", help="new owner-only key file")
@@ -207,6 +224,43 @@ def run_note(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"note {note.n} added to {args.directory}" + (" (signed)" if note.signed else ""))
     return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """The run's report rebuilt from the bundle, with what verifying it found and its notes."""
+    problem = path_problem("--html", args.html)
+    if problem is not None:
+        print(f"ob-restore evidence report: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        key = VerifyKey.from_file(args.public_key) if args.public_key else None
+        found = report_of_bundle(args.directory, key)
+    except InvalidInputError as error:
+        print(f"ob-restore evidence report: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        write_atomically(
+            args.html, lambda out: write_html(found.report, out, bundle=found.verification)
+        )
+    except OSError as error:
+        print(
+            f"ob-restore evidence report: cannot write {args.html}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    finally:
+        found.report.close()
+    verification = found.verification
+    print(
+        f"wrote {args.html}: bundle "
+        + (
+            "verified"
+            if verification.ok
+            else f"NOT verified ({len(verification.problems)} problem(s))"
+        )
+        + f", {len(verification.notes)} operator note(s)"
+    )
+    return EXIT_OK if verification.ok else EXIT_FAILED
 
 
 def run_keygen(args: argparse.Namespace) -> int:

@@ -419,10 +419,14 @@ def _backups_tested(facts: ControlFacts) -> _Judgement:
     if failures:
         return ControlStatus.NOT_MET, "; ".join(failures)
     if checks.restores_checked < facts.online:
+        checked = (
+            f"the data of only {checks.restores_checked} was checked"
+            if checks.restores_checked
+            else "no restored data was checked"
+        )
         return (
             ControlStatus.NOT_EVIDENCED,
-            f"{facts.online} backup(s) restored, but the data of only "
-            f"{checks.restores_checked} was checked: add [[check]] queries to the plan",
+            f"{facts.online} backup(s) restored, but {checked}: add [[check]] queries to the plan",
         )
     return (
         ControlStatus.MET,
