@@ -32,6 +32,7 @@ from tests.cli.support import (
 )
 from tests.cli.test_drill_inputs import api_requests
 from tests.evidence.conftest import ROOT, TENANT_PASSWORD
+from tests.support.browser import chromium
 
 
 @attrs.frozen
@@ -310,3 +311,106 @@ def test_a_seal_that_fails_after_the_run_is_named_and_fails_the_exit(
     assert [json.loads(line)["event"] for line in journal.read_text().splitlines()][-1] == (
         "finished"
     )
+
+
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+CONTROL_ROWS = (
+    "[...document.querySelectorAll('#controls tbody tr')].map(row => "
+    "[row.dataset.control, row.querySelector('.state').textContent, "
+    "row.querySelector('.reason').textContent])"
+)
+
+
+async def test_the_sealed_html_report_shows_the_controls_in_a_browser(
+    sealed_runs: SealedRuns,
+) -> None:
+    report = sealed_runs.weekly.bundle / "reports" / "report.html"
+    async with chromium() as page:
+        load = await page.open(report)
+        assert load.errors == []
+        rows = await page.evaluate(CONTROL_ROWS)
+        facts = await page.evaluate("document.querySelector('#controls dl').innerText")
+        unsegregated = await page.evaluate(
+            "[...document.querySelectorAll('#controls dl li.no')].map(li => li.textContent)"
+        )
+        await page.evaluate("document.querySelector('#controls').scrollIntoView()")
+        await page.screenshot(ARTIFACTS / "html-report-controls.png")
+    assert [(control, status) for control, status, _ in rows] == [
+        ("soc2-a1.3", "met"),
+        ("iso27001-a.8.13", "not evidenced"),
+        ("dora-12.2", "met"),
+        ("dora-12.3", "not met"),
+    ]
+    assert rows[3][2] == "restored into the source instance: obxxx into itself (1 restore(s))"
+    assert "restore points\n1 explicit, 6 latest" in facts
+    assert unsegregated == [
+        "obxxx → obxxx (1 restore(s)): NOT segregated: the target is the source"
+    ]
+
+
+async def test_the_bundles_html_report_shows_its_operator_notes_in_a_browser(
+    sealed_runs: SealedRuns, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(sealed_runs.weekly.bundle, bundle)
+    for text in ("obxxx restores into itself: accepted for the demo instance", "signed off <b>"):
+        assert main(["evidence", "note", str(bundle), text, "--by", "ops@dr"]) == 0
+    html = tmp_path / "bundle.html"
+    assert main(["evidence", "report", str(bundle), "--html", str(html)]) == 0
+    assert "bundle verified, 2 operator note(s)" in capsys.readouterr().out
+    async with chromium() as page:
+        load = await page.open(html)
+        assert load.errors == []
+        verdict = await page.evaluate("document.querySelector('#evidence .state').textContent")
+        notes = await page.evaluate(
+            "[...document.querySelectorAll('#evidence .operator-notes li')].map(li => li.innerText)"
+        )
+        controls = await page.evaluate("document.querySelectorAll('#controls tbody tr').length")
+        names = await page.evaluate("document.querySelectorAll('#items tbody tr').length")
+        await page.evaluate("document.querySelector('#evidence').scrollIntoView()")
+        await page.screenshot(ARTIFACTS / "html-report-bundle-notes.png")
+    assert verdict == "verified"
+    assert [note.split("\n", 1)[1] for note in notes] == [
+        "obxxx restores into itself: accepted for the demo instance",
+        "signed off <b>",  # shown as written, never as markup
+    ]
+    assert all(note.startswith("ops@dr") for note in notes)
+    assert controls == 4
+    assert names == 7  # every restore, rebuilt from the sealed journal with the sealed plan
+
+    (bundle / "facts.json").write_text("{}\n")
+    assert main(["evidence", "report", str(bundle), "--html", str(html)]) == 1
+    assert "NOT verified (1 problem(s))" in capsys.readouterr().out
+    assert "facts.json: changed" in html.read_text()
+
+
+def test_an_older_journal_without_the_run_facts_is_still_sealed_and_reported(
+    sealed_runs: SealedRuns, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run = sealed_runs.weekly
+    newer = ("toolVersion", "endpointOrigin", "projectId", "ranBy", "instances")
+    older = []
+    for line in (run.folder / "drill.jsonl").read_text().splitlines():
+        entry = json.loads(line)
+        if entry["event"] == "finished":
+            continue
+        for name in (*newer, "restorePoints", "requireSegregation"):
+            entry.pop(name, None)
+        older.append(json.dumps(entry) + "\n")
+    journal = tmp_path / "old.jsonl"
+    journal.write_text("".join(older))
+    shutil.copy(run.folder / "weekly-drill.toml", tmp_path)
+    bundle = tmp_path / "bundle"
+    args = ["--endpoint", "https://user:pw@api.example.com:8443/path?q=1", "--project-id", "p-1"]
+    assert main(["evidence", "seal", str(journal), str(bundle), *args]) == 0
+    facts = json.loads((bundle / "facts.json").read_text())
+    assert facts["source"].startswith("the journal's run record, written before it held")
+    assert facts["endpointOrigin"] == "https://api.example.com:8443"
+    assert facts["projectId"] == "p-1"
+    assert facts["ranBy"] is None
+    assert len(facts["instances"]) == 4  # from the plan the journal names
+    assert facts["restorePoints"] == {"explicit": 1, "latest": 6}
+    capsys.readouterr()
+    assert main(["report", str(journal), "--report-json", str(tmp_path / "r.json")]) == 0
+    rebuilt = json.loads((tmp_path / "r.json").read_text())
+    assert rebuilt["controls"]["facts"]["segregation"]["instances"][3]["segregated"] is False
