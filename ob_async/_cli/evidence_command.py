@@ -26,7 +26,7 @@ from ob_async.drill._evidence._reading import report_of_bundle
 from ob_async.drill._evidence._signing import ENV_SIGNING_KEY
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
-from ob_async.drill._report import write_atomically
+from ob_async.drill._renderers.files import write_atomically
 from ob_async.drill._reports.html import write_html
 from ob_async.errors import InvalidInputError
 

@@ -42,7 +42,6 @@ from ob_async.batch._item import ItemState, RestoreItem
 from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
 from ob_async.batch._runner import BatchRunner
 from ob_async.data._verify import DataVerifier
-from ob_async.drill._controls import RunScope
 from ob_async.drill._entries import plan_entry, unreadable_entry
 from ob_async.drill._journal import Journal, JournalState
 from ob_async.drill._journal_observer import JournalObserver
@@ -50,6 +49,8 @@ from ob_async.drill._journal_record import Person, RunRecord
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
+from ob_async.drill._report.controls import RunScope
+from ob_async.drill._report.header import RunBottleneck
 from ob_async.drill._resume import Resumption, read_resumed_run
 from ob_async.errors import InvalidInputError, JournalWriteError, ObError
 
@@ -193,7 +194,7 @@ class DrillRunner:
                 report.notes.append(name_conflict_hint(taken))
             if self.journal is not None:
                 await self._finish_journal(self.journal)
-        self.events.emit("finish", failed=report.failures, items=report.item_count)
+        self.events.emit("finish", failed=report.verdict.failed, items=report.item_count)
         return report
 
     async def _finish_journal(self, journal: Journal) -> None:
@@ -286,8 +287,9 @@ class DrillRunner:
                 unsent += 1
             report.add(entry_from_result(result, index=indexes.pop(result.key, None)))
         if self.batch.summary.started:
-            report.bottleneck = self.batch.bottleneck().to_json()
-            self.events.emit("bottleneck", **report.bottleneck)
+            found = self.batch.bottleneck()
+            report.bottleneck = RunBottleneck.of(found)
+            self.events.emit("bottleneck", **found.to_json())
         if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
             limit = failures_allowed(self.options.failure_policy, self.options.max_failures)
             unsent += self.plan.item_count - report.item_count  # never taken from the plan

@@ -13,11 +13,11 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ob_async.drill._controls import RunScope
 from ob_async.drill._journal import JournalState
 from ob_async.drill._journal_record import Person
 from ob_async.drill._plan import DrillPlan
 from ob_async.drill._plan.item import InstancePair
+from ob_async.drill._report.controls import RunScope
 
 FROM_JOURNAL = "the journal's run record"
 FROM_JOURNAL_AND_SEALER = (

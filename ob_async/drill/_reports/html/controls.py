@@ -1,19 +1,15 @@
 """The HTML report's controls section: each control, its status and why, and the facts.
 
-Read from the report's ``controls`` (:class:`~ob_async.drill._controls.ControlsSection`,
-typed again here), so that a report rebuilt from a journal or a bundle shows the same.
-A report written before controls existed has none, and the section is left out.
+Drawn from the report header's :class:`~ob_async.drill._report.controls.ControlsSection`,
+so that a report rebuilt from a journal or a bundle, or read back from its JSON, shows the
+same. A report written before controls existed has none, and the section is left out.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from html import escape
-from typing import Any
 
-import cattrs
-
-from ob_async.drill._controls import (
+from ob_async.drill._report.controls import (
     ControlFacts,
     ControlsSection,
     ControlStatus,
@@ -27,14 +23,9 @@ _TONE = {
 }
 
 
-def controls_block(header: Mapping[str, Any]) -> str:
+def controls_block(section: ControlsSection | None) -> str:
     """The section, or nothing when the report holds no controls."""
-    value = header.get("controls")
-    if not isinstance(value, Mapping):
-        return ""
-    try:
-        section = ControlsSection.from_json(value)
-    except (cattrs.BaseValidationError, KeyError, TypeError, ValueError):
+    if section is None:
         return ""
     rows = "".join(
         f'<tr data-control="{escape(item.control.id)}"><td><b>{escape(item.control.framework)} '

@@ -17,21 +17,17 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ob_async._wire.codec import camel_case
+from ob_async._restore.outcome import RtoVerdict
 from ob_async.batch._item import ItemState
 from ob_async.drill._journal_record import RunRecord
 from ob_async.drill._plan import DrillPlan
 from ob_async.drill._plan.item import InstancePair
+from ob_async.drill._report.entry import DataOutcome, ReportEntry
 
-_NOT_RUN_STATES = frozenset(
-    {ItemState.PLANNED.value, ItemState.NOT_STARTED.value, ItemState.PREFLIGHT_FAILED.value}
-)
+_NOT_RUN_STATES = frozenset({ItemState.PLANNED, ItemState.NOT_STARTED, ItemState.PREFLIGHT_FAILED})
 """Entries whose restore was never sent: they test nothing."""
 
 
@@ -143,14 +139,34 @@ class RestorePointFacts:
 
 
 @attrs.frozen(kw_only=True)
+class SegregatedPair:
+    """Restores from one source instance into one target instance, and whether the two
+    differ (written out, for the report's readers)."""
+
+    source: str
+    target: str
+    restores: int
+    segregated: bool
+
+    @classmethod
+    def of(cls, pair: InstancePair) -> SegregatedPair:
+        return cls(
+            source=pair.source,
+            target=pair.target,
+            restores=pair.restores,
+            segregated=pair.segregated,
+        )
+
+
+@attrs.frozen(kw_only=True)
 class SegregationFacts:
     required: bool | None
     """The plan's ``require_segregation`` (None: not recorded)."""
-    instances: tuple[InstancePair, ...] | None
+    instances: tuple[SegregatedPair, ...] | None
     """Every source -> target instance pair (None: not recorded)."""
 
     @property
-    def unsegregated(self) -> tuple[InstancePair, ...]:
+    def unsegregated(self) -> tuple[SegregatedPair, ...]:
         return tuple(pair for pair in self.instances or () if not pair.segregated)
 
 
@@ -182,13 +198,6 @@ class ControlsSection:
 
     facts: ControlFacts
     assessments: tuple[Assessment, ...]
-
-    def to_json(self) -> dict[str, Any]:
-        return CONVERTER.unstructure(self)  # type: ignore[no-any-return]
-
-    @classmethod
-    def from_json(cls, value: Mapping[str, Any]) -> ControlsSection:
-        return CONVERTER.structure(value, cls)
 
 
 @attrs.frozen(kw_only=True)
@@ -250,49 +259,46 @@ class ControlsTally:
     earliest_point: datetime | None = None
     latest_point: datetime | None = None
 
-    def add(self, item: Mapping[str, Any]) -> None:
+    def add(self, entry: ReportEntry) -> None:
         self.restores += 1
-        if item.get("state") in _NOT_RUN_STATES:
+        if entry.state in _NOT_RUN_STATES:
             return
         self.ran += 1
-        self.online += item.get("state") == ItemState.ONLINE.value
-        self._add_recovery_time(item)
-        self._add_data(item)
-        point = _moment(item.get("restoreTime"))
+        self.online += entry.state is ItemState.ONLINE
+        self._add_recovery_time(entry)
+        if entry.data is not None:
+            self._add_data(entry.data)
+        point = _moment(entry.restore_time)
         if point is not None:
             self.earliest_point = min(point, self.earliest_point or point)
             self.latest_point = max(point, self.latest_point or point)
 
-    def _add_recovery_time(self, item: Mapping[str, Any]) -> None:
-        target, recovery = _number(item.get("rtoSeconds")), _number(item.get("recoverySeconds"))
+    def _add_recovery_time(self, entry: ReportEntry) -> None:
+        recovery = entry.recovery_seconds
         if recovery is not None:
             self.recovery_worst = max(recovery, self.recovery_worst or recovery)
-        if target is None:
+        if entry.rto_seconds is None:
             return
-        self.rto_targets.add(target)
+        self.rto_targets.add(entry.rto_seconds)
         self.rto_with_target += 1
-        self.rto_met += item.get("metRto") is True
-        self.rto_missed += item.get("metRto") is False
-        self.rto_uncertain += item.get("rtoVerdict") == "uncertain"
+        self.rto_met += entry.met_rto is True
+        self.rto_missed += entry.met_rto is False
+        self.rto_uncertain += entry.rto_verdict is RtoVerdict.UNCERTAIN
 
-    def _add_data(self, item: Mapping[str, Any]) -> None:
-        if "dataOk" not in item:
-            return
-        target, rpo = _number(item.get("rpoTargetSeconds")), _number(item.get("rpoSeconds"))
-        if target is not None:
-            self.rpo_targets.add(target)
-        if rpo is not None:
+    def _add_data(self, data: DataOutcome) -> None:
+        if data.rpo_target_seconds is not None:
+            self.rpo_targets.add(data.rpo_target_seconds)
+        if data.rpo_seconds is not None:
             self.rpo_measured += 1
-            self.rpo_worst = max(rpo, self.rpo_worst or rpo)
-        self.rpo_met += item.get("metRpo") is True
-        self.rpo_missed += item.get("metRpo") is False
-        self.rpo_not_measured += bool(item.get("rpoError"))
-        checks = [check for check in item.get("checks") or () if isinstance(check, Mapping)]
-        if checks:
+            self.rpo_worst = max(data.rpo_seconds, self.rpo_worst or data.rpo_seconds)
+        self.rpo_met += data.met_rpo is True
+        self.rpo_missed += data.met_rpo is False
+        self.rpo_not_measured += bool(data.rpo_error)
+        if data.checks:
             self.restores_checked += 1
-            failed = sum(1 for check in checks if not check.get("ok"))
+            failed = len(data.failed_checks)
             self.checks_failed += failed
-            self.checks_passed += len(checks) - failed
+            self.checks_passed += len(data.checks) - failed
 
     def facts(self, *, dry_run: bool = False) -> ControlFacts:
         scope = self.scope
@@ -329,7 +335,10 @@ class ControlsTally:
                 latest=self.latest_point,
             ),
             segregation=SegregationFacts(
-                required=scope.require_segregation, instances=scope.instances
+                required=scope.require_segregation,
+                instances=None
+                if scope.instances is None
+                else tuple(SegregatedPair.of(pair) for pair in scope.instances),
             ),
         )
 
@@ -490,12 +499,6 @@ def _seconds(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}s"
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 def _moment(value: object) -> datetime | None:
     if not isinstance(value, str):
         return None
@@ -503,45 +506,3 @@ def _moment(value: object) -> datetime | None:
         return datetime.fromisoformat(value)
     except ValueError:
         return None
-
-
-def _converter() -> cattrs.Converter:
-    converter = cattrs.Converter()
-    converter.register_unstructure_hook(datetime, lambda moment: moment.isoformat())
-    converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
-    records = (
-        Control,
-        RecoveryTimeFacts,
-        RecoveryPointFacts,
-        DataCheckFacts,
-        RestorePointFacts,
-        SegregationFacts,
-        ControlFacts,
-        Assessment,
-        ControlsSection,
-    )
-    converter.register_unstructure_hook(
-        InstancePair,
-        lambda pair: {
-            "source": pair.source,
-            "target": pair.target,
-            "restores": pair.restores,
-            "segregated": pair.segregated,
-        },
-    )
-    converter.register_structure_hook(
-        InstancePair,
-        lambda value, _: InstancePair(
-            source=value["source"], target=value["target"], restores=value["restores"]
-        ),
-    )
-    for cls in records:
-        names: dict[str, Any] = {
-            field.name: override(rename=camel_case(field.name)) for field in attrs.fields(cls)
-        }
-        converter.register_unstructure_hook(cls, make_dict_unstructure_fn(cls, converter, **names))
-        converter.register_structure_hook(cls, make_dict_structure_fn(cls, converter, **names))
-    return converter
-
-
-CONVERTER = _converter()
