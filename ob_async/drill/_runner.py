@@ -155,7 +155,9 @@ class DrillRunner:
             dry_run=self.options.dry_run,
             cleanup_requested=self.cleanup and not self.options.dry_run,
         )
-        report.controls.scope = RunScope.of_plan(self.plan)
+        # The facts the controls rest on, as the journal's run line records them.
+        record = self._previous.run if self._previous else self._run_record(context)
+        report.controls.scope = RunScope.of_record(record, self.plan)
         self.events.emit(
             "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
         )
@@ -197,6 +199,24 @@ class DrillRunner:
         self.events.emit("finish", failed=report.verdict.failed, items=report.item_count)
         return report
 
+    def _run_record(self, context: RunContext) -> RunRecord:
+        """The journal's run line: the run, its plan, and the facts of the run."""
+        return RunRecord(
+            run_id=context.run_id,
+            started_at=context.started_at,
+            plan=str(self.plan.path),
+            plan_digest=self.plan.digest,
+            drill=self.plan.name,
+            items=self.plan.item_count,
+            tool_version=__version__,
+            endpoint_origin=self.client.session.origin,
+            project_id=self.client.session.project_id,
+            ran_by=Person.current(),
+            instances=self.plan.instance_pairs,
+            restore_points=dict(self.plan.restore_points),
+            require_segregation=self.plan.require_segregation,
+        )
+
     async def _finish_journal(self, journal: Journal) -> None:
         """The ``finished`` line (the run's end, for its facts), then close the journal."""
         try:
@@ -212,24 +232,7 @@ class DrillRunner:
         if not self.options.dry_run:
             self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
             self.journal = Journal(self.journal_path, clock=self.client.clock)
-            await self.journal.open(
-                RunRecord(
-                    run_id=context.run_id,
-                    started_at=context.started_at,
-                    plan=str(self.plan.path),
-                    plan_digest=self.plan.digest,
-                    drill=self.plan.name,
-                    items=self.plan.item_count,
-                    tool_version=__version__,
-                    endpoint_origin=self.client.session.origin,
-                    project_id=self.client.session.project_id,
-                    ran_by=Person.current(),
-                    instances=self.plan.instance_pairs,
-                    restore_points=dict(self.plan.restore_points),
-                    require_segregation=self.plan.require_segregation,
-                ),
-                resume=self._resuming,
-            )
+            await self.journal.open(self._run_record(context), resume=self._resuming)
         try:
             # The probe: a run-wide failure ends the drill before any restore is sent.
             first = next(self.plan.items(context), None)

@@ -235,7 +235,8 @@ class RunScope:
 
 @attrs.define
 class ControlsTally:
-    """Reads each report entry (as its JSON object) once, keeping counts, not entries."""
+    """Reads each report entry once, keeping counts, not entries; ``scope`` is what the
+    run's record says beyond them."""
 
     scope: RunScope = attrs.field(factory=RunScope)
     restores: int = 0
@@ -292,8 +293,10 @@ class ControlsTally:
             self.rpo_measured += 1
             self.rpo_worst = max(data.rpo_seconds, self.rpo_worst or data.rpo_seconds)
         self.rpo_met += data.met_rpo is True
-        self.rpo_missed += data.met_rpo is False
-        self.rpo_not_measured += bool(data.rpo_error)
+        if data.rpo_error:
+            self.rpo_not_measured += 1
+        else:
+            self.rpo_missed += data.met_rpo is False
         if data.checks:
             self.restores_checked += 1
             failed = len(data.failed_checks)
@@ -393,6 +396,9 @@ def _recovery_plan_tested(facts: ControlFacts) -> _Judgement:
             _not_all_online(facts),
             f"{rto.missed} restore(s) missed their RTO target" if rto.missed else None,
             f"{rpo.missed} restore(s) missed their RPO target" if rpo.missed else None,
+            f"the RPO of {rpo.not_measured} restore(s) could not be measured"
+            if rpo.not_measured
+            else None,
         )
         if reason
     ]
