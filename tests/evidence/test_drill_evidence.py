@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from tests.cli.support import (
     cli_env,
     drill_command,
     simulator,
+    wait_for_journal,
     write_plan,
 )
 from tests.cli.test_drill_inputs import api_requests
@@ -414,3 +416,49 @@ def test_an_older_journal_without_the_run_facts_is_still_sealed_and_reported(
     assert main(["report", str(journal), "--report-json", str(tmp_path / "r.json")]) == 0
     rebuilt = json.loads((tmp_path / "r.json").read_text())
     assert rebuilt["controls"]["facts"]["segregation"]["instances"][3]["segregated"] is False
+
+
+def test_an_interrupted_run_is_sealed_and_resumed_into_a_new_bundle(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path / "plan.toml", 6, drill="concurrency = 2\nrate = 1.0")
+    journal = tmp_path / "drill.jsonl"
+    with simulator("--restore-seconds", "2", "--seed", "5") as sim:
+        process = subprocess.Popen(
+            drill_command(plan, sim, "--journal", str(journal), "--evidence", "first", "-q"),
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        wait_for_journal(journal, "submitted", count=1)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=90)
+        assert process.returncode == 130, stderr  # the signal's exit, not the seal's
+        assert "evidence: sealed run" in stderr
+        resumed = subprocess.run(
+            drill_command(plan, sim, "--journal", str(journal), "--resume", "--evidence", "second"),
+            capture_output=True,
+            text=True,
+            env=cli_env(),
+            timeout=120,
+            check=False,
+            cwd=tmp_path,
+        )
+    assert resumed.returncode == 0, resumed.stderr
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert verify(first) == 0
+    assert verify(second) == 0
+    events = [
+        json.loads(line)["entry"]["event"]
+        for line in (first / "journal.jsonl").read_text().splitlines()
+    ]
+    assert events[0] == "run"
+    assert events[-1] == "finished"
+    assert "not_started" in events  # what the interruption left, as the journal records it
+    resumed_events = [
+        json.loads(line)["entry"]["event"]
+        for line in (second / "journal.jsonl").read_text().splitlines()
+    ]
+    assert resumed_events[: len(events)] == events  # the whole run: the first part, then more
+    assert resumed_events.count("finished") == 2
+    assert resumed_events.count("online") == 6
