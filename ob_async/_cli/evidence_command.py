@@ -95,8 +95,17 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="a report of the run to seal with it (repeatable)",
     )
-    seal.add_argument("--endpoint", metavar="URL", help="the API endpoint (default OB_ENDPOINT)")
-    seal.add_argument("--project-id", metavar="ID", help="the project (default OB_PROJECT_ID)")
+    seal.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="the API endpoint, for a journal that does not record it (written by an older "
+        "ob-restore; default OB_ENDPOINT)",
+    )
+    seal.add_argument(
+        "--project-id",
+        metavar="ID",
+        help="the project, for a journal that does not record it (default OB_PROJECT_ID)",
+    )
     seal.add_argument(
         "--supersedes", type=Path, metavar="OLD_DIR", help="the bundle this one replaces"
     )
