@@ -49,7 +49,7 @@ from ob_async.drill._journal_record import Person, RunRecord
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
-from ob_async.drill._report.controls import RunScope
+from ob_async.drill._report.control_facts import RunScope
 from ob_async.drill._report.header import RunBottleneck
 from ob_async.drill._resume import Resumption, read_resumed_run
 from ob_async.errors import InvalidInputError, JournalWriteError, ObError

@@ -10,7 +10,8 @@ from ob_async.data._results import CheckResult
 from ob_async.drill._plan.item import InstancePair
 from ob_async.drill._renderers.json_report import write_json
 from ob_async.drill._report import DataOutcome, DrillReport, ReportEntry
-from ob_async.drill._report.controls import CONTROLS, ControlStatus, RunScope
+from ob_async.drill._report.control_facts import RunScope
+from ob_async.drill._report.controls import CONTROLS, ControlStatus
 from ob_async.drill._report.convert import read_report
 from tests.reports.fixtures import entry, report_of
 

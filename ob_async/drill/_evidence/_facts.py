@@ -17,7 +17,7 @@ from ob_async.drill._journal import JournalState
 from ob_async.drill._journal_record import Person
 from ob_async.drill._plan import DrillPlan
 from ob_async.drill._plan.item import InstancePair
-from ob_async.drill._report.controls import RunScope
+from ob_async.drill._report.control_facts import RunScope
 
 FROM_JOURNAL = "the journal's run record"
 FROM_JOURNAL_AND_SEALER = (

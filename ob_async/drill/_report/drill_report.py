@@ -19,7 +19,8 @@ from typing import IO, Any
 import attrs
 
 from ob_async._restore.outcome import RtoVerdict
-from ob_async.drill._report.controls import ControlsTally
+from ob_async.drill._report.control_facts import ControlsTally
+from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.data_tally import DataTally, percentiles
 from ob_async.drill._report.entry import SKIPPED_STATES, ReportEntry
@@ -142,7 +143,7 @@ class DrillReport:
             run_error=self.run_error,
             summary=self.summary(),
             notes=tuple(self.notes),
-            controls=self.controls.section(dry_run=self.dry_run),
+            controls=ControlsSection.of(self.controls.facts(dry_run=self.dry_run)),
         )
 
     def to_json(self) -> dict[str, Any]:

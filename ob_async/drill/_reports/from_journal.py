@@ -21,7 +21,7 @@ from ob_async.drill._journal import ItemJournal, JournalState, read_journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._report import Cleanup, DataOutcome, DrillReport, ReportEntry
-from ob_async.drill._report.controls import RunScope
+from ob_async.drill._report.control_facts import RunScope
 from ob_async.drill._report.convert import from_json
 from ob_async.errors import InvalidInputError
 
