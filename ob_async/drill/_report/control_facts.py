@@ -13,6 +13,7 @@ from datetime import datetime
 import attrs
 
 from ob_async._restore.outcome import RtoVerdict
+from ob_async._wire.codec import parse_time
 from ob_async.batch._item import ItemState
 from ob_async.drill._journal_record import RunRecord
 from ob_async.drill._plan import DrillPlan
@@ -178,7 +179,7 @@ class ControlsTally:
         self._add_recovery_time(entry)
         if entry.data is not None:
             self._add_data(entry.data)
-        point = _moment(entry.restore_time)
+        point = _restore_point(entry)
         if point is not None:
             self.earliest_point = min(point, self.earliest_point or point)
             self.latest_point = max(point, self.latest_point or point)
@@ -255,10 +256,11 @@ class ControlsTally:
         )
 
 
-def _moment(value: object) -> datetime | None:
-    if not isinstance(value, str):
+def _restore_point(entry: ReportEntry) -> datetime | None:
+    """The restore point an entry was sent with (None for ``latest`` never resolved)."""
+    if entry.restore_time is None:
         return None
     try:
-        return datetime.fromisoformat(value)
+        return parse_time(entry.restore_time)
     except ValueError:
         return None
