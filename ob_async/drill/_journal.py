@@ -87,6 +87,14 @@ class JournalState:
     """When the run (or its last resume) last recorded its end (journals before the
     ``finished`` line, and runs that crashed, have none)."""
 
+    @property
+    def ended_at(self) -> datetime | None:
+        """The run's end: its ``finished`` line, or the last event it recorded (a crash)."""
+        moments = [event.t for item in self.items.values() for event in item.events if event.t]
+        if self.finished_at is not None:
+            moments.append(self.finished_at)
+        return max(moments, default=None)
+
 
 class Journal:
     """Appends events to a journal file with group-committed fsyncs."""

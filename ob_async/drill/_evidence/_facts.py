@@ -64,9 +64,6 @@ def facts_from_journal(
     """The facts of the run ``state`` records; ``plan``, ``endpoint`` and ``project_id``
     only stand in for what an older journal does not record."""
     run = state.run
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    if state.finished_at is not None:
-        moments.append(state.finished_at)
     complete = run.endpoint_origin is not None and run.instances is not None
     scope = RunScope.of_record(run, plan)
     return RunFacts(
@@ -76,7 +73,7 @@ def facts_from_journal(
         endpoint_origin=run.endpoint_origin or (origin_of(endpoint) if endpoint else None),
         project_id=run.project_id or project_id,
         started_at=run.started_at,
-        ended_at=max(moments, default=None),
+        ended_at=state.ended_at,
         ran_by=run.ran_by,
         instances=scope.instances or (),
         restore_points=dict(scope.restore_points) if scope.restore_points is not None else None,

@@ -145,7 +145,7 @@ def report_from_journal(
         plan=run.plan or (str(plan.path) if plan else ""),
         endpoint=endpoint,
         started_at=context.started_at,
-        finished_at=_last_moment(state) or context.started_at,
+        finished_at=state.ended_at or context.started_at,
     )
     report.controls.scope = RunScope.of_record(run, plan)
     report.notes.append(f"rebuilt from the journal {path}")
@@ -184,8 +184,3 @@ def _entries(
             )
     for known in items.values():
         yield entry_from_journal(known, None)
-
-
-def _last_moment(state: JournalState) -> datetime | None:
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    return max(moments, default=None)
