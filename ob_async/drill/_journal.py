@@ -31,6 +31,7 @@ import json
 import logging
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import attrs
@@ -86,10 +87,21 @@ class JournalState:
     run: RunRecord
     items: dict[str, ItemJournal]
     torn_lines: int = 0
+    finished_at: datetime | None = None
+    """When the run (or its last resume) last recorded its end (journals before the
+    ``finished`` line, and runs that crashed, have none)."""
     segment: int = 0
     """The last run of the drill the journal records: 0 the first, 1 its first resume, ..."""
     stop_reason: str | None = None
     """Why that run stopped before taking every item (its ``stopped`` line), if it did."""
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """The run's end: its ``finished`` line, or the last event it recorded (a crash)."""
+        moments = [event.t for item in self.items.values() for event in item.events if event.t]
+        if self.finished_at is not None:
+            moments.append(self.finished_at)
+        return max(moments, default=None)
 
     def settled(self) -> int:
         """How many items an earlier run settled (a resume reports them, runs them no more)."""
@@ -163,6 +175,10 @@ class Journal:
         await self._commit(
             RunRecord(event=JournalEvent.STOPPED, t=self._clock.now(), reason=reason)
         )
+
+    async def finish(self) -> None:
+        """Record that the run ends now (before :meth:`close`)."""
+        await self._commit(RunRecord(event=JournalEvent.FINISHED, t=self._clock.now()))
 
     async def record(self, record: ItemRecord) -> None:
         """Append one event and return once it is on disk."""
@@ -259,6 +275,7 @@ def _fail(batch: list[tuple[bytes, asyncio.Future[None]]], error: JournalWriteEr
 def read_journal(path: Path) -> JournalState:
     """Every event of each item of the journal ``path``, in order."""
     run: RunRecord | None = None
+    finished_at: datetime | None = None
     items: dict[str, ItemJournal] = {}
     torn = segment = 0
     stop_reason: str | None = None
@@ -284,6 +301,9 @@ def read_journal(path: Path) -> JournalState:
         if entry["event"] == JournalEvent.STOPPED:
             stop_reason = parse_record(RunRecord, entry, where).reason
             continue
+        if entry["event"] == JournalEvent.FINISHED:
+            finished_at = parse_record(RunRecord, entry, where).t
+            continue
         if entry.get("key") is None:
             continue
         record = parse_record(ItemRecord, entry, where)
@@ -297,6 +317,7 @@ def read_journal(path: Path) -> JournalState:
         run=run,
         items=items,
         torn_lines=torn,
+        finished_at=finished_at,
         segment=segment,
         stop_reason=stop_reason,
     )

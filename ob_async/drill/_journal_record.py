@@ -12,7 +12,9 @@ and a field added later is one more optional attribute.
 from __future__ import annotations
 
 import enum
+import getpass
 import json
+import socket
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -24,6 +26,7 @@ from ob_async._restore.outcome import RtoVerdict
 from ob_async._restore.submit import Attempt, SubmissionOutcome
 from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
 from ob_async.batch._item import ItemState
+from ob_async.drill._plan.item import InstancePair
 from ob_async.errors import InvalidInputError
 
 JOURNAL_VERSION = 1
@@ -58,6 +61,8 @@ class JournalEvent(enum.StrEnum):
     """A dry run's word on the item (never written to a journal file: a dry run keeps none)."""
     STOPPED = "stopped"
     """A run line: the run stopped before taking every item, and why."""
+    FINISHED = "finished"
+    """The run (or a resume of it) ended, at ``t``: what it did is on the lines before."""
 
 
 FINAL_EVENTS = frozenset({JournalEvent.ONLINE, JournalEvent.FAILED, JournalEvent.SUBMITTED_ONLY})
@@ -81,8 +86,27 @@ def final_event(state: ItemState) -> JournalEvent:
 
 
 @attrs.frozen(kw_only=True)
+class Person:
+    """Who did something, as the operating system names them."""
+
+    user: str
+    host: str
+
+    @classmethod
+    def current(cls) -> Person:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (a container, say)
+            user = "unknown"
+        return cls(user=user, host=socket.gethostname())
+
+
+@attrs.frozen(kw_only=True)
 class RunRecord:
-    """The ``run`` (or ``resumed``) line: which run, started when, with which plan."""
+    """The ``run`` (or ``resumed``, or ``finished``) line: which run, started when, with
+    which plan; and the facts of the run an auditor asks for (where it ran, who ran it,
+    which instances restore into which, how restore points are chosen). Those facts are
+    optional: journals written before them are read as they are."""
 
     event: JournalEvent = JournalEvent.RUN
     t: datetime | None = None
@@ -93,6 +117,16 @@ class RunRecord:
     """SHA-256 of the plan: a resume refuses a plan that changed."""
     drill: str | None = None
     items: int | None = None
+    tool_version: str | None = None
+    endpoint_origin: str | None = None
+    """Scheme, host and port of the API endpoint: never a path, query or user name."""
+    project_id: str | None = None
+    ran_by: Person | None = None
+    instances: tuple[InstancePair, ...] | None = None
+    """Every distinct source -> target instance pair of the plan's restores."""
+    restore_points: dict[str, int] | None = None
+    """How many restores have their restore point chosen each way (``latest``, ...)."""
+    require_segregation: bool | None = None
     reason: str | None = None
     """A ``stopped`` line's reason (the items the run never took are not started for it)."""
 

@@ -10,14 +10,14 @@ requestIds, not sources).
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 from ob_async.batch._item import ItemState
-from ob_async.drill._journal import JournalState, read_journal
+from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, RunContext
 from ob_async.drill._projection import UNSETTLED_STATES, project
 from ob_async.drill._report import DrillReport
+from ob_async.drill._report.control_facts import RunScope
 from ob_async.errors import InvalidInputError
 
 
@@ -41,8 +41,9 @@ def report_from_journal(
         plan=run.plan or (str(plan.path) if plan else ""),
         endpoint=endpoint,
         started_at=context.started_at,
-        finished_at=_last_moment(state) or context.started_at,
+        finished_at=state.ended_at or context.started_at,
     )
+    report.controls.scope = RunScope.of_record(run, plan)
     report.notes.append(f"rebuilt from the journal {path}")
     if state.torn_lines:
         report.notes.append("the journal's last line was torn (the run crashed mid-write)")
@@ -61,8 +62,3 @@ def report_from_journal(
         )
     report.interrupted = bool(unsettled) or missing
     return report
-
-
-def _last_moment(state: JournalState) -> datetime | None:
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    return max(moments, default=None)

@@ -6,6 +6,8 @@
 - :mod:`.outcome`: what restored, missed RTO and failed mean (one definition);
 - :mod:`.verdict` and :mod:`.data_tally`: the counts, fed one entry at a time;
 - :mod:`.drill_report`: :class:`DrillReport`, the run's report as it is built;
+- :mod:`.control_facts` and :mod:`.controls`: the facts a run's controls rest on, and the
+  controls (SOC 2, ISO/IEC 27001, DORA) each judged met, not met or not evidenced;
 - :mod:`.convert`: the one converter to and from the report's camelCase JSON.
 
 Every entry is made by one function, the projection of the drill's journal
