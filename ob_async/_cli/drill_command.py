@@ -36,6 +36,7 @@ from ob_async._cli.report_outputs import (
     write_outputs,
 )
 from ob_async._cli.signals import forget_stop_signals, on_each_stop_signal
+from ob_async._cli.wrap import print_lines
 from ob_async._restore.runwide import RunWideError
 from ob_async.batch._item import ItemState
 from ob_async.batch._limits import FailurePolicy
@@ -326,15 +327,15 @@ def _print_summary(report: DrillReport, args: argparse.Namespace, sink: Sink) ->
         if sink.lost:
             raise BrokenPipeError("stdout's reader went away")  # main() exits quietly
         return
-    for line in report.summary_lines():
-        print(line)
+    lines = report.summary_lines()
     if args.dry_run:
-        for entry in report.sample:
-            when = entry.restore_time or "?"
-            print(
-                f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} @ {when} "
-                f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
-                + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
-            )
+        lines.extend(
+            f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} "
+            f"@ {entry.restore_time or '?'} "
+            f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
+            + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
+            for entry in report.sample
+        )
         if report.item_count > len(report.sample):
-            print(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
+            lines.append(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
+    print_lines(lines)
