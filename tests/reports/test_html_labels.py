@@ -29,7 +29,7 @@ from ob_async.drill._report import DrillReport, write_atomically
 from ob_async.drill._reports.history import RunSummary
 from ob_async.drill._reports.html import MAX_BARS, write_html
 from ob_async.drill._reports.html.marks import Mark, band, draw, place
-from ob_async.drill._reports.html.svg import ASCENT, DESCENT, WIDTH, text_width
+from ob_async.drill._reports.html.svg import ASCENT, DESCENT, WIDTH, text_width, tick_labels
 from tests.reports.fixtures import START, entry, large_report, mixed_report, report_of
 from tests.reports.test_html_browser import ARTIFACTS
 from tests.support.browser import chromium
@@ -195,6 +195,19 @@ def test_marks_are_placed_so_that_no_label_meets_a_line_or_a_label(
     assert label_problems([chart]) == []
     assert len(labels) == len(drawn)
     assert all(box["box"][1] + ASCENT + DESCENT < top for box in labels)  # above the plot
+
+
+def test_an_axis_labels_every_kth_tick_that_fits_counting_from_the_newest() -> None:
+    ticks = [(20 + 15 * i, f"Nov {i + 1:02d} 03:00") for i in range(30)]
+    svg = ElementTree.fromstring(f"<svg>{tick_labels(ticks, 100, 0, 480, newest=True)}</svg>")
+    shown = [(float(text.get("x", 0)), text.text or "") for text in svg.iter("text")]
+    assert shown[-1][1] == "Nov 30 03:00"  # the newest run is always named
+    assert 3 <= len(shown) < 30
+    assert all(
+        x + text_width(text) < next_x for (x, text), (next_x, _) in itertools.pairwise(shown)
+    )
+    assert all(x >= 0 and x + text_width(text) <= 480 for x, text in shown)
+    assert tick_labels([], 100, 0, 480) == ""
 
 
 def _run(index: int, p50: float | None, p90: float | None, **facts: Any) -> RunSummary:

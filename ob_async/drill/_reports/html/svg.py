@@ -37,8 +37,9 @@ ASCENT = 0.93 * FONT_SIZE
 """How far a label's box reaches above its baseline."""
 DESCENT = 0.24 * FONT_SIZE
 """How far a label's box reaches below its baseline."""
-LINE = 14.0
-"""The distance between the baselines of stacked labels: their boxes (1.17 em) do not touch."""
+LINE = 15.0
+"""The distance between the baselines of stacked labels: their boxes do not touch (1.17 em
+in DejaVu Sans, up to 1.36 em in Noto Sans: 15 pixels)."""
 
 # Advance widths in em, rounded up from DejaVu Sans; others are 0.64 em, any non-ASCII 1 em.
 _EM = {
@@ -115,20 +116,25 @@ def tick_labels(
     from the first tick, or from the last if ``newest``); a label that would leave
     ``[low, high]`` is pushed back inside, which the choice of k allows for.
     """
-    boxes = [(_centred(x, text_width(text), low, high), x, text) for x, text in ticks]
-    order = list(reversed(range(len(boxes)))) if newest else list(range(len(boxes)))
-    for every in range(1, len(boxes) + 1):
-        chosen = sorted(order[::every])
-        if all(boxes[a][0][1] + _GAP <= boxes[b][0][0] for a, b in itertools.pairwise(chosen)):
-            break
+    spans = [_centred(x, text_width(text), low, high) for x, text in ticks]
+    order = range(len(ticks) - 1, -1, -1) if newest else range(len(ticks))
+    every = next(
+        (k for k in range(1, len(ticks)) if _apart([spans[i] for i in sorted(order[::k])])),
+        max(1, len(ticks)),  # one label alone is apart from every other
+    )
     parts = []
-    for index in chosen:
-        (start, _), x, text = boxes[index]
+    for index in sorted(order[::every]):
+        (x, text), (start, _) = ticks[index], spans[index]
         parts.append(
             f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y:.1f}" y2="{y + 4:.1f}" class="axis"/>'
             f'<text x="{start:.1f}" y="{y + 16:.1f}" class="tick">{escape(text)}</text>'
         )
     return "".join(parts)
+
+
+def _apart(spans: Sequence[tuple[float, float]]) -> bool:
+    """Whether labels spanning ``spans`` (left to right) keep a gap between neighbours."""
+    return all(end + _GAP <= start for (_, end), (start, _) in itertools.pairwise(spans))
 
 
 _GAP = 8.0  # between neighbouring labels of an axis

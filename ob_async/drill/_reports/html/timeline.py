@@ -77,7 +77,7 @@ def _bars(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
         (bar for entry in entries if (bar := Bar.of(entry)) is not None),
         key=lambda bar: (bar.submitted, bar.name),
     )
-    row = min(18.0, max(3.0, 840 / len(bars)))
+    row = min(18.0, max(3.0, 900 / len(bars)))  # up to 60 bars are labelled
     labelled = row >= LINE  # the names' boxes must not overlap
     left = _LEFT if labelled else 50
     plot = WIDTH - left - 30  # room on the right for the arrows of RTO targets beyond it
