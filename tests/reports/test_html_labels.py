@@ -269,10 +269,9 @@ def _zero() -> tuple[DrillReport, list[RunSummary]]:
 
 
 def _side_by_side() -> tuple[DrillReport, list[RunSummary]]:
-    """p50 and p90 a few seconds apart in the middle of the chart, the RTO between them."""
+    """p50 and p90 a few pixels apart in the middle of the chart, the RTO between them."""
     entries = [
-        entry(i, "online", submitted=0, seen=1, finished=500 + (i % 2) * 12, rto=506)
-        for i in range(1, 11)
+        entry(i, "online", submitted=0, seen=1, finished=490 + 3 * i, rto=506) for i in range(1, 11)
     ]
     entries.append(entry(11, "online", submitted=0, seen=1, finished=1000))
     return report_of(entries), [_run(0, None, None, verdict="FAILED", failed=20)]
