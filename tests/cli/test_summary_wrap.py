@@ -23,7 +23,6 @@ from rich.cells import cell_len
 
 from ob_async._cli.wrap import HANG, print_lines, wrap
 from tests.cli.support import cli_env
-from tests.reports.fixtures import entry, report_of
 
 LONG_REASON = (
     "source tenant t_missing_source_tenant_that_has_no_restorable_window is not restorable "
@@ -33,22 +32,24 @@ LONG_REASON = (
 
 
 def long_summary() -> list[str]:
-    """A failed run's summary with long names, reasons, a kept tenant and a note."""
-    name = "restored_payments_tenant_with_a_rather_long_name"
-    report = report_of(
-        [
-            entry(1, "online"),
-            entry(2, "restore_failed", error=LONG_REASON, tenant_id="t-kept-0002"),
-            entry(3, "preflight_failed", submitted=None, seen=None, finished=None, error="x" * 150),
-        ],
-        drill="weekly-disaster-recovery-rehearsal-of-the-payments-platform",
-        cleanup_requested=True,
-    )
-    report.notes.append(
-        "the journal was resumed from an earlier run; its restores that were already settled "
-        f"(such as {name}) keep their measured recovery times"
-    )
-    return report.summary_lines()
+    """A failed run's summary, as ``ob-restore drill`` prints it, with long names and reasons."""
+    drill = "weekly-disaster-recovery-rehearsal-of-the-payments-platform"
+    return [
+        f"drill {drill} (run 20261130T030000Z-abcdef): 3 restore(s): 1 restored, 0 missed RTO, "
+        "2 failed",
+        "  states: online 1, preflight_failed 1, restore_failed 1",
+        "  (restored: ONLINE in time, missed RTO: ONLINE late, failed: any other end)",
+        "  cleanup: 1 tenant(s) deleted, 1 kept",
+        "    kept ob-dr-east/restored_payments_tenant_with_a_rather_long_name (t-kept-0002): "
+        "restore_failed; a failed restore's tenant is kept for diagnosis",
+        "  recovery time: p50 1m00s, p90 1m00s, p99 1m00s, max 1m00s",
+        f"  FAILED ob-dr-east/restored_payments_tenant_with_a_rather_long_name: restore_failed: "
+        f"{LONG_REASON}",
+        "  FAILED ob-dr-east/tenant_00003: preflight_failed: " + "x" * 150,
+        "  note: the journal was resumed from an earlier run; its restores that were already "
+        "settled (such as restored_orders_tenant_with_a_rather_long_name) keep their measured "
+        "recovery times",
+    ]
 
 
 def words(lines: list[str]) -> list[str]:
