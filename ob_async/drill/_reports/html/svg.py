@@ -50,9 +50,11 @@ _EM = {
 }
 
 
-def text_width(text: str, size: float = FONT_SIZE) -> float:
-    """An upper estimate of the width of ``text`` drawn at ``size`` pixels."""
-    return size * sum(_EM.get(char, 0.64 if char.isascii() else 1.0) for char in text)
+def text_width(text: str, size: float = FONT_SIZE, *, bold: bool = False) -> float:
+    """An upper estimate of the width of ``text`` drawn at ``size`` pixels (semi-bold or bold:
+    DejaVu Sans Bold is up to 11% wider)."""
+    em = sum(_EM.get(char, 0.64 if char.isascii() else 1.0) for char in text)
+    return size * em * (1.12 if bold else 1.0)
 
 
 def svg_open(width: float, height: float, css: str, label: str) -> str:

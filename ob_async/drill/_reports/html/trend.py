@@ -36,7 +36,7 @@ def trend(runs: Sequence[RunSummary]) -> str:
     half = WIDTH / 2
     recovery = _Panel(0, half - _APART / 2, "recovery time", (("p50", P50), ("p90", P90)))
     failures = _Panel(half + _APART / 2, WIDTH, "failed and missed RTO", _FAILURE_KEYS)
-    top = max(recovery.header_height, failures.header_height) + 12  # the axes' top labels
+    top = LINE + 16  # below the panels' headers, room for the axes' top labels
     bottom = top + _HEIGHT
     slot = recovery.plot / max(10, len(runs))  # a few runs keep narrow slots, filled from the left
     peak = max([run.p90 or 0.0 for run in runs] + [run.p50 or 0.0 for run in runs] + [1.0])
@@ -103,14 +103,15 @@ _HEIGHT = 160.0  # of each plot
 _APART = 20.0  # between the two panels
 _AXIS = 60.0  # left of each plot, for its axis's labels
 _RIGHT = 40.0  # right of each plot, for half the newest run's label
+_SWATCH = 10  # the side of a key's colour square
 
 
 @attrs.frozen
 class _Panel:
     """One of the two charts side by side: its extent, and its title with a key of its colours.
 
-    The title and key form a header above the plot, on one line if they fit the
-    panel's width, else the key on a second line; nothing is labelled inside the plot.
+    The title and the key form a header above the plot (both are short: they fit a
+    panel's width); nothing is labelled inside the plot.
     """
 
     start: float
@@ -126,38 +127,21 @@ class _Panel:
     def plot(self) -> float:
         return self.end - self.start - _AXIS - _RIGHT
 
-    @property
-    def _key_width(self) -> float:
-        return sum(_SWATCH + 4 + text_width(label) + 12 for label, _ in self.keys)
-
-    @property
-    def _wrapped(self) -> bool:
-        return text_width(self.title) + 16 + self._key_width > self.end - self.start
-
-    @property
-    def header_height(self) -> float:
-        return LINE * (2 if self._wrapped else 1) + 4
-
     def header(self) -> str:
         parts = [
             f'<text x="{self.start:.1f}" y="{LINE:.1f}" class="axis-title">'
             f"{escape(self.title)}</text>"
         ]
-        x, baseline = self.start + text_width(self.title) + 16, LINE
-        if self._wrapped:
-            x, baseline = self.start, 2 * LINE
+        x = self.start + text_width(self.title, bold=True) + 16  # .axis-title is semi-bold
         for label, colour in self.keys:
-            middle = baseline - ASCENT / 2 + 1
+            middle = LINE - ASCENT / 2 + 1
             parts.append(
                 f'<rect x="{x:.1f}" y="{middle - _SWATCH / 2:.1f}" width="{_SWATCH}" '
                 f'height="{_SWATCH}" fill="{colour}"/>'
-                f'<text x="{x + _SWATCH + 4:.1f}" y="{baseline:.1f}">{escape(label)}</text>'
+                f'<text x="{x + _SWATCH + 4:.1f}" y="{LINE:.1f}">{escape(label)}</text>'
             )
             x += _SWATCH + 4 + text_width(label) + 12
         return "".join(parts)
-
-
-_SWATCH = 10
 
 
 def _tip(run: RunSummary) -> str:
