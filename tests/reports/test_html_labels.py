@@ -25,7 +25,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ob_async.drill._report import DrillReport, write_atomically
+from ob_async.drill._renderers import write_atomically
+from ob_async.drill._report import DrillReport
 from ob_async.drill._reports.history import RunSummary
 from ob_async.drill._reports.html import MAX_BARS, write_html
 from ob_async.drill._reports.html.marks import Mark, band, draw, place
