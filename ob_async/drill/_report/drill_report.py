@@ -19,6 +19,8 @@ from typing import IO, Any
 import attrs
 
 from ob_async._restore.outcome import RtoVerdict
+from ob_async.drill._report.control_facts import ControlsTally
+from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.data_tally import DataTally, percentiles
 from ob_async.drill._report.entry import SKIPPED_STATES, ReportEntry
@@ -62,6 +64,8 @@ class DrillReport:
     """The first entries that ran and did not pass (failed or missed their RTO)."""
     sample: list[ReportEntry] = attrs.field(factory=list)
     data: DataTally = attrs.field(factory=DataTally)
+    controls: ControlsTally = attrs.field(factory=ControlsTally)
+    """The facts controls rest on (its ``scope`` is set from the run's record)."""
     # Closed by close(); a drill's report lives as long as the command.
     _spool: IO[bytes] = attrs.field(factory=lambda: tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
 
@@ -79,6 +83,7 @@ class DrillReport:
         if len(self.sample) < SAMPLE_KEPT:
             self.sample.append(entry)
         self.data.add(entry.key, entry.data)
+        self.controls.add(entry)
         self._spool.seek(0, os.SEEK_END)
         # Its fields' values as a tuple: read back twice as fast as the record itself.
         values = attrs.astuple(entry, recurse=False)
@@ -139,6 +144,7 @@ class DrillReport:
             run_error=self.run_error,
             summary=self.summary(),
             notes=tuple(self.notes),
+            controls=ControlsSection.of(self.controls.facts(dry_run=self.dry_run)),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -15,6 +15,7 @@ import attrs
 
 from ob_async._wire.codec import camel_case
 from ob_async.batch._bottleneck import Bottleneck
+from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.outcome import Outcome, RunVerdict, run_verdict
 
 REPORT_VERSION = 2
@@ -110,6 +111,9 @@ class RunHeader:
     """A run-wide failure that ended the drill (refused credentials, an unreadable plan)."""
     summary: ReportSummary = attrs.field(factory=ReportSummary)
     notes: tuple[str, ...] = ()
+    controls: ControlsSection | None = None
+    """The controls an auditor tests a rehearsal against, with the facts they rest on
+    (None in a report written before them)."""
 
     @property
     def verdict(self) -> RunVerdict:

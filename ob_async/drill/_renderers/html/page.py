@@ -14,7 +14,10 @@ from importlib import resources
 from typing import IO
 
 from ob_async._version import __version__
+from ob_async.drill._evidence import Verification
 from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html.bundle import bundle_block
+from ob_async.drill._renderers.html.controls import controls_block
 from ob_async.drill._renderers.html.distribution import distribution
 from ob_async.drill._renderers.html.extent import Extent
 from ob_async.drill._renderers.html.table import table
@@ -34,8 +37,15 @@ style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 """
 
 
-def write_html(report: ReportSource, out: IO[bytes], *, history: Sequence[RunSummary] = ()) -> None:
-    """Write the whole report as one HTML document to ``out``."""
+def write_html(
+    report: ReportSource,
+    out: IO[bytes],
+    *,
+    history: Sequence[RunSummary] = (),
+    bundle: Verification | None = None,
+) -> None:
+    """Write the whole report as one HTML document to ``out``; ``bundle``: the
+    verification of the sealed bundle it is rendered from (with its operator notes)."""
     header = report.header()
     extent = Extent.of(report.entries())
     write = _Writer(out)
@@ -43,6 +53,8 @@ def write_html(report: ReportSource, out: IO[bytes], *, history: Sequence[RunSum
     write(_HEAD.format(title=escape(title), style=_asset("report.css")))
     write(verdict_block(header, extent))
     write(notes_block(header, extent))
+    write(bundle_block(bundle))
+    write(controls_block(header.controls))
     write("<section><h2>Timeline</h2>")
     write(timeline(report.entries(), extent))
     write("</section>")
