@@ -33,9 +33,7 @@ from ob_async._cli.evidence_options import (
 )
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async._cli.help import add_command, add_verbosity, exit_codes
-from ob_async._cli.output_paths import clashing_paths
-from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
-from ob_async._cli.report_outputs import (
+from ob_async._cli.output_options import (
     add_file_arguments,
     add_signal_arguments,
     notify,
@@ -44,6 +42,8 @@ from ob_async._cli.report_outputs import (
     path_problems,
     write_outputs,
 )
+from ob_async._cli.output_paths import clashing_paths
+from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 from ob_async._cli.signals import forget_stop_signals, on_each_stop_signal
 from ob_async._cli.wrap import print_lines
 from ob_async._restore.runwide import RunWideError

@@ -9,7 +9,7 @@ from typing import Any
 
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command, exit_codes
-from ob_async._cli.report_outputs import (
+from ob_async._cli.output_options import (
     add_file_arguments,
     output_problems,
     path_problems,

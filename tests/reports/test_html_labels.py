@@ -26,11 +26,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ob_async.drill._renderers import write_atomically
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html import MAX_BARS, write_html
+from ob_async.drill._renderers.html.marks import Mark, band, draw, place
+from ob_async.drill._renderers.html.svg import ASCENT, DESCENT, WIDTH, text_width, tick_labels
 from ob_async.drill._report import DrillReport
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html import MAX_BARS, write_html
-from ob_async.drill._reports.html.marks import Mark, band, draw, place
-from ob_async.drill._reports.html.svg import ASCENT, DESCENT, WIDTH, text_width, tick_labels
+from ob_async.drill._report.header import Percentiles
 from tests.reports.fixtures import START, entry, large_report, mixed_report, report_of
 from tests.reports.test_html_browser import ARTIFACTS
 from tests.support.browser import chromium
@@ -216,8 +217,8 @@ def _run(index: int, p50: float | None, p90: float | None, **facts: Any) -> RunS
     return RunSummary(
         drill="weekly-dr",
         run_id=facts.pop("run_id", f"run-{index}"),
-        started_at=started.isoformat(),
-        finished_at=(started + timedelta(hours=1)).isoformat(),
+        started_at=started,
+        finished_at=started + timedelta(hours=1),
         duration_seconds=3600.0,
         verdict=facts.pop("verdict", "PASSED"),
         items=facts.pop("items", 20),
@@ -226,11 +227,7 @@ def _run(index: int, p50: float | None, p90: float | None, **facts: Any) -> RunS
         rto_missed=facts.pop("rto_missed", 0),
         interrupted=False,
         by_state={"online": 20},
-        p50=p50,
-        p90=p90,
-        p99=p90,
-        max=p90,
-        rpo_max_seconds=None,
+        recovery_seconds=Percentiles(p50=p50, p90=p90, p99=p90, max=p90),
     )
 
 
@@ -242,7 +239,7 @@ def _long_trend() -> tuple[DrillReport, list[RunSummary]]:
             300.0 + 5 * i,
             600.0 + 10 * i,
             run_id=f"20261130T030000Z-{'x' * 60}-{i:03d}",
-            failed=i % 7 + i % 3,  # failed counts the RTO misses too
+            failed=i % 7,
             rto_missed=i % 3,
         )
         for i in range(60)

@@ -1,18 +1,19 @@
 """The HTML report's trend over past runs: p50/p90 recovery time, failures and RTO misses.
 
-Drawn from the run history (:mod:`ob_async.drill._reports.history`), oldest on
+Drawn from the run history (:mod:`ob_async.drill._renderers.history`), oldest on
 the left, followed by a table of the same runs, newest first.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from html import escape
 
 import attrs
 
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html.svg import (
     ASCENT,
     FAILED,
     LINE,
@@ -25,7 +26,7 @@ from ob_async.drill._reports.html.svg import (
     text_width,
     tick_labels,
 )
-from ob_async.drill._reports.source import format_seconds, moment
+from ob_async.drill._renderers.words import format_seconds
 
 TREND_RUNS = 30
 """How many of the latest runs the trend shows."""
@@ -40,7 +41,7 @@ def trend(runs: Sequence[RunSummary]) -> str:
     bottom = top + _HEIGHT
     slot = recovery.plot / max(10, len(runs))  # a few runs keep narrow slots, filled from the left
     peak = max([run.p90 or 0.0 for run in runs] + [run.p50 or 0.0 for run in runs] + [1.0])
-    most = max([run.failed for run in runs] + [1])  # failed counts the RTO misses too
+    most = max([run.failed + run.rto_missed for run in runs] + [1])
     lines = [svg_open(WIDTH, bottom + 28, "trend", "trend over past runs")]
     for panel in (recovery, failures):
         lines.append(panel.header())
@@ -73,7 +74,7 @@ def trend(runs: Sequence[RunSummary]) -> str:
     for i, run in enumerate(runs):
         x = failures.left + i * slot + slot * 0.15
         base = bottom
-        for count, colour in ((run.other_failures, FAILED), (run.rto_missed, MISSED)):
+        for count, colour in ((run.failed, FAILED), (run.rto_missed, MISSED)):
             if count:
                 h = count / most * _HEIGHT
                 base -= h
@@ -82,7 +83,7 @@ def trend(runs: Sequence[RunSummary]) -> str:
     rows = "".join(
         f"<tr><td>{escape(_day(run.started_at))}</td><td>{escape(run.verdict)}</td>"
         f"<td>{run.items}</td><td>{run.ok}</td><td>{run.rto_missed}</td>"
-        f"<td>{run.other_failures}</td>"
+        f"<td>{run.failed}</td>"
         f"<td>{format_seconds(run.p50)}</td><td>{format_seconds(run.p90)}</td>"
         f"<td class=mono>{escape(run.run_id)}</td></tr>"
         for run in reversed(runs)
@@ -151,11 +152,9 @@ def _tip(run: RunSummary) -> str:
     )
 
 
-def _tick(value: str | None) -> str:
-    when = moment(value)
+def _tick(when: datetime | None) -> str:
     return when.strftime("%b %d %H:%M") if when else "?"
 
 
-def _day(value: str | None) -> str:
-    when = moment(value)
+def _day(when: datetime | None) -> str:
     return when.strftime("%Y-%m-%d %H:%M") if when else "?"

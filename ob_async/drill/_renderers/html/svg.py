@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from html import escape
 
-from ob_async.drill._reports.source import format_seconds
+from ob_async.drill._renderers.words import format_seconds
 
 WIDTH = 1100
 """The width of every chart's viewBox; the page scales it to the window."""

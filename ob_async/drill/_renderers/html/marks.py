@@ -19,7 +19,7 @@ from html import escape
 
 import attrs
 
-from ob_async.drill._reports.html.svg import ASCENT, LINE, text_width
+from ob_async.drill._renderers.html.svg import ASCENT, LINE, text_width
 
 _PAD = 3.0  # between a line and its label
 _GAP = 6.0  # between two labels of a row

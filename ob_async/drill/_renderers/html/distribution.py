@@ -3,20 +3,19 @@
 Each bin stacks the restores that came ONLINE in time, those that missed their
 RTO, and those that failed after a measured recovery; p50 and p90 are drawn as
 dashed lines, and the most common RTO target as a solid one, labelled above the
-bars (:mod:`~ob_async.drill._reports.html.marks`).
+bars (:mod:`~ob_async.drill._renderers.html.marks`).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
-from typing import Any
 
-from ob_async.drill._reports.html.extent import Extent
-from ob_async.drill._reports.html.marks import Mark, band, draw, place
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.html.marks import Mark, band, draw, place
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     OK,
@@ -27,17 +26,18 @@ from ob_async.drill._reports.html.svg import (
     seconds_axis,
     svg_open,
 )
-from ob_async.drill._reports.source import format_seconds, number
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.entry import ReportEntry
 
 
-def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+def distribution(entries: Iterable[ReportEntry], extent: Extent) -> str:
     """The histogram of recovery times, or a note that none was measured."""
     values: list[tuple[float, str]] = []
     for entry in entries:
-        recovery = number(entry.get("recoverySeconds"))
+        recovery = entry.recovery_seconds
         if recovery is None:
             continue
-        colour = MISSED if entry.get("metRto") is False else (OK if entry.get("ok") else FAILED)
+        colour = MISSED if entry.met_rto is False else (OK if entry.ok else FAILED)
         values.append((recovery, colour))
     if not values:
         return '<p class="empty">No recovery time was measured.</p>'
