@@ -15,6 +15,7 @@ from ob_async._cli.output_options import (
     path_problems,
     write_outputs,
 )
+from ob_async._cli.wrap import print_lines
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
 from ob_async.drill._rebuild import report_from_journal
@@ -90,8 +91,7 @@ def run_report(args: argparse.Namespace) -> int:
             report.notes.append("the plan was not found: sources are not known")
         write_reports(report, json_path=args.report_json, junit_path=args.junit)
         write_outputs(report, args)
-        for line in summary_lines(report):
-            print(line)
+        print_lines(summary_lines(report))
     except OSError as error:
         print(
             f"ob-restore report: cannot write a report: {error.strerror}: {error.filename}",

@@ -93,11 +93,13 @@ class DrillReport:
         """Every entry, in the order added (read back from the spool); may be called again."""
         self._spool.flush()
         self._spool.seek(0)
-        end = os.fstat(self._spool.fileno()).st_size
-        while self._spool.tell() < end:
-            # The spool is this process's own unlinked temporary file: what it reads
-            # back is what add() wrote, never input from elsewhere.
-            values = pickle.load(self._spool)  # noqa: S301
+        while True:
+            try:
+                # The spool is this process's own unlinked temporary file: what it reads
+                # back is what add() wrote, never input from elsewhere.
+                values = pickle.load(self._spool)  # noqa: S301
+            except EOFError:
+                return
             yield ReportEntry(**dict(zip(_ENTRY_FIELDS, values, strict=True)))
 
     def close(self) -> None:

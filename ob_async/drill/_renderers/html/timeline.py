@@ -16,13 +16,14 @@ from html import escape
 from ob_async.drill._renderers.html.extent import Bar, Extent
 from ob_async.drill._renderers.html.svg import (
     FAILED,
+    LINE,
     MISSED,
     OK,
     WAITING,
     WIDTH,
     count_axis,
+    fit,
     rect,
-    short,
     svg_open,
     time_axis,
 )
@@ -76,8 +77,8 @@ def _bars(entries: Iterable[ReportEntry], extent: Extent) -> str:
         (bar for entry in entries if (bar := Bar.of(entry)) is not None),
         key=lambda bar: (bar.submitted, bar.name),
     )
-    row = min(18.0, max(3.0, 600 / len(bars)))
-    labelled = row >= 10
+    row = min(18.0, max(3.0, 900 / len(bars)))  # up to 60 bars are labelled
+    labelled = row >= LINE  # the names' boxes must not overlap
     left = _LEFT if labelled else 50
     plot = WIDTH - left - 30  # room on the right for the arrows of RTO targets beyond it
     scale = plot / extent.span
@@ -98,7 +99,7 @@ def _bars(entries: Iterable[ReportEntry], extent: Extent) -> str:
         if labelled:
             parts.append(
                 f'<text x="{left - 6}" y="{y + h - 2:.1f}" text-anchor="end" '
-                f'class="name">{escape(short(bar.name))}</text>'
+                f'class="name">{escape(fit(bar.name, left - 12))}</text>'
             )
         if x_seen is not None:
             waiting_end = x_seen
