@@ -194,6 +194,27 @@ def test_sigint_twice_stops_at_once_still_recording_in_flight(tmp_path: Path) ->
         assert recorded[name]["requestId"]
 
 
+def test_sigterm_when_everything_is_in_flight_exits_143_with_every_item(tmp_path: Path) -> None:
+    plan = write_plan(tmp_path / "plan.toml", 3, drill="concurrency = 3")
+    report_path, journal = tmp_path / "r.json", tmp_path / "j.jsonl"
+    with simulator("--restore-seconds", "1.5", "--seed", "22") as sim:
+        process = subprocess.Popen(
+            drill_command(plan, sim, "--report-json", str(report_path), "--journal", str(journal)),
+            env=cli_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=tmp_path,
+        )
+        wait_for_journal(journal, "submitted", count=3)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    assert process.returncode == 143, err
+    report = read_report(report_path)
+    assert report["interrupted"] is True
+    assert report["summary"]["byState"] == {"online": 3}
+
+
 @pytest.mark.parametrize("kill_after", [0.4, 1.2, 2.5])
 def test_kill_9_then_resume_creates_nothing_twice(tmp_path: Path, kill_after: float) -> None:
     plan = write_plan(tmp_path / "plan.toml", 16, drill="concurrency = 3")

@@ -119,7 +119,7 @@ class DrillWorld:
 
     def client(self, **options: Any) -> ObClient:
         return ObClient(
-            self.simulator.url,
+            options.pop("endpoint", self.simulator.url),
             options.pop("credentials", self.simulator.credentials),
             options.pop("project", self.project),
             poll=options.pop("poll", QUICK_POLLS),
