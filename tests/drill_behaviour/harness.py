@@ -141,11 +141,13 @@ class DrillWorld:
         max_failures: int | None = None,
         on_event: OnEvent | None = None,
         client: ObClient | None = None,
+        simulated: bool = False,
         name: str = "run",
     ) -> DrillRun:
-        """Run the plan to its report, as ``ob-restore drill`` does, written to files."""
+        """Run the plan to its report, as ``ob-restore drill`` does, written to files
+        (``simulated``: the plan read as ``--simulate`` reads it)."""
         events = _Events(on_event)
-        plan = load_plan(plan_path)
+        plan = load_plan(plan_path, simulated=simulated)
         async with client or self.client(poll=plan.poll_config()) as active:
             runner = events.runner = DrillRunner(
                 active,
