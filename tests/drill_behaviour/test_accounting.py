@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+from ob_async.drill import DrillRunner
 from tests.drill_behaviour.harness import DrillWorld, drill_world, stop_when
 from tests.support.drill_plans import write_plan
 from tests.support.virtual_time import on_virtual_time
@@ -25,7 +27,7 @@ async def test_a_stop_sends_no_post_after_it_and_reports_every_item(tmp_path: Pa
     async with drill_world(tmp_path, restore_seconds=0.5, seed=21) as world:
         stop = stop_when("submitted", count=2)
 
-        def on_event(runner, event, fields):  # type: ignore[no-untyped-def]
+        def on_event(runner: DrillRunner, event: str, fields: dict[str, Any]) -> None:
             stop(runner, event, fields)
             if runner.stop_requested and not posts_at_stop:
                 posts_at_stop.append(world.restore_posts())
@@ -111,7 +113,7 @@ async def test_a_restore_list_damaged_mid_run_reports_every_item(tmp_path: Path)
         drill='concurrency = 8\nrestoring_per_instance = 8\nrestore_list = "restores.jsonl"',
     )
 
-    def damage(runner, event, fields):  # type: ignore[no-untyped-def]
+    def damage(runner: DrillRunner, event: str, fields: dict[str, Any]) -> None:
         # Line 100, in place (same length), once the drill is sending: past what it buffered.
         if event == "submitting" and fields["key"].endswith("_0001"):
             data = bytearray(restore_list.read_bytes())
