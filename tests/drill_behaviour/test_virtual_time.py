@@ -13,22 +13,22 @@ from tests.support.virtual_time import VirtualClock, on_virtual_time
 
 
 @on_virtual_time
-async def test_an_hour_of_sleeping_takes_no_real_time_and_keeps_its_order() -> None:
+async def test_an_hour_of_sleeping_is_skipped_over_in_order() -> None:
     loop = asyncio.get_running_loop()
     woke: list[tuple[str, float]] = []
-    start, wall = loop.time(), time.monotonic()
+    start = loop.time()
 
     async def sleeper(name: str, seconds: float) -> None:
         await asyncio.sleep(seconds)
         woke.append((name, loop.time() - start))
 
     await asyncio.gather(sleeper("hour", 3600), sleeper("second", 1), sleeper("minute", 60))
+    # (Slept for real, the hour would outlast the test's timeout.)
     assert woke == [("second", 1.0), ("minute", 60.0), ("hour", 3600.0)]
-    assert time.monotonic() - wall < 5
 
 
 @on_virtual_time
-async def test_time_stands_still_while_a_thread_works() -> None:
+async def test_time_runs_at_the_real_pace_while_a_thread_works() -> None:
     loop = asyncio.get_running_loop()
     release = threading.Event()
     ticks = 0
@@ -41,12 +41,13 @@ async def test_time_stands_still_while_a_thread_works() -> None:
 
     ticking = asyncio.create_task(ticker())
     await asyncio.sleep(0)
-    start = loop.time()
+    start, wall = loop.time(), time.monotonic()
     working = asyncio.ensure_future(asyncio.to_thread(release.wait, 10))
     loop.call_soon(lambda: threading.Timer(0.2, release.set).start())
     assert await working is True
-    # The ticker's timer was due all along, yet the loop did not jump to it.
-    assert loop.time() == start
+    # The ticker's timer was due a second later all along, yet the loop did not jump
+    # to it while the thread worked: its time moved as the real one did.
+    assert 0.2 <= loop.time() - start <= time.monotonic() - wall
     assert ticks == 0
     ticking.cancel()
 
