@@ -3,10 +3,15 @@
 :class:`VirtualTimeLoop` is asyncio's selector loop with its own time. When the loop
 would block (nothing ready to run, no socket ready, no thread of its executor still
 working) and a timer is due later, it moves its time forward to that timer at once, as
-if it had waited. While a thread works, or when no timer is set, it waits for real and
-its time runs at the real pace. Loopback sockets are ready as soon as the other end has
-written, so a client and the simulator in the same loop exchange requests and answers in
-no time, and minutes of polls, backoffs and restores pass in milliseconds, in order.
+if it had waited. Loopback sockets are ready as soon as the other end has written, so a
+client and the simulator in the same loop exchange requests and answers in no time, and
+minutes of polls, backoffs and restores pass in milliseconds, in order.
+
+While a thread of the loop's executor works (a journal's fsync, a command's ``main`` run
+with ``asyncio.to_thread``), the loop waits for real and its time stands still, so that
+how long the machine takes never shows in the virtual times. A thread must therefore not
+wait for one of the loop's timers (a command in a worker thread talks to a simulator
+without delays or a rate limit), or it waits for ever.
 
 Everything that reads the loop's time follows it: ``asyncio.sleep``, ``asyncio.timeout``,
 aiohttp's timeouts. :class:`VirtualClock` puts the library's :class:`ob_async._clock.Clock`
@@ -54,11 +59,8 @@ class _JumpingSelector(selectors.BaseSelector):
             return ready
         if timeout is None or self._loop.threads_working:
             # Nothing scheduled at all (only a socket can wake the loop), or a thread is
-            # working (it wakes the loop when done): a real wait, time passing as it does.
-            began = time.monotonic()
-            ready = self._inner.select(timeout)
-            self._loop.advance(time.monotonic() - began)
-            return ready
+            # working (it wakes the loop when done): a real wait, time standing still.
+            return self._inner.select(timeout)
         self._loop.advance(timeout)
         return []
 
