@@ -20,13 +20,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ob_async._cli.args import configure_logging, positive_int, submit_rate
 from ob_async._cli.connection import add_connection_arguments, open_connection
+from ob_async._cli.evidence_options import (
+    EvidenceRequest,
+    add_evidence_arguments,
+    evidence_request,
+    seal_run,
+    sealed_message,
+)
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async._cli.help import add_command, add_verbosity, exit_codes
-from ob_async._cli.output_paths import clashing_paths
-from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
-from ob_async._cli.report_outputs import (
+from ob_async._cli.output_options import (
     add_file_arguments,
     add_signal_arguments,
     notify,
@@ -35,12 +42,18 @@ from ob_async._cli.report_outputs import (
     path_problems,
     write_outputs,
 )
+from ob_async._cli.output_paths import clashing_paths
+from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 from ob_async._cli.signals import forget_stop_signals, on_each_stop_signal
+from ob_async._cli.wrap import print_lines
 from ob_async._restore.runwide import RunWideError
 from ob_async.batch._item import ItemState
 from ob_async.batch._limits import FailurePolicy
 from ob_async.drill._plan import DrillPlan, load_plan
-from ob_async.drill._report import DrillReport, write_reports
+from ob_async.drill._renderers import write_reports
+from ob_async.drill._renderers.summary_text import summary_lines
+from ob_async.drill._report import DrillReport
+from ob_async.drill._report.convert import to_json
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
 
@@ -140,6 +153,7 @@ def register(subparsers: Any) -> None:
     output = parser.add_argument_group("output")
     add_file_arguments(output)
     add_signal_arguments(output)
+    add_evidence_arguments(output)
     output.add_argument(
         "--json",
         action="store_true",
@@ -152,21 +166,39 @@ def register(subparsers: Any) -> None:
 
 def run_drill(args: argparse.Namespace) -> int:
     configure_logging(args.verbose, args.quiet)
-    if args.resume and args.journal is None:
-        print(
-            "ob-restore drill: --resume needs --journal FILE (the run to continue)", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
-    unwritable = _unwritable_outputs(args)
-    if unwritable:
-        for problem in unwritable:
+    try:
+        plan, evidence = _checked_inputs(args)
+        record = _RunRecord()
+        code = asyncio.run(_drill(args, plan, record))
+    except _Refused as refused:
+        for problem in refused.problems:
             print(f"ob-restore drill: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        plan = load_plan(args.plan, simulated=args.simulate)
     except InvalidInputError as error:
         print(f"ob-restore drill: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if evidence is None:
+        return code
+    return _seal(evidence, plan, record, code)
+
+
+class _Refused(Exception):
+    """The command's inputs are refused before anything is sent; each problem is named."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _checked_inputs(args: argparse.Namespace) -> tuple[DrillPlan, EvidenceRequest | None]:
+    """The plan and the evidence to seal, every input checked; _Refused (or
+    InvalidInputError) naming what is wrong otherwise."""
+    if args.resume and args.journal is None:
+        raise _Refused(["--resume needs --journal FILE (the run to continue)"])
+    unwritable = _unwritable_outputs(args)
+    if unwritable:
+        raise _Refused(unwritable)
+    plan = load_plan(args.plan, simulated=args.simulate)
     clashes = clashing_paths(
         (
             ("--journal", args.journal),
@@ -177,15 +209,40 @@ def run_drill(args: argparse.Namespace) -> int:
         ),
         plan.input_files,
     )
-    for problem in clashes:
-        print(f"ob-restore drill: {problem}", file=sys.stderr)
     if clashes:
-        return EXIT_BAD_INPUT
+        raise _Refused(clashes)
+    return plan, evidence_request(args)
+
+
+@attrs.define
+class _RunRecord:
+    """What the run left to seal: its journal, and the reports it wrote whole."""
+
+    journal: Path | None = None
+    reports: list[Path] = attrs.field(factory=list)
+
+
+def _seal(evidence: EvidenceRequest, plan: DrillPlan, record: _RunRecord, code: int) -> int:
+    """Seal the run's record: the drill's exit code stands, unless the seal fails."""
+    if record.journal is None or not record.journal.is_file():
+        print(
+            "ob-restore drill: nothing sealed: the run kept no journal (nothing was sent)",
+            file=sys.stderr,
+        )
+        return code
     try:
-        return asyncio.run(_drill(args, plan))
-    except InvalidInputError as error:
-        print(f"ob-restore drill: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        sealed = seal_run(evidence, journal=record.journal, plan=plan, reports=record.reports)
+    except (InvalidInputError, OSError) as error:
+        reason = str(error) if isinstance(error, InvalidInputError) else error.strerror
+        print(
+            f"ob-restore drill: the evidence was NOT sealed: {reason}; the drill itself ran "
+            f"as reported; seal its journal later with: ob-restore evidence seal "
+            f"{record.journal} {evidence.directory}",
+            file=sys.stderr,
+        )
+        return code or EXIT_FAILED
+    print(f"evidence: {sealed_message(sealed)}", file=sys.stderr)
+    return code
 
 
 def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
@@ -196,7 +253,7 @@ def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
     ) + output_problems(args)
 
 
-async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
+async def _drill(args: argparse.Namespace, plan: DrillPlan, record: _RunRecord) -> int:
     sink = _sink(args, plan)
     poll = plan.poll_config()
     login = plan.data.login if plan.data else None
@@ -247,12 +304,14 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
             report.interrupted = True
         finally:
             forget_stop_signals(asyncio.get_running_loop())
+        record.journal = runner.journal_path
         if runner.journal_path is not None and not args.json:
             print(f"journal: {runner.journal_path}", file=sys.stderr)
     try:
         try:
             write_reports(report, json_path=args.report_json, junit_path=args.junit)
             write_outputs(report, args)
+            record.reports = _written_reports(args)
         except OSError as error:
             print(
                 f"ob-restore drill: cannot write a report: {error.strerror}: {error.filename}",
@@ -270,7 +329,12 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         print(f"ob-restore drill: {report.run_error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     not_started = report.counts[ItemState.NOT_STARTED.value]
-    return EXIT_OK if report.failures == 0 and not_started == 0 else EXIT_FAILED
+    return EXIT_OK if report.not_passed == 0 and not_started == 0 else EXIT_FAILED
+
+
+def _written_reports(args: argparse.Namespace) -> list[Path]:
+    given = (args.report_json, args.junit, args.html, args.metrics_file)
+    return [path for path in given if path is not None and path.is_file()]
 
 
 def _failure_policy(args: argparse.Namespace) -> FailurePolicy:
@@ -322,19 +386,19 @@ def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
 
 def _print_summary(report: DrillReport, args: argparse.Namespace, sink: Sink) -> None:
     if isinstance(sink, JsonEvents):
-        sink.emit("summary", **report.header()["summary"], interrupted=report.interrupted)
+        sink.emit("summary", **to_json(report.header().summary), interrupted=report.interrupted)
         if sink.lost:
             raise BrokenPipeError("stdout's reader went away")  # main() exits quietly
         return
-    for line in report.summary_lines():
-        print(line)
+    lines = summary_lines(report)
     if args.dry_run:
-        for entry in report.sample:
-            when = entry.restore_time or "?"
-            print(
-                f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} @ {when} "
-                f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
-                + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
-            )
+        lines.extend(
+            f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} "
+            f"@ {entry.restore_time or '?'} "
+            f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
+            + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
+            for entry in report.sample
+        )
         if report.item_count > len(report.sample):
-            print(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
+            lines.append(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
+    print_lines(lines)

@@ -13,7 +13,7 @@ import attrs
 from ob_async._restore import PollConfig
 from ob_async.drill._plan.build import ItemPlace, Rendering, build_item
 from ob_async.drill._plan.data_checks import DataPlan
-from ob_async.drill._plan.item import PlanItem, RunContext
+from ob_async.drill._plan.item import InstancePair, PlanItem, RunContext
 from ob_async.drill._plan.problems import PlanError, PlanProblem
 from ob_async.drill._plan.reading import RawItem, read_restore_list
 
@@ -47,6 +47,12 @@ class DrillPlan:
     simulator_sql_address: str | None = None
     """With ``--simulate``: the MySQL address (``HOST:PORT``) the simulated tenants report,
     a server the user runs, instead of the simulator's own."""
+    require_segregation: bool = False
+    """Refuse the plan when a restore's target instance is its source instance."""
+    instance_pairs: tuple[InstancePair, ...] = ()
+    """Every distinct source -> target instance pair of the restores, with its count."""
+    restore_points: Mapping[str, int] = attrs.field(factory=dict)
+    """How many restores have their restore point chosen each way (``latest``, ...)."""
 
     def poll_config(self) -> PollConfig | None:
         """The plan's poll intervals, or None to keep the client's."""

@@ -3,6 +3,7 @@ the :class:`RunContext` (run id and start) that templates and requestIds come fr
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -59,6 +60,38 @@ class PlanItem:
             restore_objects=self.restore_objects,
             restore_mode=self.restore_mode,
         )
+
+    @property
+    def restore_point_choice(self) -> RestorePointChoice:
+        if self.restore_time is None:
+            return RestorePointChoice.LATEST
+        return RestorePointChoice.EXPLICIT
+
+
+class RestorePointChoice(enum.StrEnum):
+    """How an item's restore point was chosen: what an auditor asks of a rehearsal."""
+
+    EXPLICIT = "explicit"
+    """A time written in the plan."""
+    LATEST = "latest"
+    """The end of the source tenant's newest restorable window, resolved at run time."""
+
+
+@attrs.frozen(kw_only=True)
+class InstancePair:
+    """Restores of a plan from one source instance into one target instance.
+
+    Segregated when the instances differ (DORA Art. 12(3) asks that restores run on
+    systems segregated from the source); ``restores`` counts the plan's items so paired.
+    """
+
+    source: str
+    target: str
+    restores: int = 1
+
+    @property
+    def segregated(self) -> bool:
+        return self.source != self.target
 
 
 @attrs.frozen(kw_only=True)

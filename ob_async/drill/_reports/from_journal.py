@@ -20,7 +20,9 @@ from ob_async.batch._item import ItemState
 from ob_async.drill._journal import ItemJournal, JournalState, read_journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
-from ob_async.drill._report import DrillReport, ReportEntry
+from ob_async.drill._report import Cleanup, DataOutcome, DrillReport, ReportEntry
+from ob_async.drill._report.control_facts import RunScope
+from ob_async.drill._report.convert import from_json
 from ob_async.errors import InvalidInputError
 
 UNSETTLED = (
@@ -64,20 +66,19 @@ def entry_from_journal(
         "tenant_id": (last.tenant_id if last else None)
         or (submitted.tenant_id if submitted else None)
         or (seen[-1].tenant_id if seen else None),
-        "submission": submission.value if submission else None,
-        "submitted_at": _iso(submitting.t) if submitting else None,
-        "first_seen_at": _iso(last.first_seen_at if last else None)
-        or (_iso(seen[0].t) if seen else None),
-        "finished_at": _iso(last.finished_at) if last else None,
+        "submission": submission,
+        "submitted_at": submitting.t if submitting else None,
+        "first_seen_at": (last.first_seen_at if last else None) or (seen[0].t if seen else None),
+        "finished_at": last.finished_at if last else None,
         "recovery_seconds": last.recovery_seconds if last else None,
         "recovery_lower_seconds": last.recovery_lower_seconds if last else None,
         "recovery_upper_seconds": last.recovery_seconds if last else None,
         "met_rto": last.met_rto if last else None,
-        "rto_verdict": last.rto_verdict.value if last and last.rto_verdict else None,
+        "rto_verdict": last.rto_verdict if last else None,
         "last_status": (last.last_status if last else None) or (seen[-1].status if seen else None),
         "cleanup": _cleanup(cleanup),
         "error": error,
-        "data": last.data if last else None,
+        "data": _data(last.data, known.key) if last and last.data else None,
         "resumed": resumed,
     }
     if plan_item is not None:
@@ -111,15 +112,17 @@ def _last_state_event(known: ItemJournal) -> ItemRecord | None:
     )
 
 
-def _cleanup(event: ItemRecord | None) -> dict[str, Any] | None:
+def _cleanup(event: ItemRecord | None) -> Cleanup | None:
     if event is None:
         return None
-    return {
-        "tenantId": event.tenant_id,
-        "deleted": event.deleted,
-        "at": _iso(event.t),
-        "error": event.error,
-    }
+    return Cleanup(
+        tenant_id=event.tenant_id, deleted=bool(event.deleted), at=event.t, error=event.error
+    )
+
+
+def _data(recorded: dict[str, Any], key: str) -> DataOutcome:
+    """The data verdict a final event recorded (its JSON: the names the report uses)."""
+    return from_json(recorded, DataOutcome, where=f"journal, data of {key}")
 
 
 def report_from_journal(
@@ -142,8 +145,9 @@ def report_from_journal(
         plan=run.plan or (str(plan.path) if plan else ""),
         endpoint=endpoint,
         started_at=context.started_at,
-        finished_at=_last_moment(state) or context.started_at,
+        finished_at=state.ended_at or context.started_at,
     )
+    report.controls.scope = RunScope.of_record(run, plan)
     report.notes.append(f"rebuilt from the journal {path}")
     if state.torn_lines:
         report.notes.append("the journal's last line was torn (the run crashed mid-write)")
@@ -180,8 +184,3 @@ def _entries(
             )
     for known in items.values():
         yield entry_from_journal(known, None)
-
-
-def _last_moment(state: JournalState) -> datetime | None:
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    return max(moments, default=None)
