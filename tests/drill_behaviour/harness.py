@@ -28,6 +28,7 @@ import attrs
 from ob_async import ObClient, PollConfig
 from ob_async.batch import FailurePolicy
 from ob_async.drill import DrillOptions, DrillReport, DrillRunner, load_plan, write_reports
+from ob_async.drill._renderers.summary_text import summary_lines
 from ob_async.simulator import Simulator, SimulatorConfig
 from tests.support.drill_plans import ACCESS_KEY_ID, PROJECT, SECRET
 from tests.support.virtual_time import VirtualClock
@@ -201,7 +202,7 @@ class DrillWorld:
         junit_path = self.tmp_path / f"{name}.xml"
         try:
             write_reports(report, json_path=json_path, junit_path=junit_path)
-            lines = report.summary_lines()
+            lines = summary_lines(report)
         finally:
             report.close()
         suite = ET.parse(junit_path).getroot().find("testsuite")

@@ -20,7 +20,8 @@ async def test_rto_misses_fail_the_drill(tmp_path: Path) -> None:
     async with drill_world(tmp_path, restore_seconds=0.6, seed=4) as world:
         run = await world.drill(plan, journal=tmp_path / "j.jsonl")
     assert run.report["summary"]["rtoMissed"] == 3
-    assert run.report["summary"]["failed"] == 3  # the command line exits 1
+    assert run.report["summary"]["ok"] == 0  # none passed: the command line exits 1
+    assert "0 restored, 3 missed RTO" in run.summary_lines[0]
     assert all(i["state"] == "online" and i["metRto"] is False for i in run.items)
     failures = list(run.junit.iter("failure"))
     assert len(failures) == 3
