@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ob_async._cli.args import configure_logging, positive_int, submit_rate
+from ob_async._cli.args import configure_logging, non_negative_int, positive_int, submit_rate
 from ob_async._cli.connection import add_connection_arguments, open_connection
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async._cli.help import add_command, add_verbosity, exit_codes
@@ -112,6 +112,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         default=None,
         help="delete each restored tenant once seen ONLINE and validated (only the drill's own)",
+    )
+    run.add_argument(
+        "--seed",
+        type=non_negative_int,
+        metavar="N",
+        help='what restore_time = "random" points are drawn from: the same seed draws the '
+        "same points (default: the plan's seed, else a new one, printed and recorded)",
     )
     run.add_argument(
         "--concurrency",
@@ -220,6 +227,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
                 endpoint_label=connection.label,
                 failure_policy=_failure_policy(args),
                 max_failures=args.max_failures,
+                seed=args.seed,
             ),
             events=sink,
         )

@@ -20,15 +20,17 @@ def plan_entry(
     restore_time: datetime | None = None,
 ) -> ReportEntry:
     """The entry of a plan item, with its requestId in the run and its restore time
-    (``latest`` when it was never resolved)."""
+    (``latest`` or ``random``, as written, when it was never resolved)."""
     moment = restore_time or plan_item.restore_time
-    return ReportEntry.of_plan_item(
+    unresolved = plan_item.random_point.describe() if plan_item.random_point else "latest"
+    entry = ReportEntry.of_plan_item(
         plan_item,
         state,
         request_id=context.request_id(plan_item.key),
-        restore_time=moment.isoformat() if moment else "latest",
+        restore_time=moment.isoformat() if moment else unresolved,
         error=error,
     )
+    return entry.with_restore_point(plan_item.restore_point_choice, context.seed)
 
 
 def unreadable_entry(index: int, reason: str) -> ReportEntry:

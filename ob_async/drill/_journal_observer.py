@@ -1,25 +1,53 @@
 """The drill's batch observer: every state change of every item goes into the
 journal (``submitting`` on disk before the item's first request is sent) and
 out to the progress display as an event.
+
+What the batch does not know of an item, the drill tells the observer before
+handing the item over (:meth:`JournalObserver.expect`): how its restore point was
+chosen (recorded with ``submitting``) and how long its restored tenant is held
+for validation (the hold's end, recorded with the final event).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
 
 from ob_async._restore.submit import RestoreSubmission
 from ob_async._wire.tenants import TenantSummary
 from ob_async.batch._item import ItemResult, RestoreItem
 from ob_async.drill._journal import Journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, final_event
+from ob_async.drill._plan.restore_point import RestorePointChoice
+
+
+@attrs.frozen
+class ItemFacts:
+    """What the drill knows of an item that the batch does not."""
+
+    restore_point: RestorePointChoice | None = None
+    hold_seconds: float | None = None
 
 
 class JournalObserver:
     """Records every state change of every item, and tells the progress display."""
 
-    def __init__(self, journal: Journal, emit: Callable[..., None]) -> None:
+    def __init__(
+        self, journal: Journal, emit: Callable[..., None], now: Callable[[], datetime]
+    ) -> None:
         self.journal = journal
         self.emit = emit
+        self.now = now
+        self._facts: dict[str, ItemFacts] = {}
+        self.hold_ends: dict[str, datetime] = {}
+        """The hold's end of each held item settled and not yet taken by the drill."""
+
+    def expect(self, key: str, facts: ItemFacts) -> None:
+        """Before the item ``key`` is handed to the batch: what to record with it."""
+        if facts != ItemFacts():
+            self._facts[key] = facts
 
     async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
         await self.journal.record(
@@ -28,6 +56,7 @@ class JournalObserver:
                 key=item.key,
                 request_id=submission.request_id,
                 restore_time=item.request.restore_time,
+                restore_point=self._facts.get(item.key, ItemFacts()).restore_point,
                 reconcile=item.reconcile_first,
             )
         )
@@ -60,14 +89,21 @@ class JournalObserver:
     async def finished(self, result: ItemResult) -> None:
         restore = result.restore
         submission = result.submission
+        tenant_id = (restore.tenant_id if restore else None) or (
+            submission.tenant_id if submission else None
+        )
+        hold = self._facts.pop(result.key, ItemFacts()).hold_seconds
+        hold_until = None
+        if hold is not None and tenant_id is not None:  # a tenant was restored: it is held
+            settled_at = restore.finished_at if restore is not None else self.now()
+            hold_until = self.hold_ends[result.key] = settled_at + timedelta(seconds=hold)
         await self.journal.record(
             ItemRecord(
                 event=final_event(result.state),
                 key=result.key,
                 state=result.state,
                 submission=submission.outcome if submission else None,
-                tenant_id=(restore.tenant_id if restore else None)
-                or (submission.tenant_id if submission else None),
+                tenant_id=tenant_id,
                 first_seen_at=restore.first_seen_at if restore else None,
                 finished_at=restore.finished_at if restore else None,
                 recovery_seconds=result.recovery_seconds,
@@ -77,6 +113,7 @@ class JournalObserver:
                 last_status=restore.last_status if restore else None,
                 error=result.error,
                 data=result.data.to_json() if result.data else None,
+                hold_until=hold_until,
             )
         )
         if result.cleanup is not None:

@@ -19,6 +19,7 @@ from ob_async._restore.outcome import RtoVerdict
 from ob_async._restore.submit import SubmissionOutcome
 from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
 from ob_async.batch._item import ItemState
+from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.errors import InvalidInputError
 
 JOURNAL_VERSION = 1
@@ -29,6 +30,9 @@ class JournalEvent(enum.StrEnum):
     """The first line: the run and the plan it belongs to."""
     RESUMED = "resumed"
     """A resume of the run began."""
+    CHOSEN = "chosen"
+    """A random restore point was drawn for the item (before it is sent): a resume
+    reuses it, never draws again."""
     SUBMITTING = "submitting"
     """On disk before the item's first request is sent: after a crash, an item
     without it was never sent."""
@@ -80,6 +84,8 @@ class RunRecord:
     """SHA-256 of the plan: a resume refuses a plan that changed."""
     drill: str | None = None
     items: int | None = None
+    seed: int | None = None
+    """What the run's random restore points are drawn from (a resume keeps it)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -92,6 +98,8 @@ class ItemRecord:
     """When it was recorded (for ``submitting``: when the item was first sent)."""
     request_id: str | None = None
     restore_time: datetime | None = None
+    restore_point: RestorePointChoice | None = None
+    """How ``restore_time`` was chosen (``chosen`` and ``submitting`` events)."""
     reconcile: bool | None = None
     outcome: SubmissionOutcome | None = None
     attempts: int | None = None
@@ -111,6 +119,9 @@ class ItemRecord:
     deleted: bool | None = None
     data: dict[str, Any] | None = None
     """A final event's data verdict (checks and measured RPO: DataVerdict.to_json)."""
+    hold_until: datetime | None = None
+    """A final event's: the restored tenant is kept for manual validation until then,
+    and no clean-up deletes it before (unless forced)."""
     line: int | None = attrs.field(default=None, eq=False)
     """Its line in the journal file, when read from one (never written)."""
 

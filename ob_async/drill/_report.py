@@ -42,6 +42,7 @@ from ob_async.drill._data_report import (
     junit_properties,
 )
 from ob_async.drill._plan import PlanItem
+from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.drill._summary import LEGEND, Verdict
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
@@ -86,6 +87,17 @@ class ReportEntry:
     """What the recovery time includes beyond the restore itself (a resume's outage)."""
     data: dict[str, Any] | None = None
     """The data verdict (DataVerdict.to_json): checks and measured RPO, if verified."""
+    restore_point: RestorePointChoice | None = None
+    """How the restore point (``restore_time``) was chosen: explicit, latest or random."""
+    restore_seed: int | None = None
+    """For a random restore point: the run's seed it was drawn with."""
+    cleanup_due: datetime | None = None
+    """The restored tenant is held for validation until then: clean it up after."""
+
+    def with_restore_point(self, choice: RestorePointChoice, seed: int | None) -> ReportEntry:
+        """This entry, saying how its restore point was chosen."""
+        random = choice is RestorePointChoice.RANDOM
+        return attrs.evolve(self, restore_point=choice, restore_seed=seed if random else None)
 
     @classmethod
     def of_plan_item(cls, plan_item: PlanItem, state: ItemState, **details: Any) -> ReportEntry:
@@ -100,7 +112,7 @@ class ReportEntry:
             target_tenant_name=plan_item.target_tenant_name,
             state=state,
             rto_seconds=plan_item.rto_seconds,
-            **details,
+            **{"restore_point": plan_item.restore_point_choice, **details},
         )
 
     @property
@@ -141,6 +153,9 @@ class ReportEntry:
             "error": self.error,
             "resumed": self.resumed,
             "recoveryNote": self.recovery_note,
+            "restorePoint": self.restore_point.value if self.restore_point else None,
+            "restoreSeed": self.restore_seed,
+            "cleanupDue": _iso(self.cleanup_due),
             **data_fields(self.data),
         }
 
@@ -266,6 +281,13 @@ class DrillReport:
     first_failures: list[ReportEntry] = attrs.field(factory=list)
     sample: list[ReportEntry] = attrs.field(factory=list)
     data: DataTally = attrs.field(factory=DataTally)
+    seed: int | None = None
+    """The seed the run's random restore points were drawn with (None: it drew none)."""
+    restore_points: Counter[RestorePointChoice] = attrs.field(factory=Counter)
+    held: int = 0
+    """Restored tenants kept for validation (a hold), not cleaned up by the run."""
+    cleanup_due: datetime | None = None
+    """When the last hold ends: the run's tenants may all be cleaned up from then on."""
     # Closed by close(); a drill's report lives as long as the command.
     _spool: Any = attrs.field(factory=lambda: tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
 
@@ -284,6 +306,11 @@ class DrillReport:
             self.rto_uncertain += entry.rto_verdict == RtoVerdict.UNCERTAIN.value
         if entry.recovery_seconds is not None:
             self.recovery.append(entry.recovery_seconds)
+        if entry.restore_point is not None:
+            self.restore_points[entry.restore_point] += 1
+        if entry.cleanup_due is not None:
+            self.held += 1
+            self.cleanup_due = max(self.cleanup_due or entry.cleanup_due, entry.cleanup_due)
         if len(self.sample) < _SAMPLE_KEPT:
             self.sample.append(entry)
         item = entry.to_json()
@@ -332,6 +359,12 @@ class DrillReport:
                 "byState": dict(sorted(self.counts.items())),
                 "recoverySeconds": self.recovery_percentiles(),
                 "bottleneck": self.bottleneck,
+                "restorePoints": {
+                    **{choice.value: self.restore_points[choice] for choice in RestorePointChoice},
+                    "seed": self.seed,
+                },
+                "held": self.held,
+                "cleanupDue": _iso(self.cleanup_due),
                 **({"data": self.data.summary_json()} if self.data.verified else {}),
             },
             "notes": self.notes,
@@ -413,6 +446,7 @@ class DrillReport:
             )
         if self.bottleneck is not None:
             lines.append(f"  bottleneck: {self.bottleneck['summary']}")
+        lines.extend(self._restore_point_lines())
         lines.extend(self.data.summary_lines())
         lines.extend(f"  FAILED {e.key}: {_failure_message(e)}" for e in self.first_failures)
         if self.failures > len(self.first_failures):
@@ -421,6 +455,27 @@ class DrillReport:
                 "(see the JSON report)"
             )
         lines.extend(f"  note: {note}" for note in self.notes)
+        return lines
+
+    def _restore_point_lines(self) -> list[str]:
+        """How the restore points were chosen, and when held tenants may be cleaned up."""
+        lines = []
+        parts = []
+        for choice in RestorePointChoice:
+            if not self.restore_points[choice]:
+                continue
+            part = f"{self.restore_points[choice]} {choice.value}"
+            if choice is RestorePointChoice.RANDOM and self.seed is not None:
+                part += f" (seed {self.seed}: --seed {self.seed} draws them again)"
+            parts.append(part)
+        if parts:
+            lines.append(f"  restore points: {', '.join(parts)}")
+        if self.cleanup_due is not None:
+            lines.append(
+                f"  held for validation: {self.held} restored tenant(s), not cleaned up; "
+                f"clean-up due at {_iso(self.cleanup_due)} "
+                "(ob-restore cleanup --journal <this run's journal>)"
+            )
         return lines
 
 

@@ -9,11 +9,15 @@ reconcile needs, naming the line, before anything is sent.
 earlier run settled is reported from the journal (and cleaned up now if asked
 and not done yet); one it sent and did not settle is reconciled (looked up
 before anything is sent again) with its original requestId, restore time and
-submission time; one it never sent runs afresh.
+submission time; one it never sent runs afresh, with the random restore point
+the earlier run drew for it, if it drew one (:meth:`Resumption.chosen`). A
+settled item whose restored tenant is held for validation is not cleaned up
+before its hold ends.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 import attrs
@@ -42,7 +46,7 @@ def read_resumed_run(journal_path: Path, plan: DrillPlan) -> tuple[RunContext, J
     if run.run_id is None or run.started_at is None:
         raise InvalidInputError("has a damaged 'run' line", where=f"journal {journal_path}")
     _check_resumable(previous)
-    return RunContext(run_id=run.run_id, started_at=run.started_at), previous
+    return RunContext(run_id=run.run_id, started_at=run.started_at, seed=run.seed), previous
 
 
 def _check_resumable(previous: JournalState) -> None:
@@ -87,7 +91,7 @@ class Resumption:
         None for one it never sent (it runs afresh)."""
         known = self._items.get(plan_item.key)
         if known is not None and known.final is not None:
-            return await self._settled_entry(plan_item, known)
+            return await self._settled_entry(plan_item, known, context)
         if known is not None and known.was_sent:
             if self._dry_run:
                 return _unsettled_entry(
@@ -101,6 +105,13 @@ class Resumption:
             return _reconcile_item(plan_item, known, context)
         return None
 
+    def chosen(self, key: str) -> datetime | None:
+        """The random restore point the earlier run drew for the item ``key``, if any:
+        a resume sends that one, never draws again."""
+        known = self._items.get(key)
+        drawn = known.last(JournalEvent.CHOSEN) if known is not None else None
+        return drawn.restore_time if drawn is not None else None
+
     def untaken_entry(
         self, plan_item: PlanItem, context: RunContext, stop_reason: str | None
     ) -> ReportEntry | None:
@@ -108,7 +119,9 @@ class Resumption:
         left it; None for one it never sent."""
         known = self._items.get(plan_item.key)
         if known is not None and known.final is not None:
-            return entry_from_journal(known, plan_item, cleaned=None, resumed=True)
+            return entry_from_journal(
+                known, plan_item, cleaned=None, resumed=True, seed=context.seed
+            )
         if known is not None and known.was_sent:
             return _unsettled_entry(
                 plan_item,
@@ -120,7 +133,9 @@ class Resumption:
             )
         return None
 
-    async def _settled_entry(self, plan_item: PlanItem, known: ItemJournal) -> ReportEntry:
+    async def _settled_entry(
+        self, plan_item: PlanItem, known: ItemJournal, context: RunContext
+    ) -> ReportEntry:
         """The entry of an item the earlier run settled, as its journal tells it."""
         final = known.final
         assert final is not None  # only settled items come here
@@ -132,9 +147,12 @@ class Resumption:
             and final.event is JournalEvent.ONLINE
             and tenant_id
             and (final.data or {}).get("ok", True)  # failed data: kept for inspection
+            and (final.hold_until is None or final.hold_until <= self.client.clock.now())
         ):
             cleaned = await self._clean_settled(plan_item, tenant_id)
-        return entry_from_journal(known, plan_item, cleaned=cleaned, resumed=True)
+        return entry_from_journal(
+            known, plan_item, cleaned=cleaned, resumed=True, seed=context.seed
+        )
 
     async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> ItemRecord:
         try:

@@ -45,11 +45,11 @@ def _kept_reason(entry: ReportEntry) -> str | None:
         return "does not match the request; kept for inspection"
     if entry.state is ItemState.ONLINE:
         data_failed = entry.data is not None and not entry.data.get("ok")
-        return (
-            "its data failed a check or the RPO target; kept for inspection"
-            if data_failed
-            else "not deleted (the run stopped before its clean-up)"
-        )
+        if data_failed:
+            return "its data failed a check or the RPO target; kept for inspection"
+        if entry.cleanup_due is not None:
+            return f"held for manual validation: clean-up due at {entry.cleanup_due.isoformat()}"
+        return "not deleted (the run stopped before its clean-up)"
     return f"{entry.state.value}; a failed restore's tenant is kept for diagnosis"
 
 

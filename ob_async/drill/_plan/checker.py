@@ -35,6 +35,8 @@ class PlanChecker:
         self.file = file
         self.lines = lines
         self.problems: list[PlanProblem] = []
+        self.random_items = 0
+        """How many restores ask for a random restore point."""
 
     def add(
         self, line: int | None, field: str | None, message: str, file: str | None = None
@@ -94,6 +96,10 @@ class PlanChecker:
                 self.add(
                     self.lines.key("drill", key), f"drill.{key}", f"must be at least 1, got {value}"
                 )
+        seed = settings.get("seed")
+        if seed is not None and seed < 0:
+            where = self.lines.key("drill", "seed")
+            self.add(where, "drill.seed", f"must be 0 or more, got {seed}")
         rate = settings.get("rate")
         if rate is not None and not rate >= MIN_RATE:
             self.add(
@@ -133,6 +139,8 @@ class PlanChecker:
                         self.problems.append(problem)
                 if item is None:
                     continue
+                if item.random_point is not None:
+                    self.random_items += 1
                 target = (item.target_instance_id, item.target_tenant_name)
                 fingerprint = hash(target)
                 if fingerprint in seen_hashes:

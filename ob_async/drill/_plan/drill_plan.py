@@ -47,6 +47,12 @@ class DrillPlan:
     simulator_sql_address: str | None = None
     """With ``--simulate``: the MySQL address (``HOST:PORT``) the simulated tenants report,
     a server the user runs, instead of the simulator's own."""
+    seed: int | None = None
+    """``[drill] seed``: what random restore points are drawn from (``--seed`` overrides)."""
+    hold_seconds: float | None = None
+    """``[drill] hold``: how long restored tenants are kept for validation (items may override)."""
+    random_items: int = 0
+    """How many restores ask for a random restore point (they need a seed)."""
 
     def poll_config(self) -> PollConfig | None:
         """The plan's poll intervals, or None to keep the client's."""
@@ -62,6 +68,7 @@ class DrillPlan:
         return Rendering(
             drill_name=self.name,
             default_rto=self.rto_seconds,
+            default_hold=self.hold_seconds,
             context=context,
             now=now,
             data=self.data,

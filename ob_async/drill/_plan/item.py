@@ -11,6 +11,7 @@ import attrs
 
 from ob_async._wire.models import RestoreMode, RestoreObjectType, RestoreRequest, TenantResource
 from ob_async.data._spec import DataSpec
+from ob_async.drill._plan.restore_point import RandomPoint, RestorePointChoice
 from ob_async.errors import InvalidInputError
 
 _REQUEST_ID_NAMESPACE = uuid.UUID("5b0c2d1e-7f3a-4c9b-9e41-0b1a5e7d3c60")
@@ -31,7 +32,8 @@ class PlanItem:
     target_tenant_primary_zone: str
     description: str
     restore_time: datetime | None
-    """None means "latest": resolved through the restorable windows at run time."""
+    """None means "latest" or "random" (``random_point``): resolved through the
+    restorable windows at run time."""
     restore_mode: RestoreMode
     restore_object_type: RestoreObjectType
     restore_objects: tuple[Any, ...]
@@ -40,11 +42,26 @@ class PlanItem:
     rto_seconds: float | None
     data: DataSpec | None = None
     """What to verify in the restored tenant's data (checks, RPO), if anything."""
+    random_point: RandomPoint | None = None
+    """``restore_time = "random"``: drawn from the windows when the item is sent."""
+    hold_seconds: float | None = None
+    """Keep the restored tenant this long for manual validation before any clean-up."""
+
+    @property
+    def restore_point_choice(self) -> RestorePointChoice:
+        """How the item's restore point is chosen."""
+        if self.random_point is not None:
+            return RestorePointChoice.RANDOM
+        if self.restore_time is None:
+            return RestorePointChoice.LATEST
+        return RestorePointChoice.EXPLICIT
 
     def request(self, restore_time: datetime | None = None) -> RestoreRequest:
         moment = restore_time or self.restore_time
         if moment is None:
-            raise InvalidInputError("restore_time 'latest' was not resolved", where=self.key)
+            raise InvalidInputError(
+                f"restore_time {self.restore_point_choice.value!r} was not resolved", where=self.key
+            )
         return RestoreRequest(
             source_instance_id=self.source_instance_id,
             source_tenant_id=self.source_tenant_id,
@@ -67,6 +84,8 @@ class RunContext:
 
     run_id: str
     started_at: datetime
+    seed: int | None = None
+    """What random restore points are drawn from (None: the plan draws none)."""
 
     @classmethod
     def new(cls, now: datetime | None = None) -> RunContext:

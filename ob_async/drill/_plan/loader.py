@@ -96,6 +96,8 @@ def load_plan(
         restore_list=restore_list,
         data=data,
         simulator_sql_address=sql_address,
+        seed=settings.get("seed"),
+        hold_seconds=settings.get("hold"),
     )
     digest = hashlib.sha256(raw_bytes)
     count = reader.check_items(plan, defaults, digest, now)
@@ -110,4 +112,6 @@ def load_plan(
         raise PlanError(
             sorted(reader.problems, key=lambda p: (p.file != str(file), p.file, p.line or 0))
         )
-    return attrs.evolve(plan, digest=digest.hexdigest(), item_count=count)
+    return attrs.evolve(
+        plan, digest=digest.hexdigest(), item_count=count, random_items=reader.random_items
+    )

@@ -20,6 +20,7 @@ from ob_async.batch._item import ItemState
 from ob_async.drill._journal import ItemJournal, JournalState, read_journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
+from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.drill._report import DrillReport, ReportEntry
 from ob_async.errors import InvalidInputError
 
@@ -41,11 +42,12 @@ def entry_from_journal(
     *,
     cleaned: ItemRecord | None = None,
     resumed: bool = False,
+    seed: int | None = None,
 ) -> ReportEntry:
     """The report entry of an item as its journal records it.
 
     ``cleaned`` overrides the journal's ``cleaned`` event (a resume that has
-    just cleaned the tenant up).
+    just cleaned the tenant up); ``seed`` is the run's (random restore points).
     """
     final = known.final
     last = final or _last_state_event(known)
@@ -79,11 +81,14 @@ def entry_from_journal(
         "error": error,
         "data": last.data if last else None,
         "resumed": resumed,
+        "cleanup_due": last.hold_until if last else None,
     }
+    choice = _restore_point(known) or (plan_item.restore_point_choice if plan_item else None)
     if plan_item is not None:
-        return ReportEntry.of_plan_item(plan_item, state or ItemState.UNKNOWN, **details)
+        entry = ReportEntry.of_plan_item(plan_item, state or ItemState.UNKNOWN, **details)
+        return entry.with_restore_point(choice, seed) if choice else entry
     target_instance, _, target_name = known.key.partition("/")
-    return ReportEntry(
+    entry = ReportEntry(
         key=known.key,
         index=None,
         source_instance_id="?",
@@ -93,6 +98,16 @@ def entry_from_journal(
         state=state or ItemState.UNKNOWN,
         **details,
     )
+    return entry.with_restore_point(choice, seed) if choice else entry
+
+
+def _restore_point(known: ItemJournal) -> RestorePointChoice | None:
+    """How the journal says the item's restore point was chosen (a draw, or as sent)."""
+    for event in (JournalEvent.CHOSEN, JournalEvent.SUBMITTING):
+        record = known.last(event)
+        if record is not None and record.restore_point is not None:
+            return record.restore_point
+    return None
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -130,7 +145,7 @@ def report_from_journal(
     run = state.run
     if run.run_id is None or run.started_at is None:
         raise InvalidInputError("has a damaged 'run' line", where=f"journal {path}")
-    context = RunContext(run_id=run.run_id, started_at=run.started_at)
+    context = RunContext(run_id=run.run_id, started_at=run.started_at, seed=run.seed)
     if plan is not None and run.plan_digest != plan.digest:
         raise InvalidInputError(
             f"was not written by the plan {plan.path} (or the plan changed since)",
@@ -143,6 +158,7 @@ def report_from_journal(
         endpoint=endpoint,
         started_at=context.started_at,
         finished_at=_last_moment(state) or context.started_at,
+        seed=run.seed,
     )
     report.notes.append(f"rebuilt from the journal {path}")
     if state.torn_lines:
@@ -170,16 +186,16 @@ def _entries(
         for plan_item in plan.items(context):
             known = items.pop(plan_item.key, None)
             if known is not None:
-                yield entry_from_journal(known, plan_item)
+                yield entry_from_journal(known, plan_item, seed=context.seed)
                 continue
             yield ReportEntry.of_plan_item(
                 plan_item,
                 ItemState.NOT_STARTED,
                 request_id=context.request_id(plan_item.key),
                 error=NEVER_SENT,
-            )
+            ).with_restore_point(plan_item.restore_point_choice, context.seed)
     for known in items.values():
-        yield entry_from_journal(known, None)
+        yield entry_from_journal(known, None, seed=context.seed)
 
 
 def _last_moment(state: JournalState) -> datetime | None:
