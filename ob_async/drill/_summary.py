@@ -44,13 +44,16 @@ def _kept_reason(entry: ReportEntry) -> str | None:
     if entry.state is ItemState.VALIDATION_FAILED:
         return "does not match the request; kept for inspection"
     if entry.state is ItemState.ONLINE:
-        data_failed = entry.data is not None and not entry.data.get("ok")
-        if data_failed:
-            return "its data failed a check or the RPO target; kept for inspection"
-        if entry.cleanup_due is not None:
-            return f"held for manual validation: clean-up due at {entry.cleanup_due.isoformat()}"
-        return "not deleted (the run stopped before its clean-up)"
+        return _kept_online_reason(entry)
     return f"{entry.state.value}; a failed restore's tenant is kept for diagnosis"
+
+
+def _kept_online_reason(entry: ReportEntry) -> str:
+    if entry.data is not None and not entry.data.get("ok"):
+        return "its data failed a check or the RPO target; kept for inspection"
+    if entry.cleanup_due is not None:
+        return f"held for manual validation: clean-up due at {entry.cleanup_due.isoformat()}"
+    return "not deleted (the run stopped before its clean-up)"
 
 
 @attrs.define
