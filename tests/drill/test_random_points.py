@@ -97,7 +97,7 @@ def test_points_are_uniform_over_the_time_the_windows_cover_not_over_the_windows
         _window(20 * hour, 2 * hour),
         _window(21 * hour, 2 * hour),  # overlaps the one before: 20h..23h is 3h
     ]
-    rng = random.Random(2026)  # noqa: S311 (a test's fixed sequence)
+    rng = random.Random(2026)
     counts = [0, 0, 0]
     draws = 6000
     for _ in range(draws):
@@ -124,9 +124,9 @@ def test_no_whole_second_within_reach_is_none() -> None:
     anchor = EPOCH + timedelta(days=10)
     old = [_window(0, 86400)]
     assert RandomDraws(1, anchor).point("k", old, RandomPoint(7 * 86400.0)) is None
-    assert draw_point([], random.Random(1)) is None  # noqa: S311
+    assert draw_point([], random.Random(1)) is None
     # Less than a whole second: 00:00:00.2 .. 00:00:00.9 holds no whole second.
-    assert draw_point([_window(0.2, 0.7)], random.Random(1)) is None  # noqa: S311
+    assert draw_point([_window(0.2, 0.7)], random.Random(1)) is None
 
 
 @pytest.mark.parametrize(
