@@ -8,6 +8,7 @@ sleeps), so that the windows, the restores and the holds are exact.
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,6 +22,7 @@ from ob_async.batch._item import ItemState
 from ob_async.drill._cleanup import load_run_tenants, refuse_held
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord, record_line
 from ob_async.drill._plan import PlanError, RestorePointChoice, RunContext, load_plan
+from ob_async.drill._reports.html import write_html
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
 from ob_async.simulator import Simulator, SimulatorConfig
@@ -65,6 +67,7 @@ class Ran:
 
     json: dict[str, Any]
     summary: str
+    html: str
 
     def entries(self) -> list[dict[str, Any]]:
         return list(self.json["items"])
@@ -74,8 +77,10 @@ async def _drill(sim: Simulator, clock: SharedClock, plan_path: Path, **options:
     async with _client(sim, clock) as client:
         options.setdefault("journal_path", None)
         report = await DrillRunner(client, load_plan(plan_path), DrillOptions(**options)).run()
+    page = io.BytesIO()
     try:
-        return Ran(report.to_json(), "\n".join(report.summary_lines()))
+        write_html(report, page)
+        return Ran(report.to_json(), "\n".join(report.summary_lines()), page.getvalue().decode())
     finally:
         report.close()
 
@@ -115,6 +120,8 @@ async def test_a_thousand_random_points_through_the_plan_and_pre_flight_fall_ins
             assert {e["restorePoint"] for e in entries} == {RestorePointChoice.RANDOM.value}
             assert {e["restoreSeed"] for e in entries} == {seed}
             assert report.json["summary"]["restorePoints"]["seed"] == seed
+            drawn = f"restore points: 1000 random (random ones drawn with seed {seed})"
+            assert drawn in report.html
             return {e["key"]: e["restoreTime"] for e in entries}
 
         first = await points(2026)
@@ -223,6 +230,7 @@ async def test_held_tenants_are_not_cleaned_up_until_the_hold_ends(tmp_path: Pat
         summary = report.summary
         assert f"clean-up due at {last_due.isoformat()}" in summary
         assert "held for manual validation: clean-up due" in summary  # the kept reason
+        assert "held for manual validation: 3 restored tenant(s), clean-up due at" in report.html
 
         # The clean-up refuses before the hold ends, naming when it ends.
         _, tenants = load_run_tenants(journal)

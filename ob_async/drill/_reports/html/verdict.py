@@ -59,7 +59,8 @@ def verdict_block(header: Mapping[str, Any], extent: Extent) -> str:
 
 
 def _more_facts(header: Mapping[str, Any]) -> list[str]:
-    """The run error, what limited the run, and the data checks, when the report has them."""
+    """The run error, what limited the run, the data checks, how the restore points were
+    chosen and the holds, when the report has them."""
     summary = header.get("summary", {})
     lines = []
     if header.get("runError"):
@@ -75,6 +76,28 @@ def _more_facts(header: Mapping[str, Any]) -> list[str]:
             f"{data.get('checksFailed', 0)} failed; RPO p50 "
             f"{format_seconds(number(rpo.get('p50')))}, max "
             f"{format_seconds(number(rpo.get('max')))}, {data.get('rpoMissed', 0)} over target"
+        )
+    return lines + _rehearsal_facts(summary)
+
+
+def _rehearsal_facts(summary: Mapping[str, Any]) -> list[str]:
+    """How the restore points were chosen, and when held tenants may be cleaned up."""
+    lines = []
+    points = summary.get("restorePoints")
+    if isinstance(points, Mapping):
+        chosen = ", ".join(
+            f"{points[choice]} {choice}"
+            for choice in ("explicit", "latest", "random")
+            if points.get(choice)
+        )
+        seed = points.get("seed")
+        if chosen:
+            drawn = f" (random ones drawn with seed {seed})" if points.get("random") else ""
+            lines.append(f"restore points: {chosen}{drawn if seed is not None else ''}")
+    if summary.get("held"):
+        lines.append(
+            f"held for manual validation: {summary['held']} restored tenant(s), "
+            f"clean-up due at {_when(summary.get('cleanupDue'))}"
         )
     return lines
 
