@@ -40,8 +40,8 @@ were sent, and only if the tenant found under that name carries the run's
 requestId marker in its description. A tenant with the same name that the run
 did not create is kept, and said so. Safe to repeat: a tenant already gone is
 reported as gone. Use it after a run without --cleanup, or to remove the
-tenants a run kept (failed or mismatching restores) once inspected. Tenants the
-run holds for manual validation (the plan's hold) are not deleted before the hold
+tenants a run kept (failed or mismatching restores) once inspected. Tenants
+held for manual validation (the plan's hold) are not deleted before the hold
 ends: the command refuses, naming when it ends, unless --force.
 """
 
@@ -79,8 +79,7 @@ def register(subparsers: Any) -> None:
             (EXIT_FAILED, "some look-up or deletion failed: run it again"),
             (
                 EXIT_BAD_INPUT,
-                "bad input or journal; tenants still held (no --force); credentials refused, "
-                "endpoint unreachable",
+                "bad input, journal or hold; credentials refused, endpoint unreachable",
             ),
             (EXIT_INTERRUPTED, "interrupted (Ctrl-C): what was deleted is listed"),
         ],

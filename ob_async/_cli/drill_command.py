@@ -111,7 +111,8 @@ def register(subparsers: Any) -> None:
         "--cleanup",
         action="store_true",
         default=None,
-        help="delete each restored tenant once seen ONLINE and validated (only the drill's own)",
+        help="delete each restored tenant once seen ONLINE and validated (only the drill's own; "
+        "a plan's hold keeps them until it ends)",
     )
     run.add_argument(
         "--seed",
