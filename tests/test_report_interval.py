@@ -6,8 +6,12 @@ import io
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
+from ob_async._restore.outcome import RtoVerdict
 from ob_async.batch import ItemState
+from ob_async.drill._renderers.junit import write_junit
+from ob_async.drill._renderers.summary_text import summary_lines
 from ob_async.drill._report import DrillReport, ReportEntry
+from ob_async.drill._report.header import RunBottleneck
 
 
 def entry(key: str, lower: float, upper: float, verdict: str, met: bool) -> ReportEntry:
@@ -24,7 +28,7 @@ def entry(key: str, lower: float, upper: float, verdict: str, met: bool) -> Repo
         recovery_upper_seconds=upper,
         rto_seconds=600.0,
         met_rto=met,
-        rto_verdict=verdict,
+        rto_verdict=RtoVerdict(verdict),
     )
 
 
@@ -39,7 +43,7 @@ def report_of(*entries: ReportEntry) -> DrillReport:
     )
     for item in entries:
         report.add(item)
-    report.bottleneck = {"limit": "api_rate_limit", "summary": "the API's rate limit: 90%"}
+    report.bottleneck = RunBottleneck(limit="api_rate_limit", summary="the API's rate limit: 90%")
     return report
 
 
@@ -64,7 +68,7 @@ def test_junit_has_the_interval_as_properties_and_says_why_uncertain_fails() -> 
         entry("a", 590.0, 604.0, "uncertain", False), entry("b", 300, 310, "met", True)
     )
     out = io.BytesIO()
-    report.write_junit(out)
+    write_junit(report, out)
     cases = ET.fromstring(out.getvalue()).findall(".//testcase")
     properties = {
         prop.get("name"): prop.get("value") for prop in cases[0].findall("properties/property")
@@ -87,7 +91,7 @@ def test_the_summary_says_how_many_misses_are_uncertain_and_what_limited_the_run
     report = report_of(
         entry("a", 590.0, 604.0, "uncertain", False), entry("c", 700.0, 705.0, "missed", False)
     )
-    lines = report.summary_lines()
+    lines = summary_lines(report)
     assert any("2 missed RTO" in line for line in lines)
     assert any("of the missed RTOs, 1 uncertain" in line for line in lines)
     assert "  bottleneck: the API's rate limit: 90%" in lines

@@ -40,7 +40,10 @@ from ob_async._restore.runwide import RunWideError
 from ob_async.batch._item import ItemState
 from ob_async.batch._limits import FailurePolicy
 from ob_async.drill._plan import DrillPlan, load_plan
-from ob_async.drill._report import DrillReport, write_reports
+from ob_async.drill._renderers import write_reports
+from ob_async.drill._renderers.summary_text import summary_lines
+from ob_async.drill._report import DrillReport
+from ob_async.drill._report.convert import to_json
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
 
@@ -279,7 +282,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         print(f"ob-restore drill: {report.run_error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     not_started = report.counts[ItemState.NOT_STARTED.value]
-    return EXIT_OK if report.failures == 0 and not_started == 0 else EXIT_FAILED
+    return EXIT_OK if report.not_passed == 0 and not_started == 0 else EXIT_FAILED
 
 
 def _failure_policy(args: argparse.Namespace) -> FailurePolicy:
@@ -331,11 +334,11 @@ def _install_interrupts(runner: DrillRunner, sink: Sink) -> _Interrupts:
 
 def _print_summary(report: DrillReport, args: argparse.Namespace, sink: Sink) -> None:
     if isinstance(sink, JsonEvents):
-        sink.emit("summary", **report.header()["summary"], interrupted=report.interrupted)
+        sink.emit("summary", **to_json(report.header().summary), interrupted=report.interrupted)
         if sink.lost:
             raise BrokenPipeError("stdout's reader went away")  # main() exits quietly
         return
-    for line in report.summary_lines():
+    for line in summary_lines(report):
         print(line)
     if args.dry_run:
         for entry in report.sample:

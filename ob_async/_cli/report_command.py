@@ -17,7 +17,8 @@ from ob_async._cli.report_outputs import (
 )
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
-from ob_async.drill._report import write_reports
+from ob_async.drill._renderers import write_reports
+from ob_async.drill._renderers.summary_text import summary_lines
 from ob_async.drill._reports.from_journal import report_from_journal
 from ob_async.errors import InvalidInputError
 
@@ -87,7 +88,7 @@ def run_report(args: argparse.Namespace) -> int:
             report.notes.append("the plan was not found: sources are not known")
         write_reports(report, json_path=args.report_json, junit_path=args.junit)
         write_outputs(report, args)
-        for line in report.summary_lines():
+        for line in summary_lines(report):
             print(line)
     except OSError as error:
         print(
@@ -97,7 +98,7 @@ def run_report(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     finally:
         report.close()
-    return EXIT_OK if report.failures == 0 and not report.interrupted else EXIT_FAILED
+    return EXIT_OK if report.not_passed == 0 and not report.interrupted else EXIT_FAILED
 
 
 def _plan(args: argparse.Namespace) -> DrillPlan | None:

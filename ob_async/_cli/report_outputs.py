@@ -16,7 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ob_async.drill._report import DrillReport, write_atomically
+from ob_async.drill._renderers import write_atomically
+from ob_async.drill._report import DrillReport
 from ob_async.drill._reports.history import RunSummary, check_history_dir, read_history, record_run
 from ob_async.drill._reports.html import write_html
 from ob_async.drill._reports.metrics import build_registry, previous_success, push, write_textfile

@@ -51,6 +51,7 @@ from ob_async._wire.names import resource_problem, tenant_name_problem
 from ob_async.batch._item import ItemState, RestoreItem, result_of
 from ob_async.drill._plan import parse_duration
 from ob_async.drill._report import entry_from_result
+from ob_async.drill._report.convert import to_json
 from ob_async.errors import InvalidInputError, ObError
 
 MAX_BODY_BYTES = 1024 * 1024
@@ -413,7 +414,7 @@ def _print(args: argparse.Namespace, submission: RestoreSubmission, *, interrupt
         result = attrs.evolve(result, state=ItemState.INTERRUPTED, error="interrupted")
     entry = entry_from_result(result)
     if args.json:
-        print(json.dumps(entry.to_json(), indent=2))
+        print(json.dumps(to_json(entry), indent=2))
         return
     print(
         f"{entry.key}: {entry.state} (requestId {entry.request_id}, "

@@ -90,19 +90,21 @@ class ObDrillOperator(BaseOperator):
         ti.xcom_push(key="summary", value=outcome.summary)
         counts = outcome.summary["summary"]
         self.log.info(
-            "drill %s: %s restore(s), %s ok, %s failed, %s not started; journal %s",
+            "drill %s: %s restore(s), %s restored, %s missed RTO, %s failed, %s not started; "
+            "journal %s",
             plan.name,
             counts["items"],
             counts["ok"],
+            outcome.missed_rto,
             outcome.failed,
             outcome.not_started,
             outcome.journal,
         )
         if outcome.run_error is not None:
             raise AirflowException(f"drill {plan.name} stopped: {outcome.run_error}")
-        if self.fail_on_failures and (outcome.failed or outcome.not_started):
+        if self.fail_on_failures and (outcome.failed or outcome.missed_rto or outcome.not_started):
             raise AirflowFailException(
-                f"drill {plan.name}: {outcome.failed} restore(s) failed or missed their RTO, "
-                f"{outcome.not_started} not started (summary in XCom 'summary')"
+                f"drill {plan.name}: {outcome.failed} restore(s) failed, {outcome.missed_rto} "
+                f"missed their RTO, {outcome.not_started} not started (summary in XCom 'summary')"
             )
         return outcome.summary

@@ -10,7 +10,8 @@ from ob_async._extras import require_extra
 require_extra("cli", "ob_async.drill (plans, drills and their reports)")
 
 from ob_async.drill._plan import DrillPlan, PlanError, PlanItem, RunContext, load_plan  # noqa: E402
-from ob_async.drill._report import DrillReport, ReportEntry, write_reports  # noqa: E402
+from ob_async.drill._renderers import write_reports  # noqa: E402
+from ob_async.drill._report import DrillReport, ReportEntry  # noqa: E402
 from ob_async.drill._runner import DrillEvents, DrillOptions, DrillRunner  # noqa: E402
 
 __all__ = [

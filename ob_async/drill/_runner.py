@@ -51,6 +51,7 @@ from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._random_points import RandomDraws, run_seed
 from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
+from ob_async.drill._report.header import RunBottleneck
 from ob_async.drill._resume import Resumption, read_resumed_run
 from ob_async.errors import InvalidInputError, ObError
 
@@ -204,7 +205,7 @@ class DrillRunner:
                 report.notes.append(name_conflict_hint(taken))
             if self.journal is not None:
                 await self.journal.close()
-        self.events.emit("finish", failed=report.failures, items=report.item_count)
+        self.events.emit("finish", failed=report.verdict.failed, items=report.item_count)
         return report
 
     async def _open(self, context: RunContext) -> None:
@@ -298,8 +299,9 @@ class DrillRunner:
             hold_end = self._observer.hold_ends.pop(result.key, None)
             report.add(attrs.evolve(entry, cleanup_due=hold_end) if hold_end else entry)
         if self.batch.summary.started:
-            report.bottleneck = self.batch.bottleneck().to_json()
-            self.events.emit("bottleneck", **report.bottleneck)
+            found = self.batch.bottleneck()
+            report.bottleneck = RunBottleneck.of(found)
+            self.events.emit("bottleneck", **found.to_json())
         if self.batch.stopping and not self._stop_requested:  # the failure policy stopped it
             limit = failures_allowed(self.options.failure_policy, self.options.max_failures)
             unsent += self.plan.item_count - report.item_count  # never taken from the plan

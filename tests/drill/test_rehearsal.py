@@ -22,6 +22,7 @@ from ob_async.batch._item import ItemState
 from ob_async.drill._cleanup import load_run_tenants, refuse_held
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord, record_line
 from ob_async.drill._plan import PlanError, RestorePointChoice, RunContext, load_plan
+from ob_async.drill._renderers.summary_text import summary_lines
 from ob_async.drill._reports.html import write_html
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
@@ -80,7 +81,7 @@ async def _drill(sim: Simulator, clock: SharedClock, plan_path: Path, **options:
     page = io.BytesIO()
     try:
         write_html(report, page)
-        return Ran(report.to_json(), "\n".join(report.summary_lines()), page.getvalue().decode())
+        return Ran(report.to_json(), "\n".join(summary_lines(report)), page.getvalue().decode())
     finally:
         report.close()
 

@@ -7,7 +7,7 @@ from typing import IO
 
 import pytest
 
-from ob_async.drill._report import write_atomically
+from ob_async.drill._renderers import write_atomically
 
 
 def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(tmp_path: Path) -> None:

@@ -105,7 +105,7 @@ async def test_thousand_restore_drill_through_chaos(tmp_path: Path) -> None:
             iid: [t for t in sim.tenants(iid) if t["tenantName"].startswith("chaos_")]
             for iid in ("ob-dr-east", "ob-dr-west")
         }
-    items = list(report.entries())
+    items = report.to_json()["items"]
     print(
         Counter(item["state"] for item in items), chaos, stats["requests"], stats["faultsInjected"]
     )

@@ -26,8 +26,8 @@ def entry(
 ) -> ReportEntry:
     """One entry; times are seconds after :data:`START`."""
 
-    def at(offset: float | None) -> str | None:
-        return None if offset is None else (START + timedelta(seconds=offset)).isoformat()
+    def at(offset: float | None) -> datetime | None:
+        return None if offset is None else START + timedelta(seconds=offset)
 
     recovery = None
     if submitted is not None and finished is not None and state in {"online", "timed_out"}:
@@ -65,9 +65,7 @@ def report_of(entries: list[ReportEntry], *, drill: str = "weekly-dr", **facts: 
     )
     for one in entries:
         report.add(one)
-    latest = max(
-        (datetime.fromisoformat(e.finished_at) for e in entries if e.finished_at), default=START
-    )
+    latest = max((e.finished_at for e in entries if e.finished_at), default=START)
     report.finished_at = report.finished_at or latest + timedelta(seconds=2)
     return report
 

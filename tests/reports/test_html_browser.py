@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ob_async.drill._report import write_atomically
+from ob_async._restore.outcome import RtoVerdict
+from ob_async.drill._renderers import write_atomically
 from ob_async.drill._reports.history import RunSummary
 from ob_async.drill._reports.html import MAX_BARS, write_html
 from tests.reports.fixtures import entry, large_report, mixed_report, report_of
@@ -119,7 +120,7 @@ def test_an_uncertain_rto_verdict_is_marked_as_such(tmp_path: Path) -> None:
                 finished=300,
                 rto=298,
                 met_rto=True,
-                rto_verdict="uncertain",
+                rto_verdict=RtoVerdict.UNCERTAIN,
                 recovery_lower_seconds=295.0,
                 recovery_upper_seconds=300.0,
             )

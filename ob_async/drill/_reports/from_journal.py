@@ -21,7 +21,8 @@ from ob_async.drill._journal import ItemJournal, JournalState, read_journal
 from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._plan.restore_point import RestorePointChoice
-from ob_async.drill._report import DrillReport, ReportEntry
+from ob_async.drill._report import Cleanup, DataOutcome, DrillReport, ReportEntry
+from ob_async.drill._report.convert import from_json
 from ob_async.errors import InvalidInputError
 
 UNSETTLED = (
@@ -66,20 +67,19 @@ def entry_from_journal(
         "tenant_id": (last.tenant_id if last else None)
         or (submitted.tenant_id if submitted else None)
         or (seen[-1].tenant_id if seen else None),
-        "submission": submission.value if submission else None,
-        "submitted_at": _iso(submitting.t) if submitting else None,
-        "first_seen_at": _iso(last.first_seen_at if last else None)
-        or (_iso(seen[0].t) if seen else None),
-        "finished_at": _iso(last.finished_at) if last else None,
+        "submission": submission,
+        "submitted_at": submitting.t if submitting else None,
+        "first_seen_at": (last.first_seen_at if last else None) or (seen[0].t if seen else None),
+        "finished_at": last.finished_at if last else None,
         "recovery_seconds": last.recovery_seconds if last else None,
         "recovery_lower_seconds": last.recovery_lower_seconds if last else None,
         "recovery_upper_seconds": last.recovery_seconds if last else None,
         "met_rto": last.met_rto if last else None,
-        "rto_verdict": last.rto_verdict.value if last and last.rto_verdict else None,
+        "rto_verdict": last.rto_verdict if last else None,
         "last_status": (last.last_status if last else None) or (seen[-1].status if seen else None),
         "cleanup": _cleanup(cleanup),
         "error": error,
-        "data": last.data if last else None,
+        "data": _data(last.data, known.key) if last and last.data else None,
         "resumed": resumed,
         "cleanup_due": last.hold_until if last else None,
     }
@@ -126,15 +126,17 @@ def _last_state_event(known: ItemJournal) -> ItemRecord | None:
     )
 
 
-def _cleanup(event: ItemRecord | None) -> dict[str, Any] | None:
+def _cleanup(event: ItemRecord | None) -> Cleanup | None:
     if event is None:
         return None
-    return {
-        "tenantId": event.tenant_id,
-        "deleted": event.deleted,
-        "at": _iso(event.t),
-        "error": event.error,
-    }
+    return Cleanup(
+        tenant_id=event.tenant_id, deleted=bool(event.deleted), at=event.t, error=event.error
+    )
+
+
+def _data(recorded: dict[str, Any], key: str) -> DataOutcome:
+    """The data verdict a final event recorded (its JSON: the names the report uses)."""
+    return from_json(recorded, DataOutcome, where=f"journal, data of {key}")
 
 
 def report_from_journal(

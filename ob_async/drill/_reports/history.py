@@ -18,11 +18,13 @@ from typing import IO, Any
 
 import attrs
 
-from ob_async.drill._report import write_atomically
+from ob_async.drill._renderers.files import write_atomically
+from ob_async.drill._renderers.source import ReportSource
 from ob_async.drill._reports.source import (
-    ReportSource,
     duration_seconds,
+    entries_json,
     format_seconds,
+    header_json,
     number,
     rpo_seconds,
     verdict,
@@ -59,10 +61,12 @@ class RunSummary:
 
     @classmethod
     def of(cls, report: ReportSource) -> RunSummary:
-        header = report.header()
+        header = header_json(report)
         summary = header.get("summary", {})
         recovery = summary.get("recoverySeconds", {})
-        rpos = [value for entry in report.entries() if (value := rpo_seconds(entry)) is not None]
+        rpos = [
+            value for entry in entries_json(report) if (value := rpo_seconds(entry)) is not None
+        ]
         return cls(
             drill=str(header.get("drill")),
             run_id=str(header.get("runId")),
@@ -72,7 +76,7 @@ class RunSummary:
             verdict=verdict(header),
             items=int(summary.get("items", 0)),
             ok=int(summary.get("ok", 0)),
-            failed=int(summary.get("failed", 0)),
+            failed=int(summary.get("failed", 0)) + int(summary.get("rtoMissed", 0)),
             rto_missed=int(summary.get("rtoMissed", 0)),
             interrupted=bool(header.get("interrupted")),
             by_state=dict(summary.get("byState", {})),

@@ -25,9 +25,11 @@ from prometheus_client import (
 )
 from prometheus_client.parser import text_string_to_metric_families
 
+from ob_async.drill._renderers.source import ReportSource
 from ob_async.drill._reports.source import (
-    ReportSource,
     duration_seconds,
+    entries_json,
+    header_json,
     moment,
     number,
     rpo_seconds,
@@ -47,7 +49,7 @@ def build_registry(
     report: ReportSource, *, previous_success: float | None = None
 ) -> CollectorRegistry:
     """The run's metrics in a registry of their own."""
-    header = report.header()
+    header = header_json(report)
     drill = str(header.get("drill"))
     summary = header.get("summary", {})
     registry = CollectorRegistry(auto_describe=True)
@@ -100,7 +102,7 @@ def build_registry(
     ).labels(drill)
     rpo: Histogram | None = None
     worst_rpo: float | None = None
-    for entry in report.entries():
+    for entry in entries_json(report):
         seconds = number(entry.get("recoverySeconds"))
         if seconds is not None:
             recovery.observe(seconds)

@@ -22,11 +22,13 @@ from urllib.parse import urlsplit
 
 import tenacity
 
+from ob_async.drill._renderers.source import ReportSource
 from ob_async.drill._reports.source import (
-    ReportSource,
     counts,
     duration_seconds,
+    entries_json,
     format_seconds,
+    header_json,
     number,
     verdict,
 )
@@ -65,7 +67,7 @@ def redacted(url: str) -> str:
 
 def build_message(report: ReportSource) -> dict[str, Any]:
     """The webhook body: ``text`` for people, ``obRestore`` for programs."""
-    header = report.header()
+    header = header_json(report)
     summary = header.get("summary", {})
     recovery = summary.get("recoverySeconds", {})
     word = verdict(header)
@@ -86,7 +88,7 @@ def build_message(report: ReportSource) -> dict[str, Any]:
         )
     failures: list[dict[str, Any]] = []
     failed_total = 0
-    for entry in report.entries():
+    for entry in entries_json(report):
         if entry.get("ok"):
             continue
         failed_total += 1

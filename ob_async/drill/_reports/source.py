@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any
+
+from ob_async.drill._renderers.source import ReportSource
+from ob_async.drill._report.convert import to_json
 
 
-class ReportSource(Protocol):
-    """A drill report as the renderers see it (:class:`~ob_async.drill._report.DrillReport`)."""
+def header_json(report: ReportSource) -> dict[str, Any]:
+    """The header as its JSON object."""
+    found: dict[str, Any] = to_json(report.header())
+    return found
 
-    def header(self) -> dict[str, Any]:
-        """The run's facts and summary (the JSON report without its items)."""
 
-    def entries(self) -> Iterator[dict[str, Any]]:
-        """Every entry as its JSON object; may be called more than once."""
+def entries_json(report: ReportSource) -> Iterator[dict[str, Any]]:
+    """Every entry as its JSON object."""
+    return (to_json(entry) for entry in report.entries())
 
 
 def moment(value: object) -> datetime | None:
@@ -97,7 +101,12 @@ def verdict(header: Mapping[str, Any]) -> str:
     summary = header.get("summary", {})
     if header.get("interrupted"):
         return "INTERRUPTED"
-    if summary.get("failed") or summary.get("notStarted") or header.get("runError"):
+    if (
+        summary.get("failed")
+        or summary.get("rtoMissed")
+        or summary.get("notStarted")
+        or header.get("runError")
+    ):
         return "FAILED"
     if header.get("dryRun"):
         return "DRY RUN"
@@ -112,7 +121,7 @@ def counts(header: Mapping[str, Any]) -> dict[str, int]:
     return {
         "restored": int(summary.get("ok") or 0),
         "missed RTO": missed,
-        "failed": int(summary.get("failed") or 0) - missed,
+        "failed": int(summary.get("failed") or 0),
         "not started": int(summary.get("notStarted") or 0),
     }
 
