@@ -19,6 +19,7 @@ from ob_async._http.throttle.estimator import RateEstimator
 from ob_async._http.throttle.evidence import ASSUMED_BACKGROUND, MIN_SAMPLE, PROBE_MARGIN
 from ob_async._http.throttle.pacer import UNPACED, Gcra
 from ob_async._http.throttle.phases import HELD, Event, Phase, PhaseMachine
+from ob_async._http.throttle.probe import ProbeStep
 
 logger = logging.getLogger("ob_async.throttle")
 
@@ -28,15 +29,6 @@ was set (a cold burst's first wave) arrive in the first, and are the old pace's.
 SAME_PACE = 1.001
 """A pace within this factor of the one measured is that pace (float rounding), not a
 probe above it."""
-STEP_GROWTH = 2.0
-"""A probe's step grows by this factor per quiet window, so a doubled limit is found
-within seconds."""
-STEP_GROWTH_OVER_LIMIT = 1.5
-"""The step's growth once over the limit last measured: a bucket's savings hide the
-limit a while there, and a slower step goes less far past it."""
-CEILING_MARGIN = 0.5
-"""The pace stays under an announced ceiling by this part of the first probe step
-(1%): the pacing's slack lets a few sends go early, which a strict server refuses."""
 
 
 class Controller:
@@ -54,7 +46,7 @@ class Controller:
         client's pace, which the thresholds sit above and the measurements discount."""
         self._measured_pace = math.inf
         """The pace the last measurement set: above it, the pace is probing."""
-        self._step = config.probe_start
+        self._step = ProbeStep(first=config.probe_start, largest=config.probe_max)
         self._hold_until = -math.inf
         self._trigger_share = 0.0
         """The 429 share of the answers that set the pace held."""
@@ -209,11 +201,9 @@ class Controller:
         if estimator.counts(now - config.window).sent < config.busy_share * rate * config.window:
             estimator.restart(now)  # the pace was not needed: nothing learnt about the limit
             return
-        grown = self._capped(rate * (1.0 + self._step))
+        grown = self._capped(rate * (1.0 + self._step.size))
         if grown > rate:
-            over_limit = grown > self._measured_pace / config.headroom
-            growth = STEP_GROWTH_OVER_LIMIT if over_limit else STEP_GROWTH
-            self._step = min(config.probe_max, self._step * growth)
+            self._step.grow(over_limit=grown > self._measured_pace / config.headroom)
             logger.debug("pace %.2f/s: probing", grown)
         self._set_pace(now, grown)
         self._machine.fire(Event.QUIET_WINDOW)
@@ -227,7 +217,7 @@ class Controller:
         self._set_pace(now, rate)
         self._measured_pace = rate
         self.decreases += 1
-        self._step = config.probe_start
+        self._step.restart()
         self._hold_until = now + config.hold
         self._trigger_share = share
         logger.debug("pace %.2f/s: measured %.2f/s, 429 share %.3f", rate, limit, share)
@@ -241,7 +231,4 @@ class Controller:
         return self._pacer.rate > self._measured_pace * SAME_PACE
 
     def _capped(self, rate: float) -> float:
-        """``rate``, but under an announced ceiling by :data:`CEILING_MARGIN` of a step."""
-        if self.ceiling is None:
-            return rate
-        return min(rate, self.ceiling * (1.0 - CEILING_MARGIN * self.config.probe_start))
+        return self._step.under_ceiling(rate, self.ceiling)
