@@ -27,7 +27,7 @@ from ob_async.drill._plan.restore_point import RestorePointChoice
 class ItemFacts:
     """What the drill knows of an item that the batch does not."""
 
-    restore_point: RestorePointChoice | None = None
+    restore_point_choice: RestorePointChoice | None = None
     hold_seconds: float | None = None
 
 
@@ -56,7 +56,7 @@ class JournalObserver:
                 key=item.key,
                 request_id=submission.request_id,
                 restore_time=item.request.restore_time,
-                restore_point=self._facts.get(item.key, ItemFacts()).restore_point,
+                restore_point_choice=self._facts.get(item.key, ItemFacts()).restore_point_choice,
                 reconcile=item.reconcile_first,
             )
         )

@@ -98,7 +98,7 @@ class ItemRecord:
     """When it was recorded (for ``submitting``: when the item was first sent)."""
     request_id: str | None = None
     restore_time: datetime | None = None
-    restore_point: RestorePointChoice | None = None
+    restore_point_choice: RestorePointChoice | None = None
     """How ``restore_time`` was chosen (``chosen`` and ``submitting`` events)."""
     reconcile: bool | None = None
     outcome: SubmissionOutcome | None = None

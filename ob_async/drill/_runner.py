@@ -399,7 +399,7 @@ class DrillRunner:
                     event=JournalEvent.CHOSEN,
                     key=plan_item.key,
                     restore_time=restore_time,
-                    restore_point=plan_item.restore_point_choice,
+                    restore_point_choice=plan_item.restore_point_choice,
                 )
             )
         if reason is not None or restore_time is None:

@@ -111,7 +111,7 @@ def test_the_same_seed_draws_the_same_points_and_a_run_without_one_prints_its_ow
     assert f"4 random (seed {seed}: --seed {seed} draws them again)" in done.stdout
     report = json.loads((tmp_path / "d.json").read_text())
     assert report["summary"]["restorePoints"]["seed"] == int(seed)
-    assert {item["restoreSeed"] for item in report["items"]} == {int(seed)}
+    assert {item["restorePointSeed"] for item in report["items"]} == {int(seed)}
     _, reproduced = _dry_run(tmp_path, "e", "--seed", seed)
     assert reproduced == unseeded
 

@@ -23,6 +23,8 @@ from ob_async.drill._cleanup import load_run_tenants, refuse_held
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord, record_line
 from ob_async.drill._plan import PlanError, RestorePointChoice, RunContext, load_plan
 from ob_async.drill._renderers.summary_text import summary_lines
+from ob_async.drill._report import DataOutcome, ReportEntry
+from ob_async.drill._report.convert import from_json, to_json
 from ob_async.drill._reports.html import write_html
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
@@ -118,8 +120,8 @@ async def test_a_thousand_random_points_through_the_plan_and_pre_flight_fall_ins
             entries = list(report.entries())
             assert len(entries) == 1000
             assert {e["state"] for e in entries} == {ItemState.PLANNED.value}
-            assert {e["restorePoint"] for e in entries} == {RestorePointChoice.RANDOM.value}
-            assert {e["restoreSeed"] for e in entries} == {seed}
+            assert {e["restorePointChoice"] for e in entries} == {RestorePointChoice.RANDOM.value}
+            assert {e["restorePointSeed"] for e in entries} == {seed}
             assert report.json["summary"]["restorePoints"]["seed"] == seed
             drawn = f"restore points: 1000 random (random ones drawn with seed {seed})"
             assert drawn in report.html
@@ -166,7 +168,7 @@ async def test_a_drill_journals_each_draw_and_a_resume_sends_the_recorded_point(
                 event=JournalEvent.CHOSEN,
                 key=keys[0],
                 restore_time=recorded,
-                restore_point=RestorePointChoice.RANDOM,
+                restore_point_choice=RestorePointChoice.RANDOM,
             )
         )
     )
@@ -179,7 +181,7 @@ async def test_a_drill_journals_each_draw_and_a_resume_sends_the_recorded_point(
     entries = {e["key"]: e for e in report.entries()}
     assert {e["state"] for e in entries.values()} == {ItemState.ONLINE.value}
     assert datetime.fromisoformat(entries[keys[0]]["restoreTime"]) == recorded
-    assert entries[keys[0]]["restoreSeed"] == 11
+    assert entries[keys[0]]["restorePointSeed"] == 11
     lines = _journal(journal)
     chosen = [line for line in lines if line["event"] == JournalEvent.CHOSEN]
     assert [line["key"] for line in chosen] == keys  # item 1's draw was not made again
@@ -187,7 +189,7 @@ async def test_a_drill_journals_each_draw_and_a_resume_sends_the_recorded_point(
     assert datetime.fromisoformat(submitting[keys[0]]["restoreTime"]) == recorded
     drawn = datetime.fromisoformat(chosen[1]["restoreTime"])
     assert datetime.fromisoformat(submitting[keys[1]]["restoreTime"]) == drawn
-    assert {line["restorePoint"] for line in submitting.values()} == {"random"}
+    assert {line["restorePointChoice"] for line in submitting.values()} == {"random"}
     assert _inside(drawn, windows[keys[1].rsplit("_", 1)[1]])
 
 
@@ -297,3 +299,25 @@ def test_a_plan_reads_its_seed_hold_and_random_points(tmp_path: Path) -> None:
     item = next(loaded.items(_context()))
     assert item.restore_point_choice is RestorePointChoice.RANDOM
     assert item.hold_seconds == 36 * 3600.0
+
+
+def test_how_a_point_was_chosen_survives_the_json_report_beside_the_data_checks() -> None:
+    # The data outcome's restorePoint (a time) sits in the same JSON object as the
+    # entry's own fields: how the point was chosen must not collide with it.
+    entry = ReportEntry(
+        key="ob-dr/t1_dr",
+        index=1,
+        source_instance_id="ob-src",
+        source_tenant_id="t1",
+        target_instance_id="ob-dr",
+        target_tenant_name="t1_dr",
+        state=ItemState.ONLINE,
+        restore_time="2026-01-13T02:17:17+00:00",
+        data=DataOutcome(ok=True, restore_point=datetime(2026, 1, 13, 2, 17, 17, tzinfo=UTC)),
+        cleanup_due=START + timedelta(hours=2),
+    ).with_restore_point(RestorePointChoice.RANDOM, 99)
+    written = to_json(entry)
+    assert written["restorePointChoice"] == "random"
+    assert written["restorePointSeed"] == 99
+    assert written["restorePoint"] == "2026-01-13T02:17:17+00:00"
+    assert from_json(json.loads(json.dumps(written)), ReportEntry, where="test") == entry

@@ -88,8 +88,8 @@ class DrillReport:
             self.rto_uncertain += 1
         if entry.recovery_seconds is not None:
             self.recovery.append(entry.recovery_seconds)
-        if entry.restore_point is not None:
-            self.restore_points[entry.restore_point] += 1
+        if entry.restore_point_choice is not None:
+            self.restore_points[entry.restore_point_choice] += 1
         if entry.cleanup_due is not None:
             self.held += 1
             self.cleanup_due = max(self.cleanup_due or entry.cleanup_due, entry.cleanup_due)

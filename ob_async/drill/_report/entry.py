@@ -154,9 +154,9 @@ class ReportEntry:
     restore_time: str | None = None
     """The restore point asked for (ISO 8601), or ``latest`` (``random``...) when never
     resolved."""
-    restore_point: RestorePointChoice | None = None
+    restore_point_choice: RestorePointChoice | None = None
     """How the restore point was chosen: explicit, latest or random."""
-    restore_seed: int | None = None
+    restore_point_seed: int | None = None
     """For a random restore point: the run's seed it was drawn with."""
     tenant_id: str | None = None
     submission: SubmissionOutcome | None = None
@@ -188,7 +188,9 @@ class ReportEntry:
     def with_restore_point(self, choice: RestorePointChoice, seed: int | None) -> ReportEntry:
         """This entry, saying how its restore point was chosen."""
         random = choice is RestorePointChoice.RANDOM
-        return attrs.evolve(self, restore_point=choice, restore_seed=seed if random else None)
+        return attrs.evolve(
+            self, restore_point_choice=choice, restore_point_seed=seed if random else None
+        )
 
     @classmethod
     def of_plan_item(cls, plan_item: PlanItem, state: ItemState, **details: Any) -> ReportEntry:
@@ -203,7 +205,7 @@ class ReportEntry:
             target_tenant_name=plan_item.target_tenant_name,
             state=state,
             rto_seconds=plan_item.rto_seconds,
-            **{"restore_point": plan_item.restore_point_choice, **details},
+            **{"restore_point_choice": plan_item.restore_point_choice, **details},
         )
 
     @property

@@ -105,8 +105,8 @@ def _restore_point(known: ItemJournal) -> RestorePointChoice | None:
     """How the journal says the item's restore point was chosen (a draw, or as sent)."""
     for event in (JournalEvent.CHOSEN, JournalEvent.SUBMITTING):
         record = known.last(event)
-        if record is not None and record.restore_point is not None:
-            return record.restore_point
+        if record is not None and record.restore_point_choice is not None:
+            return record.restore_point_choice
     return None
 
 
