@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,10 +19,16 @@ import attrs
 import pytest
 
 from ob_async import ObClient, PollConfig
+from ob_async._http.credentials import Credentials
+from ob_async._wire.backups import RestorableTenant
+from ob_async._wire.codec import from_wire
+from ob_async._wire.tenants import TenantSummary
 from ob_async.batch._item import ItemState
 from ob_async.drill._cleanup import load_run_tenants, refuse_held
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord, record_line
-from ob_async.drill._plan import PlanError, RestorePointChoice, RunContext, load_plan
+from ob_async.drill._plan import PlanError, RandomPoint, RestorePointChoice, RunContext, load_plan
+from ob_async.drill._preflight import Preflight
+from ob_async.drill._random_points import RandomDraws
 from ob_async.drill._renderers.summary_text import summary_lines
 from ob_async.drill._report import DataOutcome, ReportEntry
 from ob_async.drill._report.convert import from_json, to_json
@@ -321,3 +328,48 @@ def test_how_a_point_was_chosen_survives_the_json_report_beside_the_data_checks(
     assert written["restorePointSeed"] == 99
     assert written["restorePoint"] == "2026-01-13T02:17:17+00:00"
     assert from_json(json.loads(json.dumps(written)), ReportEntry, where="test") == entry
+
+
+async def test_windows_written_without_a_zone_are_read_as_utc_for_a_random_point(
+    tmp_path: Path,
+) -> None:
+    # As for "latest": the API may write its times without a zone; they are UTC.
+    answer = {
+        "tenantId": "tsh001",
+        "timeIntervalList": [
+            {"startTime": "2026-11-26 09:00:00", "endTime": "2026-11-26 09:00:09"}
+        ],
+    }
+    tenant = from_wire(RestorableTenant, answer)
+    clock = FakeClock(START)
+    client = ObClient(
+        "https://api.example.test", Credentials("AK", access_key_secret="sk"), "p1", clock=clock
+    )
+
+    async def list_restorable_tenants(instance_id: str, **_: object) -> list[RestorableTenant]:
+        return [tenant]
+
+    async def no_tenants(instance_id: str, **_: object) -> AsyncIterator[TenantSummary]:
+        none: tuple[TenantSummary, ...] = ()
+        for tenant in none:
+            yield tenant
+
+    client.list_restorable_tenants = list_restorable_tenants  # type: ignore[method-assign]
+    client.iter_tenants = no_tenants  # type: ignore[method-assign]
+    plan_item = attrs.evolve(
+        next(load_plan(write_plan(tmp_path / "plan.toml", 1)).items(_context())),
+        random_point=RandomPoint(2 * 86400.0, "2d"),
+    )
+    draws = RandomDraws(5, START)
+    points = set()
+    for seed in range(40):
+        point, reason = await Preflight(client).check(
+            plan_item, draws=attrs.evolve(draws, seed=seed)
+        )
+        assert reason is None
+        assert point is not None
+        points.add(point)
+    await client.close()
+    start = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+    assert points <= {start + timedelta(seconds=n) for n in range(10)}
+    assert len(points) > 1
