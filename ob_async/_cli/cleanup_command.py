@@ -29,6 +29,7 @@ from ob_async.drill._cleanup import (
     CleanupAction,
     CleanupResult,
     clean_run,
+    holds_in_force,
     load_run_tenants,
     refuse_held,
 )
@@ -117,8 +118,10 @@ def run_cleanup(args: argparse.Namespace) -> int:
     configure_logging(args.verbose, False)
     try:
         run_id, tenants = load_run_tenants(args.journal)
+        now = datetime.now(UTC)
         if not args.force and not args.dry_run:
-            refuse_held(tenants, datetime.now(UTC), where=f"journal {args.journal}")
+            refuse_held(tenants, now, where=f"journal {args.journal}")
+        held = holds_in_force(tenants, now) if args.dry_run and not args.force else None
     except InvalidInputError as error:
         print(f"ob-restore cleanup: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -142,6 +145,8 @@ def run_cleanup(args: argparse.Namespace) -> int:
         print(_summary(run_id, args, counts) + ", INTERRUPTED")
         return EXIT_INTERRUPTED
     print(_summary(run_id, args, counts))
+    if held is not None:
+        print(f"note: {held}: a clean-up before then is refused without --force")
     return EXIT_FAILED if counts[CleanupAction.FAILED] else EXIT_OK
 
 

@@ -115,25 +115,35 @@ HELD_NAMED = 5
 """How many held tenants a refusal names one by one (the rest are counted)."""
 
 
-def refuse_held(tenants: Iterable[RunTenant], now: datetime, *, where: str) -> None:
-    """Raise :class:`InvalidInputError` naming when the holds end, if any tenant of the
-    run is still held for manual validation at ``now``: nothing is deleted."""
+def holds_in_force(tenants: Iterable[RunTenant], now: datetime) -> str | None:
+    """Which tenants of the run are still held for manual validation at ``now``, and
+    when the holds end, in words; None when none is."""
     held = [tenant for tenant in tenants if tenant.held_at(now)]
-    if not held:
-        return
     ends = [tenant.hold_until for tenant in held if tenant.hold_until is not None]
+    if not ends:
+        return None
     named = ", ".join(
         f"{tenant.key} until {tenant.hold_until.isoformat()}"
         for tenant in held[:HELD_NAMED]
         if tenant.hold_until is not None
     )
     more = f" and {len(held) - HELD_NAMED} more" if len(held) > HELD_NAMED else ""
-    raise InvalidInputError(
+    return (
         f"{len(held)} restored tenant(s) are held for manual validation ({named}{more}); "
-        f"the hold ends at {max(ends).isoformat()}: nothing was deleted. Run the clean-up "
-        "again after then, or pass --force to delete them now",
-        where=where,
+        f"the hold ends at {max(ends).isoformat()}"
     )
+
+
+def refuse_held(tenants: Iterable[RunTenant], now: datetime, *, where: str) -> None:
+    """Raise :class:`InvalidInputError` naming when the holds end, if any tenant of the
+    run is still held for manual validation at ``now``: nothing is deleted."""
+    held = holds_in_force(tenants, now)
+    if held is not None:
+        raise InvalidInputError(
+            f"{held}: nothing was deleted. Run the clean-up again after then, or pass "
+            "--force to delete them now",
+            where=where,
+        )
 
 
 def load_run_tenants(path: Path) -> tuple[str, list[RunTenant]]:

@@ -160,6 +160,13 @@ async def test_cleanup_refuses_held_tenants_naming_when_the_hold_ends_unless_for
         assert "--force" in err
         assert sim.stats()["deletes"] == 0
 
+        code = await asyncio.to_thread(main, [*cleanup, "--dry-run"])
+        out, err = capsys.readouterr()
+        assert code == 0, err
+        assert "3 would be deleted" in out
+        assert f"the hold ends at {due.isoformat()}: a clean-up before then is refused" in out
+        assert sim.stats()["deletes"] == 0
+
         code = await asyncio.to_thread(main, [*cleanup, "--force"])
         out, err = capsys.readouterr()
         assert code == 0, err
