@@ -20,8 +20,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
+
 from ob_async._cli.args import configure_logging, non_negative_int, positive_int, submit_rate
 from ob_async._cli.connection import add_connection_arguments, open_connection
+from ob_async._cli.evidence_options import (
+    EvidenceRequest,
+    add_evidence_arguments,
+    evidence_request,
+    seal_run,
+    sealed_message,
+)
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async._cli.help import add_command, add_verbosity, exit_codes
 from ob_async._cli.output_paths import clashing_paths
@@ -151,6 +160,7 @@ def register(subparsers: Any) -> None:
     output = parser.add_argument_group("output")
     add_file_arguments(output)
     add_signal_arguments(output)
+    add_evidence_arguments(output)
     output.add_argument(
         "--json",
         action="store_true",
@@ -163,21 +173,39 @@ def register(subparsers: Any) -> None:
 
 def run_drill(args: argparse.Namespace) -> int:
     configure_logging(args.verbose, args.quiet)
-    if args.resume and args.journal is None:
-        print(
-            "ob-restore drill: --resume needs --journal FILE (the run to continue)", file=sys.stderr
-        )
-        return EXIT_BAD_INPUT
-    unwritable = _unwritable_outputs(args)
-    if unwritable:
-        for problem in unwritable:
+    try:
+        plan, evidence = _checked_inputs(args)
+        record = _RunRecord()
+        code = asyncio.run(_drill(args, plan, record))
+    except _Refused as refused:
+        for problem in refused.problems:
             print(f"ob-restore drill: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    try:
-        plan = load_plan(args.plan, simulated=args.simulate)
     except InvalidInputError as error:
         print(f"ob-restore drill: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if evidence is None:
+        return code
+    return _seal(evidence, plan, record, code)
+
+
+class _Refused(Exception):
+    """The command's inputs are refused before anything is sent; each problem is named."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def _checked_inputs(args: argparse.Namespace) -> tuple[DrillPlan, EvidenceRequest | None]:
+    """The plan and the evidence to seal, every input checked; _Refused (or
+    InvalidInputError) naming what is wrong otherwise."""
+    if args.resume and args.journal is None:
+        raise _Refused(["--resume needs --journal FILE (the run to continue)"])
+    unwritable = _unwritable_outputs(args)
+    if unwritable:
+        raise _Refused(unwritable)
+    plan = load_plan(args.plan, simulated=args.simulate)
     clashes = clashing_paths(
         (
             ("--journal", args.journal),
@@ -188,15 +216,40 @@ def run_drill(args: argparse.Namespace) -> int:
         ),
         plan.input_files,
     )
-    for problem in clashes:
-        print(f"ob-restore drill: {problem}", file=sys.stderr)
     if clashes:
-        return EXIT_BAD_INPUT
+        raise _Refused(clashes)
+    return plan, evidence_request(args)
+
+
+@attrs.define
+class _RunRecord:
+    """What the run left to seal: its journal, and the reports it wrote whole."""
+
+    journal: Path | None = None
+    reports: list[Path] = attrs.field(factory=list)
+
+
+def _seal(evidence: EvidenceRequest, plan: DrillPlan, record: _RunRecord, code: int) -> int:
+    """Seal the run's record: the drill's exit code stands, unless the seal fails."""
+    if record.journal is None or not record.journal.is_file():
+        print(
+            "ob-restore drill: nothing sealed: the run kept no journal (nothing was sent)",
+            file=sys.stderr,
+        )
+        return code
     try:
-        return asyncio.run(_drill(args, plan))
-    except InvalidInputError as error:
-        print(f"ob-restore drill: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        sealed = seal_run(evidence, journal=record.journal, plan=plan, reports=record.reports)
+    except (InvalidInputError, OSError) as error:
+        reason = str(error) if isinstance(error, InvalidInputError) else error.strerror
+        print(
+            f"ob-restore drill: the evidence was NOT sealed: {reason}; the drill itself ran "
+            f"as reported; seal its journal later with: ob-restore evidence seal "
+            f"{record.journal} {evidence.directory}",
+            file=sys.stderr,
+        )
+        return code or EXIT_FAILED
+    print(f"evidence: {sealed_message(sealed)}", file=sys.stderr)
+    return code
 
 
 def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
@@ -207,7 +260,7 @@ def _unwritable_outputs(args: argparse.Namespace) -> list[str]:
     ) + output_problems(args)
 
 
-async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
+async def _drill(args: argparse.Namespace, plan: DrillPlan, record: _RunRecord) -> int:
     sink = _sink(args, plan)
     poll = plan.poll_config()
     login = plan.data.login if plan.data else None
@@ -259,12 +312,14 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
             report.interrupted = True
         finally:
             forget_stop_signals(asyncio.get_running_loop())
+        record.journal = runner.journal_path
         if runner.journal_path is not None and not args.json:
             print(f"journal: {runner.journal_path}", file=sys.stderr)
     try:
         try:
             write_reports(report, json_path=args.report_json, junit_path=args.junit)
             write_outputs(report, args)
+            record.reports = _written_reports(args)
         except OSError as error:
             print(
                 f"ob-restore drill: cannot write a report: {error.strerror}: {error.filename}",
@@ -283,6 +338,11 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan) -> int:
         return EXIT_BAD_INPUT
     not_started = report.counts[ItemState.NOT_STARTED.value]
     return EXIT_OK if report.not_passed == 0 and not_started == 0 else EXIT_FAILED
+
+
+def _written_reports(args: argparse.Namespace) -> list[Path]:
+    given = (args.report_json, args.junit, args.html, args.metrics_file)
+    return [path for path in given if path is not None and path.is_file()]
 
 
 def _failure_policy(args: argparse.Namespace) -> FailurePolicy:

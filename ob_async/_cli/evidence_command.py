@@ -8,25 +8,26 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from ob_async._cli.evidence_options import add_signing_key_argument, sealed_message, signing_key
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command
-from ob_async._version import __version__
+from ob_async._cli.report_outputs import path_problem
 from ob_async.drill._evidence import (
     Person,
     RunFacts,
-    SigningKey,
-    TargetPair,
     VerifyKey,
     append_note,
+    facts_from_journal,
     generate_key_pair,
-    origin_of,
     seal_bundle,
     verify_bundle,
 )
+from ob_async.drill._evidence._reading import report_of_bundle
 from ob_async.drill._evidence._signing import ENV_SIGNING_KEY
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
-from ob_async.drill._plan.item import RunContext
+from ob_async.drill._renderers.files import write_atomically
+from ob_async.drill._reports.html import write_html
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = f"""
@@ -37,7 +38,8 @@ SHA-256 signed by an Ed25519 key ({ENV_SIGNING_KEY} holds the PEM, or
 --signing-key names an owner-only file; without a key the bundle is sealed by
 hashes only, and says so). `verify` checks the signature, every file and the
 chain, and names whatever was changed. `note` appends an operator's note to the
-chain. `keygen` makes a key pair. A sealed bundle is never rewritten.
+chain; `report` renders the bundle's HTML report with its verification and its
+notes. `keygen` makes a key pair. A sealed bundle is never rewritten.
 """
 
 EXAMPLES = (
@@ -70,7 +72,7 @@ def register(subparsers: Any) -> None:
         examples=EXAMPLES,
         codes=(
             (EXIT_OK, "done; for verify, the bundle holds in every respect"),
-            (EXIT_FAILED, "verify found a problem (each is named)"),
+            (EXIT_FAILED, "verify (or report) found a problem (each is named)"),
             (EXIT_BAD_INPUT, "bad input: a missing file, an existing directory, a bad key"),
         ),
     )
@@ -93,12 +95,21 @@ def register(subparsers: Any) -> None:
         metavar="FILE",
         help="a report of the run to seal with it (repeatable)",
     )
-    seal.add_argument("--endpoint", metavar="URL", help="the API endpoint (default OB_ENDPOINT)")
-    seal.add_argument("--project-id", metavar="ID", help="the project (default OB_PROJECT_ID)")
+    seal.add_argument(
+        "--endpoint",
+        metavar="URL",
+        help="the API endpoint, for a journal that does not record it (written by an older "
+        "ob-restore; default OB_ENDPOINT)",
+    )
+    seal.add_argument(
+        "--project-id",
+        metavar="ID",
+        help="the project, for a journal that does not record it (default OB_PROJECT_ID)",
+    )
     seal.add_argument(
         "--supersedes", type=Path, metavar="OLD_DIR", help="the bundle this one replaces"
     )
-    _signing_key_argument(seal)
+    add_signing_key_argument(seal)
     seal.set_defaults(handler=run_seal)
 
     verify = actions.add_parser("verify", help="check a bundle; exit 0 only if all holds")
@@ -116,8 +127,20 @@ def register(subparsers: Any) -> None:
     note.add_argument("directory", type=Path, metavar="DIR")
     note.add_argument("text", metavar="TEXT", help="the note")
     note.add_argument("--by", metavar="NAME", help="who writes it (default: user@host)")
-    _signing_key_argument(note)
+    add_signing_key_argument(note)
     note.set_defaults(handler=run_note)
+
+    report = actions.add_parser(
+        "report", help="the HTML report of a bundle: its verification and operator notes"
+    )
+    report.add_argument("directory", type=Path, metavar="DIR")
+    report.add_argument(
+        "--html", type=Path, required=True, metavar="FILE", help="write the HTML report to FILE"
+    )
+    report.add_argument(
+        "--public-key", type=Path, metavar="FILE", help="the PEM public key it must be signed with"
+    )
+    report.set_defaults(handler=run_report)
 
     keygen = actions.add_parser("keygen", help="make an Ed25519 key pair for sealing")
     keygen.add_argument("private", type=Path, metavar="PRIVATE", help="new owner-only key file")
@@ -125,24 +148,9 @@ def register(subparsers: Any) -> None:
     keygen.set_defaults(handler=run_keygen)
 
 
-def _signing_key_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--signing-key",
-        type=Path,
-        metavar="FILE",
-        help=f"an owner-only PEM Ed25519 private key (default: ${ENV_SIGNING_KEY}, if set)",
-    )
-
-
-def _signing_key(args: argparse.Namespace) -> SigningKey | None:
-    if args.signing_key is not None:
-        return SigningKey.from_file(args.signing_key)
-    return SigningKey.from_env()
-
-
 def run_seal(args: argparse.Namespace) -> int:
     try:
-        key = _signing_key(args)
+        key = signing_key(args)
         plan = _plan(args)
         facts = _facts(args, plan)
         sealed = seal_bundle(
@@ -157,13 +165,7 @@ def run_seal(args: argparse.Namespace) -> int:
     except InvalidInputError as error:
         print(f"ob-restore evidence seal: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    seal = sealed.manifest.seal
-    how = f"signed with {seal.fingerprint}" if seal.fingerprint else "sealed by hashes only"
-    print(
-        f"sealed run {sealed.manifest.run_id} into {sealed.path} "
-        f"({len(sealed.manifest.files)} files, {sealed.manifest.chain.lines} journal lines; "
-        f"{how})"
-    )
+    print(sealed_message(sealed))
     return EXIT_OK
 
 
@@ -183,31 +185,11 @@ def _plan(args: argparse.Namespace) -> DrillPlan | None:
 
 
 def _facts(args: argparse.Namespace, plan: DrillPlan | None) -> RunFacts:
-    state = read_journal(args.journal)
-    run = state.run
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    endpoint = args.endpoint or os.environ.get("OB_ENDPOINT")
-    restores: tuple[TargetPair, ...] = ()
-    if plan is not None and run.run_id and run.started_at:
-        context = RunContext(run_id=run.run_id, started_at=run.started_at)
-        restores = tuple(
-            TargetPair(
-                item=item.key,
-                source_instance=item.source_instance_id,
-                target_instance=item.target_instance_id,
-            )
-            for item in plan.items(context)
-        )
-    return RunFacts(
-        run_id=run.run_id or "",
-        drill=run.drill or "",
-        tool_version=__version__,
-        endpoint_origin=origin_of(endpoint) if endpoint else None,
+    return facts_from_journal(
+        read_journal(args.journal),
+        plan=plan,
+        endpoint=args.endpoint or os.environ.get("OB_ENDPOINT"),
         project_id=args.project_id or os.environ.get("OB_PROJECT_ID"),
-        started_at=run.started_at,
-        ended_at=max(moments) if moments else None,
-        ran_by=None,
-        restores=restores,
     )
 
 
@@ -241,7 +223,7 @@ def run_verify(args: argparse.Namespace) -> int:
 
 def run_note(args: argparse.Namespace) -> int:
     try:
-        key = _signing_key(args)
+        key = signing_key(args)
         me = Person.current()
         note = append_note(
             args.directory, args.text, who=args.by or f"{me.user}@{me.host}", signing_key=key
@@ -251,6 +233,43 @@ def run_note(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     print(f"note {note.n} added to {args.directory}" + (" (signed)" if note.signed else ""))
     return EXIT_OK
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """The run's report rebuilt from the bundle, with what verifying it found and its notes."""
+    problem = path_problem("--html", args.html)
+    if problem is not None:
+        print(f"ob-restore evidence report: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        key = VerifyKey.from_file(args.public_key) if args.public_key else None
+        found = report_of_bundle(args.directory, key)
+    except InvalidInputError as error:
+        print(f"ob-restore evidence report: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        write_atomically(
+            args.html, lambda out: write_html(found.report, out, bundle=found.verification)
+        )
+    except OSError as error:
+        print(
+            f"ob-restore evidence report: cannot write {args.html}: {error.strerror}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    finally:
+        found.report.close()
+    verification = found.verification
+    print(
+        f"wrote {args.html}: bundle "
+        + (
+            "verified"
+            if verification.ok
+            else f"NOT verified ({len(verification.problems)} problem(s))"
+        )
+        + f", {len(verification.notes)} operator note(s)"
+    )
+    return EXIT_OK if verification.ok else EXIT_FAILED
 
 
 def run_keygen(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ import asyncio
 import json
 import logging
 import os
+from datetime import datetime
 from pathlib import Path
 
 import attrs
@@ -82,6 +83,17 @@ class JournalState:
     run: RunRecord
     items: dict[str, ItemJournal]
     torn_lines: int
+    finished_at: datetime | None = None
+    """When the run (or its last resume) last recorded its end (journals before the
+    ``finished`` line, and runs that crashed, have none)."""
+
+    @property
+    def ended_at(self) -> datetime | None:
+        """The run's end: its ``finished`` line, or the last event it recorded (a crash)."""
+        moments = [event.t for item in self.items.values() for event in item.events if event.t]
+        if self.finished_at is not None:
+            moments.append(self.finished_at)
+        return max(moments, default=None)
 
 
 class Journal:
@@ -122,6 +134,10 @@ class Journal:
         self._writer.add_done_callback(self._writer_ended)
         event = JournalEvent.RESUMED if resume else JournalEvent.RUN
         await self._commit(attrs.evolve(run, event=event, t=self._clock.now()))
+
+    async def finish(self) -> None:
+        """Record that the run ends now (before :meth:`close`)."""
+        await self._commit(RunRecord(event=JournalEvent.FINISHED, t=self._clock.now()))
 
     async def record(self, record: ItemRecord) -> None:
         """Append one event and return once it is on disk."""
@@ -221,7 +237,8 @@ def read_journal(path: Path) -> JournalState:
         raw = path.read_bytes()
     except OSError as error:
         raise InvalidInputError(f"cannot read: {error.strerror}", where=f"journal {path}") from None
-    run: RunRecord | None = None
+    run_lines: dict[JournalEvent, RunRecord] = {}
+    """The last line of each run-level event (``run``, ``resumed``, ``finished``)."""
     items: dict[str, ItemJournal] = {}
     torn = 0
     lines = raw.split(b"\n")
@@ -240,9 +257,8 @@ def read_journal(path: Path) -> JournalState:
             ) from None
         if not isinstance(entry, dict) or "event" not in entry:
             raise InvalidInputError("is not a journal event", where=where)
-        if entry["event"] in (JournalEvent.RUN, JournalEvent.RESUMED):
-            if entry["event"] == JournalEvent.RUN:
-                run = parse_record(RunRecord, entry, where)
+        if entry["event"] in (JournalEvent.RUN, JournalEvent.RESUMED, JournalEvent.FINISHED):
+            run_lines[JournalEvent(entry["event"])] = parse_record(RunRecord, entry, where)
             continue
         if entry.get("key") is None:
             continue
@@ -253,8 +269,16 @@ def read_journal(path: Path) -> JournalState:
         if record.request_id is not None:
             item.request_id = record.request_id
         item.events.append(record)
+    run = run_lines.get(JournalEvent.RUN)
     if run is None:
         raise InvalidInputError(
             "has no 'run' line; not an ob-async journal", where=f"journal {path}"
         )
-    return JournalState(path=path, run=run, items=items, torn_lines=torn)
+    finished = run_lines.get(JournalEvent.FINISHED)
+    return JournalState(
+        path=path,
+        run=run,
+        items=items,
+        torn_lines=torn,
+        finished_at=finished.t if finished else None,
+    )

@@ -7,7 +7,9 @@ cattrs converter. A line that does not convert is named with its number.
 from __future__ import annotations
 
 import enum
+import getpass
 import json
+import socket
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -19,6 +21,7 @@ from ob_async._restore.outcome import RtoVerdict
 from ob_async._restore.submit import SubmissionOutcome
 from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
 from ob_async.batch._item import ItemState
+from ob_async.drill._plan.item import InstancePair
 from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.errors import InvalidInputError
 
@@ -51,6 +54,8 @@ class JournalEvent(enum.StrEnum):
     a resume still reconciles it): not final, a resume runs it."""
     CLEANED = "cleaned"
     """The restored tenant's deletion (or the attempt at it)."""
+    FINISHED = "finished"
+    """The run (or a resume of it) ended, at ``t``: what it did is on the lines before."""
 
 
 FINAL_EVENTS = frozenset({JournalEvent.ONLINE, JournalEvent.FAILED, JournalEvent.SUBMITTED_ONLY})
@@ -72,8 +77,27 @@ def final_event(state: ItemState) -> JournalEvent:
 
 
 @attrs.frozen(kw_only=True)
+class Person:
+    """Who did something, as the operating system names them."""
+
+    user: str
+    host: str
+
+    @classmethod
+    def current(cls) -> Person:
+        try:
+            user = getpass.getuser()
+        except (KeyError, OSError):  # no name for this uid (a container, say)
+            user = "unknown"
+        return cls(user=user, host=socket.gethostname())
+
+
+@attrs.frozen(kw_only=True)
 class RunRecord:
-    """The ``run`` (or ``resumed``) line: which run, started when, with which plan."""
+    """The ``run`` (or ``resumed``, or ``finished``) line: which run, started when, with
+    which plan; and the facts of the run an auditor asks for (where it ran, who ran it,
+    which instances restore into which, how restore points are chosen). Those facts are
+    optional: journals written before them are read as they are."""
 
     event: JournalEvent = JournalEvent.RUN
     t: datetime | None = None
@@ -84,6 +108,16 @@ class RunRecord:
     """SHA-256 of the plan: a resume refuses a plan that changed."""
     drill: str | None = None
     items: int | None = None
+    tool_version: str | None = None
+    endpoint_origin: str | None = None
+    """Scheme, host and port of the API endpoint: never a path, query or user name."""
+    project_id: str | None = None
+    ran_by: Person | None = None
+    instances: tuple[InstancePair, ...] | None = None
+    """Every distinct source -> target instance pair of the plan's restores."""
+    restore_points: dict[str, int] | None = None
+    """How many restores have their restore point chosen each way (``latest``, ...)."""
+    require_segregation: bool | None = None
     seed: int | None = None
     """What the run's random restore points are drawn from (a resume keeps it)."""
 

@@ -39,6 +39,7 @@ import attrs
 
 from ob_async._client import ObClient
 from ob_async._restore.runwide import RunWideError
+from ob_async._version import __version__
 from ob_async.batch._item import ItemState, RestoreItem
 from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
 from ob_async.batch._runner import BatchRunner
@@ -46,14 +47,15 @@ from ob_async.data._verify import DataVerifier
 from ob_async.drill._entries import plan_entry, unreadable_entry
 from ob_async.drill._journal import Journal, JournalState
 from ob_async.drill._journal_observer import ItemFacts, JournalObserver
-from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord
+from ob_async.drill._journal_record import ItemRecord, JournalEvent, Person, RunRecord
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._random_points import RandomDraws, run_seed
 from ob_async.drill._report import DrillReport, ReportEntry, entry_from_result
+from ob_async.drill._report.control_facts import RunScope
 from ob_async.drill._report.header import RunBottleneck
 from ob_async.drill._resume import Resumption, read_resumed_run
-from ob_async.errors import InvalidInputError, ObError
+from ob_async.errors import InvalidInputError, JournalWriteError, ObError
 
 
 class DrillEvents(Protocol):
@@ -160,6 +162,9 @@ class DrillRunner:
             dry_run=self.options.dry_run,
             cleanup_requested=self.cleanup and not self.options.dry_run,
         )
+        # The facts the controls rest on, as the journal's run line records them.
+        record = self._previous.run if self._previous else self._run_record(context)
+        report.controls.scope = RunScope.of_record(record, self.plan)
         self.events.emit(
             "start", drill=self.plan.name, runId=context.run_id, items=self.plan.item_count
         )
@@ -204,9 +209,37 @@ class DrillRunner:
             if taken:
                 report.notes.append(name_conflict_hint(taken))
             if self.journal is not None:
-                await self.journal.close()
+                await self._finish_journal(self.journal)
         self.events.emit("finish", failed=report.verdict.failed, items=report.item_count)
         return report
+
+    def _run_record(self, context: RunContext) -> RunRecord:
+        """The journal's run line: the run, its plan, and the facts of the run."""
+        return RunRecord(
+            run_id=context.run_id,
+            started_at=context.started_at,
+            plan=str(self.plan.path),
+            plan_digest=self.plan.digest,
+            drill=self.plan.name,
+            items=self.plan.item_count,
+            tool_version=__version__,
+            endpoint_origin=self.client.session.origin,
+            project_id=self.client.session.project_id,
+            ran_by=Person.current(),
+            instances=self.plan.instance_pairs,
+            restore_points=dict(self.plan.restore_points),
+            require_segregation=self.plan.require_segregation,
+            seed=context.seed,
+        )
+
+    async def _finish_journal(self, journal: Journal) -> None:
+        """The ``finished`` line (the run's end, for its facts), then close the journal."""
+        try:
+            await journal.finish()
+        except JournalWriteError as error:  # the record of what happened is already there
+            self.events.emit("note", message=f"the journal's end was not recorded: {error}")
+        finally:
+            await journal.close()
 
     async def _open(self, context: RunContext) -> None:
         """Open the journal (a dry run keeps none), then probe the API: a run-wide
@@ -214,18 +247,7 @@ class DrillRunner:
         if not self.options.dry_run:
             self.journal_path = self.options.journal_path or Path(f"drill-{context.run_id}.jsonl")
             self.journal = Journal(self.journal_path, clock=self.client.clock)
-            await self.journal.open(
-                RunRecord(
-                    run_id=context.run_id,
-                    started_at=context.started_at,
-                    plan=str(self.plan.path),
-                    plan_digest=self.plan.digest,
-                    drill=self.plan.name,
-                    items=self.plan.item_count,
-                    seed=context.seed,
-                ),
-                resume=self._resuming,
-            )
+            await self.journal.open(self._run_record(context), resume=self._resuming)
         try:
             # The probe: a run-wide failure ends the drill before any restore is sent.
             first = next(self.plan.items(context), None)

@@ -189,6 +189,7 @@ async def test_a_drill_journals_each_draw_and_a_resume_sends_the_recorded_point(
     assert {e["state"] for e in entries.values()} == {ItemState.ONLINE.value}
     assert datetime.fromisoformat(entries[keys[0]]["restoreTime"]) == recorded
     assert entries[keys[0]]["restorePointSeed"] == 11
+    assert "restore points: 2 random (seed 11)" in json.dumps(report.json["controls"])
     lines = _journal(journal)
     chosen = [line for line in lines if line["event"] == JournalEvent.CHOSEN]
     assert [line["key"] for line in chosen] == keys  # item 1's draw was not made again

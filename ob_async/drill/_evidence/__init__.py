@@ -7,11 +7,17 @@ signed with an Ed25519 key when one is given. Operator notes continue the chain 
 their own. A sealed bundle is never rewritten: sealing again makes a new bundle naming the old.
 """
 
-from ob_async.drill._evidence._bundle import BundleError, SealedBundle, seal_bundle
-from ob_async.drill._evidence._facts import Person, RunFacts, TargetPair, origin_of
+from ob_async.drill._evidence._bundle import (
+    BundleError,
+    SealedBundle,
+    check_bundle_directory,
+    seal_bundle,
+)
+from ob_async.drill._evidence._facts import RunFacts, facts_from_journal, origin_of
 from ob_async.drill._evidence._notes import append_note
 from ob_async.drill._evidence._signing import SigningKey, VerifyKey, generate_key_pair
 from ob_async.drill._evidence._verify import Note, Problem, Verification, verify_bundle
+from ob_async.drill._journal_record import Person
 
 __all__ = [
     "BundleError",
@@ -21,10 +27,11 @@ __all__ = [
     "RunFacts",
     "SealedBundle",
     "SigningKey",
-    "TargetPair",
     "Verification",
     "VerifyKey",
     "append_note",
+    "check_bundle_directory",
+    "facts_from_journal",
     "generate_key_pair",
     "origin_of",
     "seal_bundle",

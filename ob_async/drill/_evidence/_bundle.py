@@ -21,7 +21,7 @@ import attrs
 
 from ob_async._version import __version__
 from ob_async.drill._evidence._chain import chain, head_of, read_chain
-from ob_async.drill._evidence._facts import Person, RunFacts
+from ob_async.drill._evidence._facts import RunFacts
 from ob_async.drill._evidence._manifest import (
     CONVERTER,
     FACTS,
@@ -41,6 +41,7 @@ from ob_async.drill._evidence._manifest import (
     sha256_hex,
 )
 from ob_async.drill._evidence._signing import SigningKey
+from ob_async.drill._journal_record import Person
 from ob_async.errors import InvalidInputError
 
 
@@ -98,6 +99,19 @@ def _genesis(entries: Sequence[dict[str, Any]], journal: Path) -> tuple[str, str
             where=f"journal {journal}",
         )
     return run_id, digest
+
+
+def check_bundle_directory(directory: Path) -> None:
+    """BundleError unless a bundle can be sealed into ``directory``: new (or empty), in a
+    place this process can create it."""
+    _target(directory)
+    ancestor = directory.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise BundleError(f"cannot be created: {ancestor} is not a directory", where=str(directory))
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise BundleError(f"cannot be created: cannot write in {ancestor}", where=str(directory))
 
 
 def _target(directory: Path) -> None:

@@ -1,42 +1,29 @@
-"""The facts of a run that an auditor asks for first: what ran, where, by whom, when."""
+"""The facts of a run that an auditor asks for first: what ran, where, by whom, when.
+
+They are read from the journal's run record (the one source of truth: the drill writes
+them there when it starts, and its end on the ``finished`` line). A journal written before
+the run record held them lacks some; those are taken from the plan and from what the
+sealing command is told, and ``source`` says so.
+"""
 
 from __future__ import annotations
 
-import getpass
-import socket
 from datetime import datetime
 from urllib.parse import urlsplit
 
 import attrs
 
+from ob_async.drill._journal import JournalState
+from ob_async.drill._journal_record import Person
+from ob_async.drill._plan import DrillPlan
+from ob_async.drill._plan.item import InstancePair
+from ob_async.drill._report.control_facts import RunScope
 
-@attrs.frozen(kw_only=True)
-class Person:
-    """Who did something, as the operating system names them."""
-
-    user: str
-    host: str
-
-    @classmethod
-    def current(cls) -> Person:
-        try:
-            user = getpass.getuser()
-        except (KeyError, OSError):  # no name for this uid (a container, say)
-            user = "unknown"
-        return cls(user=user, host=socket.gethostname())
-
-
-@attrs.frozen(kw_only=True)
-class TargetPair:
-    """Where one restore read from and wrote to: segregated when the instances differ."""
-
-    item: str
-    source_instance: str
-    target_instance: str
-
-    @property
-    def segregated(self) -> bool:
-        return self.source_instance != self.target_instance
+FROM_JOURNAL = "the journal's run record"
+FROM_JOURNAL_AND_SEALER = (
+    "the journal's run record, written before it held every fact: the missing ones "
+    "from the plan and the sealing command's endpoint and project"
+)
 
 
 @attrs.frozen(kw_only=True)
@@ -45,18 +32,54 @@ class RunFacts:
 
     run_id: str
     drill: str
-    tool_version: str
+    tool_version: str | None
+    """The version of ob-restore that ran the drill."""
     endpoint_origin: str | None
     """Scheme, host and port of the API endpoint; never a path, query or user name."""
     project_id: str | None
     started_at: datetime | None
     ended_at: datetime | None
     ran_by: Person | None
-    restores: tuple[TargetPair, ...] = ()
+    instances: tuple[InstancePair, ...] = ()
+    """Which source instances restore into which target instances (segregated when they
+    differ), with how many restores each."""
+    restore_points: dict[str, int] | None = None
+    """How the restore points were chosen, by choice (``latest``, ``explicit``, ...)."""
+    require_segregation: bool | None = None
+    source: str = FROM_JOURNAL
+    """Where these facts were read from."""
 
     @property
     def target_instances(self) -> list[str]:
-        return sorted({pair.target_instance for pair in self.restores})
+        return sorted({pair.target for pair in self.instances})
+
+
+def facts_from_journal(
+    state: JournalState,
+    *,
+    plan: DrillPlan | None = None,
+    endpoint: str | None = None,
+    project_id: str | None = None,
+) -> RunFacts:
+    """The facts of the run ``state`` records; ``plan``, ``endpoint`` and ``project_id``
+    only stand in for what an older journal does not record."""
+    run = state.run
+    complete = run.endpoint_origin is not None and run.instances is not None
+    scope = RunScope.of_record(run, plan)
+    return RunFacts(
+        run_id=run.run_id or "",
+        drill=run.drill or "",
+        tool_version=run.tool_version,
+        endpoint_origin=run.endpoint_origin or (origin_of(endpoint) if endpoint else None),
+        project_id=run.project_id or project_id,
+        started_at=run.started_at,
+        ended_at=state.ended_at,
+        ran_by=run.ran_by,
+        instances=scope.instances or (),
+        restore_points=dict(scope.restore_points) if scope.restore_points is not None else None,
+        require_segregation=scope.require_segregation,
+        source=FROM_JOURNAL if complete else FROM_JOURNAL_AND_SEALER,
+    )
 
 
 def origin_of(endpoint: str) -> str:

@@ -19,7 +19,8 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
-from ob_async.drill._evidence._facts import Person
+from ob_async.drill._evidence._facts import RunFacts
+from ob_async.drill._journal_record import Person
 
 FORMAT = "ob-async-evidence/1"
 MANIFEST = "manifest.json"
@@ -99,7 +100,7 @@ def _converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
     converter.register_unstructure_hook(datetime, lambda moment: moment.isoformat())
     converter.register_structure_hook(datetime, lambda value, _: parse_time(value))
-    for cls in (SealedFile, ChainSeal, Supersedes, Seal, Manifest, Person):
+    for cls in (SealedFile, ChainSeal, Supersedes, Seal, Manifest, Person, RunFacts):
         names: dict[str, Any] = {
             field.name: override(rename=camel_case(field.name)) for field in attrs.fields(cls)
         }

@@ -16,6 +16,7 @@ from ob_async.drill._plan.item import RunContext
 from ob_async.drill._plan.lines import LineFinder
 from ob_async.drill._plan.problems import PlanError, PlanProblem
 from ob_async.drill._plan.schema import ITEM_KEYS, closest, convert
+from ob_async.drill._plan.tally import PlanTally
 
 _SECTIONS = {
     "drill": "[drill]",
@@ -35,8 +36,6 @@ class PlanChecker:
         self.file = file
         self.lines = lines
         self.problems: list[PlanProblem] = []
-        self.random_items = 0
-        """How many restores ask for a random restore point."""
 
     def add(
         self, line: int | None, field: str | None, message: str, file: str | None = None
@@ -114,8 +113,10 @@ class PlanChecker:
         defaults: Mapping[str, Any],
         digest: Any,
         now: datetime | None,
+        tally: PlanTally | None = None,
     ) -> int:
-        """One streaming pass over every item: render, validate, find duplicate targets."""
+        """One streaming pass over every item: render, validate, find duplicate targets;
+        ``tally`` learns the run's facts from each valid item."""
         rendering = plan.rendering(RunContext.new(now), now)
         # Only the targets' hashes are kept, so that checking 100,000 restores for
         # duplicates costs a few MB; a hash seen twice is confirmed by a second pass.
@@ -139,8 +140,8 @@ class PlanChecker:
                         self.problems.append(problem)
                 if item is None:
                     continue
-                if item.random_point is not None:
-                    self.random_items += 1
+                if tally is not None:
+                    tally.add(item)
                 target = (item.target_instance_id, item.target_tenant_name)
                 fingerprint = hash(target)
                 if fingerprint in seen_hashes:

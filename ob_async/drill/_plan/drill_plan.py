@@ -13,9 +13,10 @@ import attrs
 from ob_async._restore import PollConfig
 from ob_async.drill._plan.build import ItemPlace, Rendering, build_item
 from ob_async.drill._plan.data_checks import DataPlan
-from ob_async.drill._plan.item import PlanItem, RunContext
+from ob_async.drill._plan.item import InstancePair, PlanItem, RunContext
 from ob_async.drill._plan.problems import PlanError, PlanProblem
 from ob_async.drill._plan.reading import RawItem, read_restore_list
+from ob_async.drill._plan.restore_point import RestorePointChoice
 
 
 @attrs.frozen(kw_only=True)
@@ -47,12 +48,21 @@ class DrillPlan:
     simulator_sql_address: str | None = None
     """With ``--simulate``: the MySQL address (``HOST:PORT``) the simulated tenants report,
     a server the user runs, instead of the simulator's own."""
+    require_segregation: bool = False
+    """Refuse the plan when a restore's target instance is its source instance."""
+    instance_pairs: tuple[InstancePair, ...] = ()
+    """Every distinct source -> target instance pair of the restores, with its count."""
+    restore_points: Mapping[str, int] = attrs.field(factory=dict)
+    """How many restores have their restore point chosen each way (``latest``, ...)."""
     seed: int | None = None
     """``[drill] seed``: what random restore points are drawn from (``--seed`` overrides)."""
     hold_seconds: float | None = None
     """``[drill] hold``: how long restored tenants are kept for validation (items may override)."""
-    random_items: int = 0
-    """How many restores ask for a random restore point (they need a seed)."""
+
+    @property
+    def random_items(self) -> int:
+        """How many restores ask for a random restore point (they need a seed)."""
+        return self.restore_points.get(RestorePointChoice.RANDOM.value, 0)
 
     def poll_config(self) -> PollConfig | None:
         """The plan's poll intervals, or None to keep the client's."""

@@ -79,6 +79,23 @@ class PlanItem:
 
 
 @attrs.frozen(kw_only=True)
+class InstancePair:
+    """Restores of a plan from one source instance into one target instance.
+
+    Segregated when the instances differ (DORA Art. 12(3) asks that restores run on
+    systems segregated from the source); ``restores`` counts the plan's items so paired.
+    """
+
+    source: str
+    target: str
+    restores: int = 1
+
+    @property
+    def segregated(self) -> bool:
+        return self.source != self.target
+
+
+@attrs.frozen(kw_only=True)
 class RunContext:
     """What templates may refer to, fixed when a run starts (and kept on resume)."""
 

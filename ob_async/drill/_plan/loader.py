@@ -18,6 +18,7 @@ from ob_async.drill._plan.lines import LineFinder
 from ob_async.drill._plan.problems import PlanError
 from ob_async.drill._plan.reading import beside, read_toml
 from ob_async.drill._plan.schema import DRILL_KEYS, ITEM_KEYS
+from ob_async.drill._plan.tally import PlanTally
 
 
 def load_plan(
@@ -87,6 +88,7 @@ def load_plan(
         cleanup=bool(settings.get("cleanup", False)),
         validate=bool(settings.get("validate", True)),
         zone_check=bool(settings.get("zone_check", True)),
+        require_segregation=bool(settings.get("require_segregation", False)),
         poll_initial=settings.get("poll_initial"),
         poll_max=settings.get("poll_max"),
         simulator_fixture=fixture,
@@ -100,7 +102,14 @@ def load_plan(
         hold_seconds=settings.get("hold"),
     )
     digest = hashlib.sha256(raw_bytes)
-    count = reader.check_items(plan, defaults, digest, now)
+    tally = PlanTally()
+    count = reader.check_items(plan, defaults, digest, now, tally)
+    if plan.require_segregation:
+        unsegregated = tally.segregation_problem(
+            str(file), lines.key("drill", "require_segregation")
+        )
+        if unsegregated is not None:
+            reader.problems.append(unsegregated)
     if count == 0 and not reader.problems:  # e.g. a restore_list of comments only
         reader.add(
             lines.key("drill", "restore_list"),
@@ -113,5 +122,9 @@ def load_plan(
             sorted(reader.problems, key=lambda p: (p.file != str(file), p.file, p.line or 0))
         )
     return attrs.evolve(
-        plan, digest=digest.hexdigest(), item_count=count, random_items=reader.random_items
+        plan,
+        digest=digest.hexdigest(),
+        item_count=count,
+        instance_pairs=tally.instance_pairs(),
+        restore_points=tally.restore_points(),
     )

@@ -24,6 +24,7 @@ DRILL_KEYS = {
     "cleanup": bool,
     "validate": bool,
     "zone_check": bool,
+    "require_segregation": bool,
     "poll_initial": "duration",
     "poll_max": "duration",
     "restore_list": str,

@@ -7,6 +7,8 @@
 - :mod:`.verdict` and :mod:`.data_tally`: the counts, fed one entry at a time;
 - :mod:`.drill_report`: :class:`DrillReport`, the run's report as it is built;
 - :mod:`.from_result`: the entry of a live batch result;
+- :mod:`.control_facts` and :mod:`.controls`: the facts a run's controls rest on, and the
+  controls (SOC 2, ISO/IEC 27001, DORA) each judged met, not met or not evidenced;
 - :mod:`.convert`: the one converter to and from the report's camelCase JSON.
 
 The renderers (:mod:`ob_async.drill._renderers`) draw every output from these.

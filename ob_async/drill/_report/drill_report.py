@@ -20,6 +20,8 @@ import attrs
 
 from ob_async._restore.outcome import RtoVerdict
 from ob_async.drill._plan import RestorePointChoice
+from ob_async.drill._report.control_facts import ControlsTally
+from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.data_tally import DataTally, percentiles
 from ob_async.drill._report.entry import SKIPPED_STATES, ReportEntry
@@ -74,6 +76,8 @@ class DrillReport:
     """Restored tenants held for manual validation (the plan's hold), not cleaned up."""
     cleanup_due: datetime | None = None
     """When the last hold ends: every tenant of the run may be cleaned up from then on."""
+    controls: ControlsTally = attrs.field(factory=ControlsTally)
+    """The facts controls rest on (its ``scope`` is set from the run's record)."""
     # Closed by close(); a drill's report lives as long as the command.
     _spool: IO[bytes] = attrs.field(factory=lambda: tempfile.TemporaryFile(mode="w+b"))  # noqa: SIM115
 
@@ -96,6 +100,7 @@ class DrillReport:
         if len(self.sample) < SAMPLE_KEPT:
             self.sample.append(entry)
         self.data.add(entry.key, entry.data)
+        self.controls.add(entry)
         self._spool.seek(0, os.SEEK_END)
         pickle.dump(entry, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
 
@@ -165,6 +170,7 @@ class DrillReport:
             run_error=self.run_error,
             summary=self.summary(),
             notes=tuple(self.notes),
+            controls=ControlsSection.of(self.controls.facts(dry_run=self.dry_run)),
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import datetime
 import attrs
 
 from ob_async.batch._bottleneck import Bottleneck
+from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.outcome import RunVerdict, run_verdict
 
 REPORT_VERSION = 2
@@ -115,6 +116,9 @@ class RunHeader:
     """A run-wide failure that ended the drill (refused credentials, an unreadable plan)."""
     summary: ReportSummary = ReportSummary()
     notes: tuple[str, ...] = ()
+    controls: ControlsSection | None = None
+    """The controls an auditor tests a rehearsal against, with the facts they rest on
+    (None in a report written before them)."""
 
     @property
     def verdict(self) -> RunVerdict:

@@ -22,6 +22,7 @@ from ob_async.drill._journal_record import ItemRecord, JournalEvent
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.drill._report import Cleanup, DataOutcome, DrillReport, ReportEntry
+from ob_async.drill._report.control_facts import RunScope
 from ob_async.drill._report.convert import from_json
 from ob_async.errors import InvalidInputError
 
@@ -159,9 +160,10 @@ def report_from_journal(
         plan=run.plan or (str(plan.path) if plan else ""),
         endpoint=endpoint,
         started_at=context.started_at,
-        finished_at=_last_moment(state) or context.started_at,
+        finished_at=state.ended_at or context.started_at,
         seed=run.seed,
     )
+    report.controls.scope = RunScope.of_record(run, plan)
     report.notes.append(f"rebuilt from the journal {path}")
     if state.torn_lines:
         report.notes.append("the journal's last line was torn (the run crashed mid-write)")
@@ -198,8 +200,3 @@ def _entries(
             ).with_restore_point(plan_item.restore_point_choice, context.seed)
     for known in items.values():
         yield entry_from_journal(known, None, seed=context.seed)
-
-
-def _last_moment(state: JournalState) -> datetime | None:
-    moments = [event.t for item in state.items.values() for event in item.events if event.t]
-    return max(moments, default=None)

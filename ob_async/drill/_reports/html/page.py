@@ -14,8 +14,11 @@ from importlib import resources
 from typing import IO
 
 from ob_async._version import __version__
+from ob_async.drill._evidence import Verification
 from ob_async.drill._renderers.source import ReportSource
 from ob_async.drill._reports.history import RunSummary
+from ob_async.drill._reports.html.bundle import bundle_block
+from ob_async.drill._reports.html.controls import controls_block
 from ob_async.drill._reports.html.distribution import distribution
 from ob_async.drill._reports.html.extent import Extent
 from ob_async.drill._reports.html.table import table
@@ -35,8 +38,15 @@ style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 """
 
 
-def write_html(report: ReportSource, out: IO[bytes], *, history: Sequence[RunSummary] = ()) -> None:
-    """Write the whole report as one HTML document to ``out``."""
+def write_html(
+    report: ReportSource,
+    out: IO[bytes],
+    *,
+    history: Sequence[RunSummary] = (),
+    bundle: Verification | None = None,
+) -> None:
+    """Write the whole report as one HTML document to ``out``; ``bundle``: the
+    verification of the sealed bundle it is rendered from (with its operator notes)."""
     header = header_json(report)
     extent = Extent.of(entries_json(report))
     write = _Writer(out)
@@ -44,6 +54,8 @@ def write_html(report: ReportSource, out: IO[bytes], *, history: Sequence[RunSum
     write(_HEAD.format(title=escape(title), style=_asset("report.css")))
     write(verdict_block(header, extent))
     write(notes_block(header, extent))
+    write(bundle_block(bundle))
+    write(controls_block(report.header().controls))
     write("<section><h2>Timeline</h2>")
     write(timeline(entries_json(report), extent))
     write("</section>")
