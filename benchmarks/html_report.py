@@ -24,8 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from ob_async.batch import ItemState
-from ob_async.drill._report import DrillReport, ReportEntry, write_atomically
-from ob_async.drill._reports.html import write_html
+from ob_async.drill._renderers import write_atomically
+from ob_async.drill._renderers.html import write_html
+from ob_async.drill._report import DrillReport, ReportEntry
 from tests.support.browser import chromium
 
 START = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
@@ -55,9 +56,9 @@ def synthetic_report(size: int, *, seed: int = 1) -> DrillReport:
                 target_tenant_name=f"t{index}_dr",
                 state=ItemState.RESTORE_FAILED if failed else ItemState.ONLINE,
                 request_id=f"req-{index}",
-                submitted_at=submitted.isoformat(),
-                first_seen_at=seen.isoformat(),
-                finished_at=finished.isoformat(),
+                submitted_at=submitted,
+                first_seen_at=seen,
+                finished_at=finished,
                 recovery_seconds=None if failed else recovery,
                 rto_seconds=900.0,
                 met_rto=None if failed else recovery <= 900,

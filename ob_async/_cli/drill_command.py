@@ -33,9 +33,7 @@ from ob_async._cli.evidence_options import (
 )
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK, exit_for_signal
 from ob_async._cli.help import add_command, add_verbosity, exit_codes
-from ob_async._cli.output_paths import clashing_paths
-from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
-from ob_async._cli.report_outputs import (
+from ob_async._cli.output_options import (
     add_file_arguments,
     add_signal_arguments,
     notify,
@@ -44,7 +42,10 @@ from ob_async._cli.report_outputs import (
     path_problems,
     write_outputs,
 )
+from ob_async._cli.output_paths import clashing_paths
+from ob_async._cli.progress import JsonEvents, LineProgress, LiveProgress, QuietProgress
 from ob_async._cli.signals import forget_stop_signals, on_each_stop_signal
+from ob_async._cli.wrap import print_lines
 from ob_async._restore.runwide import RunWideError
 from ob_async.batch._item import ItemState
 from ob_async.batch._limits import FailurePolicy
@@ -398,15 +399,15 @@ def _print_summary(report: DrillReport, args: argparse.Namespace, sink: Sink) ->
         if sink.lost:
             raise BrokenPipeError("stdout's reader went away")  # main() exits quietly
         return
-    for line in summary_lines(report):
-        print(line)
+    lines = summary_lines(report)
     if args.dry_run:
-        for entry in report.sample:
-            when = entry.restore_time or "?"
-            print(
-                f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} @ {when} "
-                f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
-                + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
-            )
+        lines.extend(
+            f"  would restore {entry.source_instance_id}/{entry.source_tenant_id} "
+            f"@ {entry.restore_time or '?'} "
+            f"-> {entry.target_instance_id}/{entry.target_tenant_name}"
+            + (f"  [{entry.state}: {entry.error}]" if entry.error else "")
+            for entry in report.sample
+        )
         if report.item_count > len(report.sample):
-            print(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
+            lines.append(f"  ... {report.item_count - len(report.sample)} more (see --report-json)")
+    print_lines(lines)

@@ -11,7 +11,7 @@ from typing import Any
 from ob_async._cli.evidence_options import add_signing_key_argument, sealed_message, signing_key
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command
-from ob_async._cli.report_outputs import path_problem
+from ob_async._cli.output_options import path_problem
 from ob_async.drill._evidence import (
     Person,
     RunFacts,
@@ -27,7 +27,7 @@ from ob_async.drill._evidence._signing import ENV_SIGNING_KEY
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
 from ob_async.drill._renderers.files import write_atomically
-from ob_async.drill._reports.html import write_html
+from ob_async.drill._renderers.html import write_html
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = f"""

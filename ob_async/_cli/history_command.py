@@ -11,7 +11,7 @@ from typing import Any
 from ob_async._cli.args import positive_int
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_OK
 from ob_async._cli.help import add_command
-from ob_async.drill._reports.history import history_table, read_history
+from ob_async.drill._renderers.history import history_table, read_history
 from ob_async.errors import InvalidInputError
 
 DESCRIPTION = """

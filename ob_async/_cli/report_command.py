@@ -9,12 +9,13 @@ from typing import Any
 
 from ob_async._cli.exit_codes import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_OK
 from ob_async._cli.help import add_command, exit_codes
-from ob_async._cli.report_outputs import (
+from ob_async._cli.output_options import (
     add_file_arguments,
     output_problems,
     path_problems,
     write_outputs,
 )
+from ob_async._cli.wrap import print_lines
 from ob_async.drill._journal import read_journal
 from ob_async.drill._plan import DrillPlan, load_plan
 from ob_async.drill._renderers import write_reports
@@ -88,8 +89,7 @@ def run_report(args: argparse.Namespace) -> int:
             report.notes.append("the plan was not found: sources are not known")
         write_reports(report, json_path=args.report_json, junit_path=args.junit)
         write_outputs(report, args)
-        for line in summary_lines(report):
-            print(line)
+        print_lines(summary_lines(report))
     except OSError as error:
         print(
             f"ob-restore report: cannot write a report: {error.strerror}: {error.filename}",

@@ -29,10 +29,10 @@ from ob_async.drill._journal_record import ItemRecord, JournalEvent, RunRecord, 
 from ob_async.drill._plan import PlanError, RandomPoint, RestorePointChoice, RunContext, load_plan
 from ob_async.drill._preflight import Preflight
 from ob_async.drill._random_points import RandomDraws
+from ob_async.drill._renderers.html import write_html
 from ob_async.drill._renderers.summary_text import summary_lines
 from ob_async.drill._report import DataOutcome, ReportEntry
 from ob_async.drill._report.convert import from_json, to_json
-from ob_async.drill._reports.html import write_html
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.errors import InvalidInputError
 from ob_async.simulator import Simulator, SimulatorConfig
@@ -130,7 +130,7 @@ async def test_a_thousand_random_points_through_the_plan_and_pre_flight_fall_ins
             assert {e["restorePointChoice"] for e in entries} == {RestorePointChoice.RANDOM.value}
             assert {e["restorePointSeed"] for e in entries} == {seed}
             assert report.json["summary"]["restorePoints"]["seed"] == seed
-            drawn = f"restore points: 1000 random (random ones drawn with seed {seed})"
+            drawn = f"restore points: 1000 random (seed {seed}: --seed {seed} draws them again)"
             assert drawn in report.html
             return {e["key"]: e["restoreTime"] for e in entries}
 
@@ -241,7 +241,9 @@ async def test_held_tenants_are_not_cleaned_up_until_the_hold_ends(tmp_path: Pat
         summary = report.summary
         assert f"clean-up due at {last_due.isoformat()}" in summary
         assert "held for manual validation: clean-up due" in summary  # the kept reason
-        assert "held for manual validation: 3 restored tenant(s), clean-up due at" in report.html
+        assert "held for validation: 3 restored tenant(s), not cleaned up; clean-up due at" in (
+            report.html
+        )
 
         # The clean-up refuses before the hold ends, naming when it ends.
         _, tenants = load_run_tenants(journal)

@@ -8,8 +8,10 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from ob_async.drill._reports.history import RunSummary, history_table, read_history, record_run
-from ob_async.drill._reports.html import write_html
+import pytest
+
+from ob_async.drill._renderers.history import RunSummary, history_table, read_history, record_run
+from ob_async.drill._renderers.html import write_html
 from tests.reports.fixtures import START, entry, mixed_report, report_of
 
 
@@ -42,13 +44,31 @@ def test_other_drills_and_damaged_files_do_not_spoil_the_trend(tmp_path: Path) -
 
 def test_a_failed_run_counts_its_failures_and_rto_misses(tmp_path: Path) -> None:
     summary = RunSummary.of(mixed_report())
+    # failed as every output counts it: the missed RTO apart, as in the JSON report.
     assert (summary.verdict, summary.failed, summary.rto_missed, summary.items) == (
         "FAILED",
-        6,
+        5,
         1,
         8,
     )
     assert RunSummary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+
+
+def test_a_version_1_summary_is_read_with_its_failures_counted_as_now(tmp_path: Path) -> None:
+    written = RunSummary.of(mixed_report()).to_json()
+    (tmp_path / "run-old.json").write_text(json.dumps({**written, "version": 1, "failed": 6}))
+    (old,) = read_history(tmp_path)
+    assert (old.failed, old.rto_missed) == (5, 1)
+
+
+def test_a_summary_with_a_bad_field_is_skipped_naming_it(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    written = RunSummary.of(mixed_report()).to_json()
+    (tmp_path / "run-bad.json").write_text(json.dumps({**written, "items": "eight"}))
+    assert read_history(tmp_path) == []
+    assert "run-bad.json" in caplog.text
+    assert "$.items" in caplog.text
 
 
 def test_the_history_command_prints_the_trend(tmp_path: Path) -> None:
@@ -77,7 +97,18 @@ def test_the_history_command_prints_the_trend(tmp_path: Path) -> None:
         text=True,
         check=False,
     )
-    assert [json.loads(line)["drill"] for line in as_json.stdout.splitlines()] == ["weekly-dr"] * 2
+    lines = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [line["drill"] for line in lines] == ["weekly-dr"] * 2
+    # --json counts failed as the table does (and as the JSON report does).
+    (failed_run,) = [run.to_json() for run in read_history(tmp_path) if run.verdict == "FAILED"]
+    as_printed = subprocess.run(
+        [sys.executable, "-m", "ob_async", "history", str(tmp_path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(as_printed.stdout.splitlines()[0]) == json.loads(json.dumps(failed_run))
+    assert (failed_run["failed"], failed_run["rtoMissed"]) == (5, 1)
 
 
 def test_the_history_command_refuses_a_file(tmp_path: Path) -> None:

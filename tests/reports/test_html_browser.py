@@ -14,8 +14,9 @@ from pathlib import Path
 
 from ob_async._restore.outcome import RtoVerdict
 from ob_async.drill._renderers import write_atomically
-from ob_async.drill._reports.history import RunSummary
-from ob_async.drill._reports.html import MAX_BARS, write_html
+from ob_async.drill._renderers.history import RunSummary
+from ob_async.drill._renderers.html import MAX_BARS, write_html
+from ob_async.drill._renderers.words import UNCERTAIN
 from tests.reports.fixtures import entry, large_report, mixed_report, report_of
 from tests.support.browser import chromium
 
@@ -49,7 +50,9 @@ async def test_the_report_loads_cleanly_and_shows_every_restore(tmp_path: Path) 
             "[...document.querySelectorAll('svg.timeline > g > title')].map(t => t.textContent)"
         )
         recovery = await page.evaluate(
-            "document.querySelector('#items tbody tr td:nth-child(5)').textContent"
+            "[...document.querySelectorAll('#items tbody tr')]"
+            ".find(r => r.querySelector('b').textContent === 'tenant_00001')"
+            ".cells[4].textContent"
         )
         await page.screenshot(ARTIFACTS / "html-report-mixed.png")
     assert sorted(names) == sorted(f"tenant_{i:05d}" for i in range(1, 9))
@@ -127,4 +130,4 @@ def test_an_uncertain_rto_verdict_is_marked_as_such(tmp_path: Path) -> None:
         ]
     )
     html = render(report, tmp_path / "r.html").read_text()
-    assert 'class="maybe" title="the RTO falls inside the recovery interval">?' in html
+    assert f'class="maybe" title="{UNCERTAIN}">?' in html

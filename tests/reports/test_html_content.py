@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from ob_async.drill._reports.html import write_html
+from ob_async.drill._renderers.html import write_html
 from tests.reports.fixtures import entry, report_of
 
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from ob_async.drill._renderers.metrics import build_registry, previous_success, push, write_textfile
 from ob_async.drill._report import DataOutcome
-from ob_async.drill._reports.metrics import build_registry, previous_success, push, write_textfile
 from tests.reports.fixtures import START, entry, mixed_report, report_of
 from tests.reports.test_notify import receiver
 

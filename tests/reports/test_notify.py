@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import tenacity
 
-from ob_async.drill._reports.notify import (
+from ob_async.drill._renderers.notify import (
     NotificationFailed,
     build_message,
     check_webhook_url,

@@ -82,6 +82,13 @@ def test_an_entry_is_written_in_the_reports_layout_and_read_back_equal() -> None
     ]
     back = from_json(json.loads(json.dumps(written)), ReportEntry, where="test")
     assert back == original
+    # The same types, not merely equal values (a StrEnum equals its text).
+    assert back.state is ItemState.ONLINE
+    assert back.submission is SubmissionOutcome.SUBMITTED
+    assert back.rto_verdict is RtoVerdict.MET
+    assert back.data is not None
+    assert back.data.rpo_target_applies_to is RpoFigure.DATA_LOSS_EXPOSURE
+    assert back.data.target_label == "data-loss exposure"
 
 
 def test_a_whole_report_file_reads_back_into_the_same_records(tmp_path: Path) -> None:
@@ -112,6 +119,7 @@ def test_a_bad_field_is_named_with_its_path_and_the_file(tmp_path: Path) -> None
     report.close()
     document["items"][1]["target"]["tenantName"] = 7
     document["items"][1]["attempts"] = [{"number": "first"}]
+    document["items"][1]["state"] = "exploded"
     path = tmp_path / "r.json"
     path.write_text(json.dumps(document))
     with pytest.raises(InvalidInputError) as caught:
@@ -120,6 +128,7 @@ def test_a_bad_field_is_named_with_its_path_and_the_file(tmp_path: Path) -> None
     assert f"report {path}, items[1]" in message
     assert "$.target.tenantName" in message
     assert "$.attempts[0].number" in message
+    assert "$.state: 'exploded' is not a valid ItemState" in message
 
 
 def test_a_version_1_report_reads_back_with_failed_meaning_what_it_means_now() -> None:

@@ -132,6 +132,27 @@ class Page:
             raise AssertionError(f"evaluating {expression!r}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    async def click(self, selector: str) -> None:
+        """Click the element ``selector`` finds as a mouse does: scrolled into view, pressed
+        and released at its centre (the browser decides what is under the pointer)."""
+        box = await self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            " if (!e) return null; e.scrollIntoView({block: 'center'});"
+            " const r = e.getBoundingClientRect();"
+            " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()"
+        )
+        if box is None:
+            raise AssertionError(f"nothing to click: no element matches {selector!r}")
+        for kind in ("mousePressed", "mouseReleased"):
+            await self.send(
+                "Input.dispatchMouseEvent",
+                type=kind,
+                x=box["x"],
+                y=box["y"],
+                button="left",
+                clickCount=1,
+            )
+
     async def screenshot(self, path: Path, *, max_height: int = 4000) -> Path:
         """A full-page PNG (up to ``max_height`` pixels tall) for a person to look at."""
         metrics = await self.send("Page.getLayoutMetrics")

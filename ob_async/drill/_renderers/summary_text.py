@@ -3,6 +3,8 @@ times, the clean-up, the data checks and the first failures."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ob_async.drill._renderers.words import failure_text, seconds
 from ob_async.drill._report.data_tally import DataTally
 from ob_async.drill._report.drill_report import DrillReport
@@ -53,6 +55,19 @@ def rpo_text(data: DataOutcome) -> str:
     )
 
 
+def _when(moment: datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment is not None else "-"
+
+
+def rpo_facts(data: DataOutcome) -> str:
+    """The moments an RPO is measured between, and both figures."""
+    return (
+        f"restore point {_when(data.restore_point)}, newest change {_when(data.newest_change)}; "
+        f"data-loss exposure {seconds(data.data_loss_exposure_seconds)}, "
+        f"restore-point gap {seconds(data.restore_point_gap_seconds)}"
+    )
+
+
 def data_lines(tally: DataTally) -> list[str]:
     summary = tally.summary()
     if summary is None:
@@ -67,12 +82,20 @@ def data_lines(tally: DataTally) -> list[str]:
             + percentile_text(summary.rpo_seconds, with_p99=False)
             + (f"; target missed by {summary.rpo_missed}" if summary.rpo_missed else "")
         )
+    for name, values, found in (
+        ("data-loss exposure", tally.exposure, summary.data_loss_exposure_seconds),
+        ("restore-point gap", tally.gap, summary.restore_point_gap_seconds),
+    ):
+        if values:
+            lines.append(f"    {name}: {percentile_text(found, with_p99=False)}")
     for key, data in tally.listed:
         passed = len(data.checks) - len(data.failed_checks)
         lines.append(
             f"    {key}: {rpo_text(data)}; checks {passed}/{len(data.checks)} passed; "
             f"{'ok' if data.ok else 'FAILED'}"
         )
+        if data.newest_change is not None:
+            lines.append(f"      {rpo_facts(data)}")
     if summary.verified > len(tally.listed):
         lines.append(
             f"    ... and {summary.verified - len(tally.listed)} more (see the JSON report)"

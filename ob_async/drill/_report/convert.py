@@ -17,6 +17,7 @@ without more code here.
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping
 from datetime import datetime
@@ -62,32 +63,24 @@ def _text(value: object, _: object) -> str:
     return value
 
 
-def _camel(converter: cattrs.Converter, cls: type[Any]) -> dict[str, Any]:
+def _camel(cls: type[Any]) -> dict[str, Any]:
     return {field.name: override(rename=camel_case(field.name)) for field in attrs.fields(cls)}
 
 
-def _build() -> cattrs.Converter:
-    converter = cattrs.Converter(detailed_validation=True)
-    converter.register_unstructure_hook(datetime, datetime.isoformat)
-    converter.register_structure_hook(datetime, _datetime)
-    converter.register_structure_hook(str, _text)
-    converter.register_unstructure_hook_factory(
-        attrs.has, lambda cls: make_dict_unstructure_fn(cls, converter, **_camel(converter, cls))
-    )
-    converter.register_structure_hook_factory(
-        attrs.has, lambda cls: make_dict_structure_fn(cls, converter, **_camel(converter, cls))
-    )
-    flat_entry = make_dict_unstructure_fn(ReportEntry, converter, **_camel(converter, ReportEntry))
-    read_entry = make_dict_structure_fn(ReportEntry, converter, **_camel(converter, ReportEntry))
-    summary_out = make_dict_unstructure_fn(
-        ReportSummary, converter, **_camel(converter, ReportSummary)
-    )
-    summary_in = make_dict_structure_fn(
-        ReportSummary, converter, **_camel(converter, ReportSummary)
-    )
+def _object(value: object) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"expected an object, got {type(value).__name__}")
+    return value
 
-    def write_entry(entry: ReportEntry) -> dict[str, Any]:
-        flat = flat_entry(entry)
+
+def _register_entry(converter: cattrs.Converter) -> None:
+    """An entry in the report's layout: ``source`` and ``target`` objects, ``ok``, and the
+    data outcome's fields beside the others."""
+    flat_out = make_dict_unstructure_fn(ReportEntry, converter, **_camel(ReportEntry))
+    flat_in = make_dict_structure_fn(ReportEntry, converter, **_camel(ReportEntry))
+
+    def write(entry: ReportEntry) -> dict[str, Any]:
+        flat = flat_out(entry)
         out: dict[str, Any] = {"key": flat.pop("key"), "index": flat.pop("index")}
         out["source"] = {}
         out["target"] = {}
@@ -103,31 +96,38 @@ def _build() -> cattrs.Converter:
             out.update((_DATA_FIELDS[name], value) for name, value in data.items())
         return out
 
-    def read_entry_json(value: object, cls: type[ReportEntry]) -> ReportEntry:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"expected an object, got {type(value).__name__}")
-        flat = dict(value)
+    def read(value: object, cls: type[ReportEntry]) -> ReportEntry:
+        written = _object(value)
+        flat = dict(written)
         flat.pop("ok", None)  # derived: recomputed from the rest
         for name, (place, key) in _PLACED.items():
-            inner = value.get(place)
+            inner = written.get(place)
             if isinstance(inner, Mapping) and key in inner:
                 flat[name] = inner[key]
         if "dataOk" in flat:
             flat["data"] = {
                 name: flat.pop(key) for name, key in _DATA_FIELDS.items() if key in flat
             }
-        return read_entry(flat, cls)
+        return flat_in(flat, cls)
+
+    converter.register_unstructure_hook(ReportEntry, write)
+    converter.register_structure_hook(ReportEntry, read)
+
+
+def _register_header(converter: cattrs.Converter) -> None:
+    """The summary's ``data`` written only when there is some; a version 1 header read
+    with its counts brought to this version's meaning."""
+    summary_out = make_dict_unstructure_fn(ReportSummary, converter, **_camel(ReportSummary))
+    header_in = make_dict_structure_fn(RunHeader, converter, **_camel(RunHeader))
 
     def write_summary(summary: ReportSummary) -> dict[str, Any]:
         out = summary_out(summary)
         if out["data"] is None:
-            del out["data"]  # written only when some restore had data to verify
+            del out["data"]
         return out
 
     def read_header(value: object, cls: type[RunHeader]) -> RunHeader:
-        if not isinstance(value, Mapping):
-            raise TypeError(f"expected an object, got {type(value).__name__}")
-        header = read_header_fn(value, cls)
+        header = header_in(_object(value), cls)
         if header.version < 2:  # version 1 counted the missed RTOs among the failed
             summary = attrs.evolve(
                 header.summary, failed=max(0, header.summary.failed - header.summary.rto_missed)
@@ -135,12 +135,26 @@ def _build() -> cattrs.Converter:
             header = attrs.evolve(header, version=REPORT_VERSION, summary=summary)
         return header
 
-    read_header_fn = make_dict_structure_fn(RunHeader, converter, **_camel(converter, RunHeader))
-    converter.register_unstructure_hook(ReportEntry, write_entry)
-    converter.register_structure_hook(ReportEntry, read_entry_json)
     converter.register_unstructure_hook(ReportSummary, write_summary)
-    converter.register_structure_hook(ReportSummary, summary_in)
     converter.register_structure_hook(RunHeader, read_header)
+
+
+def _build() -> cattrs.Converter:
+    converter = cattrs.Converter(detailed_validation=True)
+    converter.register_unstructure_hook(datetime, datetime.isoformat)
+    converter.register_structure_hook(datetime, _datetime)
+    converter.register_structure_hook(str, _text)
+    # A text enum is a str too: without its own hook it would be read as plain text.
+    converter.register_structure_hook(enum.StrEnum, lambda value, cls: cls(value))
+    # Every record, the ones added later too: its fields under their camelCase names.
+    converter.register_unstructure_hook_factory(
+        attrs.has, lambda cls: make_dict_unstructure_fn(cls, converter, **_camel(cls))
+    )
+    converter.register_structure_hook_factory(
+        attrs.has, lambda cls: make_dict_structure_fn(cls, converter, **_camel(cls))
+    )
+    _register_entry(converter)
+    _register_header(converter)
     return converter
 
 
@@ -204,8 +218,3 @@ def read_report(path: Path) -> ReportDocument:
         for number, item in enumerate(items)
     )
     return ReportDocument(header=header, items=entries)
-
-
-def dumps(record: object) -> str:
-    """One record as compact JSON text (one line)."""
-    return json.dumps(to_json(record), ensure_ascii=False)

@@ -32,8 +32,10 @@ from ob_async.drill._report.header import (
     RunBottleneck,
     RunHeader,
 )
-from ob_async.drill._report.outcome import NEVER_RAN, RunVerdict
+from ob_async.drill._report.outcome import NEVER_RAN
 from ob_async.drill._report.verdict import Verdict
+
+_ENTRY_FIELDS = tuple(field.name for field in attrs.fields(ReportEntry))
 
 FAILURES_KEPT = 20
 SAMPLE_KEPT = 50
@@ -102,17 +104,22 @@ class DrillReport:
         self.data.add(entry.key, entry.data)
         self.controls.add(entry)
         self._spool.seek(0, os.SEEK_END)
-        pickle.dump(entry, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
+        # Its fields' values as a tuple: read back twice as fast as the record itself.
+        values = attrs.astuple(entry, recurse=False)
+        pickle.dump(values, self._spool, protocol=pickle.HIGHEST_PROTOCOL)
 
     def entries(self) -> Iterator[ReportEntry]:
         """Every entry, in the order added (read back from the spool); may be called again."""
         self._spool.flush()
         self._spool.seek(0)
-        end = os.fstat(self._spool.fileno()).st_size
-        while self._spool.tell() < end:
-            # The spool is this process's own unlinked temporary file: what it reads
-            # back is what add() wrote, never input from elsewhere.
-            yield pickle.load(self._spool)  # noqa: S301
+        while True:
+            try:
+                # The spool is this process's own unlinked temporary file: what it reads
+                # back is what add() wrote, never input from elsewhere.
+                values = pickle.load(self._spool)  # noqa: S301
+            except EOFError:
+                return
+            yield ReportEntry(**dict(zip(_ENTRY_FIELDS, values, strict=True)))
 
     def close(self) -> None:
         self._spool.close()
@@ -126,10 +133,6 @@ class DrillReport:
     def skipped(self) -> int:
         """Restores that never ran (not started, or planned in a dry run)."""
         return sum(self.counts[state] for state in SKIPPED_STATES)
-
-    @property
-    def outcome(self) -> RunVerdict:
-        return self.header().verdict
 
     def recovery_percentiles(self) -> Percentiles:
         return percentiles(self.recovery)

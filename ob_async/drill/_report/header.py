@@ -13,9 +13,10 @@ from datetime import datetime
 
 import attrs
 
+from ob_async._wire.codec import camel_case
 from ob_async.batch._bottleneck import Bottleneck
 from ob_async.drill._report.controls import ControlsSection
-from ob_async.drill._report.outcome import RunVerdict, run_verdict
+from ob_async.drill._report.outcome import Outcome, RunVerdict, run_verdict
 
 REPORT_VERSION = 2
 """2: the summary's ``failed`` no longer counts the missed RTOs (``rtoMissed`` does);
@@ -32,7 +33,8 @@ class Percentiles:
 
 @attrs.frozen(kw_only=True)
 class RunBottleneck:
-    """What limited the run (see :class:`ob_async.batch.BatchRunner.bottleneck`)."""
+    """What limited the run (see :class:`ob_async.batch.BatchRunner.bottleneck`); the
+    shares are keyed by the limits' camelCase names, as in the JSON."""
 
     limit: str
     summary: str = ""
@@ -45,7 +47,7 @@ class RunBottleneck:
         return cls(
             limit=found.limit.value,
             summary=found.summary,
-            shares={name: round(share, 4) for name, share in found.shares.items()},
+            shares={camel_case(name): round(share, 4) for name, share in found.shares.items()},
             held_back=round(found.held_back, 4) if math.isfinite(found.held_back) else None,
             api_rate=found.api_rate,
         )
@@ -59,10 +61,10 @@ class DataSummary:
     checks_passed: int = 0
     checks_failed: int = 0
     rpo_missed: int = 0
-    rpo_seconds: Percentiles = Percentiles()
+    rpo_seconds: Percentiles = attrs.field(factory=Percentiles)
     """Of the figure each target applies to."""
-    data_loss_exposure_seconds: Percentiles = Percentiles()
-    restore_point_gap_seconds: Percentiles = Percentiles()
+    data_loss_exposure_seconds: Percentiles = attrs.field(factory=Percentiles)
+    restore_point_gap_seconds: Percentiles = attrs.field(factory=Percentiles)
 
 
 @attrs.frozen(kw_only=True)
@@ -88,7 +90,7 @@ class ReportSummary:
     rto_uncertain: int = 0
     """Of the missed RTOs, those whose recovery interval contains the RTO."""
     by_state: dict[str, int] = attrs.field(factory=dict)
-    recovery_seconds: Percentiles = Percentiles()
+    recovery_seconds: Percentiles = attrs.field(factory=Percentiles)
     bottleneck: RunBottleneck | None = None
     data: DataSummary | None = None
     """Present when some restore had data to verify."""
@@ -97,6 +99,15 @@ class ReportSummary:
     """Restored tenants held for manual validation (the plan's hold), not cleaned up."""
     cleanup_due: datetime | None = None
     """When the last hold ends: every tenant of the run may be cleaned up from then on."""
+
+    def counts(self) -> dict[Outcome, int]:
+        """The counts that add up to the items (see :mod:`~ob_async.drill._report.outcome`)."""
+        return {
+            Outcome.RESTORED: self.ok,
+            Outcome.MISSED_RTO: self.rto_missed,
+            Outcome.FAILED: self.failed,
+            Outcome.NOT_STARTED: self.not_started,
+        }
 
 
 @attrs.frozen(kw_only=True)
@@ -114,7 +125,7 @@ class RunHeader:
     interrupted: bool = False
     run_error: str | None = None
     """A run-wide failure that ended the drill (refused credentials, an unreadable plan)."""
-    summary: ReportSummary = ReportSummary()
+    summary: ReportSummary = attrs.field(factory=ReportSummary)
     notes: tuple[str, ...] = ()
     controls: ControlsSection | None = None
     """The controls an auditor tests a rehearsal against, with the facts they rest on

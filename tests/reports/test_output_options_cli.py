@@ -186,9 +186,14 @@ def test_the_data_drill_reports_rpo_and_checks_and_never_the_tenant_password(
         )  # fmt: skip
     assert done.returncode == 0, done.stderr
     html = outputs[0].read_text()
-    assert "<th>RPO</th>" in html
-    assert "<th>checks</th>" in html
-    assert metric_values(outputs[1])['ob_restore_rpo_seconds_count{"drill": "data-dr"}'] == 3
+    assert '<th data-column="rpo" data-numeric><button type="button">RPO</button>' in html
+    assert '<th data-column="checks" data-numeric><button type="button">checks</button>' in html
+    assert "data-loss exposure" in html
+    assert "restore-point gap" in html
+    metrics = metric_values(outputs[1])
+    for figure in ("rpo", "data_loss_exposure", "restore_point_gap"):
+        assert metrics[f'ob_restore_{figure}_seconds_count{{"drill": "data-dr"}}'] == 3
+        assert metrics[f'ob_restore_{figure}_max_seconds{{"drill": "data-dr"}}'] >= 0
     texts = [json.dumps(hook.bodies), *(path.read_text() for path in outputs)]
     texts += [done.stdout, done.stderr, (tmp_path / "j.jsonl").read_text()]
     assert all(password not in text for text in texts)

@@ -26,15 +26,7 @@ from prometheus_client import (
 from prometheus_client.parser import text_string_to_metric_families
 
 from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._reports.source import (
-    duration_seconds,
-    entries_json,
-    header_json,
-    moment,
-    number,
-    rpo_seconds,
-    verdict,
-)
+from ob_async.drill._report.outcome import RunVerdict
 
 logger = logging.getLogger("ob_async.drill")
 
@@ -44,23 +36,76 @@ RPO_BUCKETS = (1, 5, 15, 30, 60, 300, 900, 1800, 3600, 21600, 86400)
 
 LAST_SUCCESS = "ob_restore_last_success_timestamp_seconds"
 
+_RPO_FIGURES = (
+    (
+        "rpo",
+        "Recovery point of the last run's restores: the figure each RPO target applies to.",
+        "The worst recovery point measured in the last run (the figure its target applies to).",
+    ),
+    (
+        "data_loss_exposure",
+        "Data-loss exposure of the last run's restores: the restore's request time minus "
+        "the newest change restored (what a disaster then would have lost).",
+        "The largest data-loss exposure measured in the last run.",
+    ),
+    (
+        "restore_point_gap",
+        "Restore-point gap of the last run's restores: the restore point minus the newest "
+        "change restored (how complete the backup is at the point asked for).",
+        "The largest restore-point gap measured in the last run.",
+    ),
+)
+"""The RPO figures: name, the histogram's help, the worst value's help."""
+
+
+class _Figure:
+    """One RPO figure's histogram and worst value, made when first measured."""
+
+    def __init__(self, registry: CollectorRegistry, drill: str, name: str, helps: tuple[str, str]):
+        self.registry, self.drill, self.name, self.helps = registry, drill, name, helps
+        self.histogram: Histogram | None = None
+        self.worst: float | None = None
+
+    def observe(self, value: float | None) -> None:
+        if value is None:
+            return
+        if self.histogram is None:
+            self.histogram = Histogram(
+                f"ob_restore_{self.name}_seconds",
+                self.helps[0],
+                ["drill"],
+                buckets=RPO_BUCKETS,
+                registry=self.registry,
+            )
+        self.histogram.labels(self.drill).observe(value)
+        self.worst = value if self.worst is None else max(self.worst, value)
+
+    def finish(self) -> None:
+        if self.worst is not None:
+            Gauge(
+                f"ob_restore_{self.name}_max_seconds",
+                self.helps[1],
+                ["drill"],
+                registry=self.registry,
+            ).labels(self.drill).set(self.worst)
+
 
 def build_registry(
     report: ReportSource, *, previous_success: float | None = None
 ) -> CollectorRegistry:
     """The run's metrics in a registry of their own."""
-    header = header_json(report)
-    drill = str(header.get("drill"))
-    summary = header.get("summary", {})
+    header = report.header()
+    drill = header.drill
+    summary = header.summary
     registry = CollectorRegistry(auto_describe=True)
     labels = ["drill"]
 
     def gauge(name: str, help_text: str, value: float) -> None:
         Gauge(name, help_text, labels, registry=registry).labels(drill).set(value)
 
-    finished = moment(header.get("finishedAt")) or moment(header.get("startedAt"))
-    finished_at = finished.timestamp() if finished else 0.0
-    passed = verdict(header) == "PASSED"
+    finished = header.finished_at or header.started_at
+    finished_at = finished.timestamp()
+    passed = header.verdict is RunVerdict.PASSED
     gauge("ob_restore_last_run_timestamp_seconds", "When the last drill run finished.", finished_at)
     last_success = finished_at if passed else previous_success
     if last_success is not None:
@@ -71,28 +116,30 @@ def build_registry(
     gauge(
         "ob_restore_last_run_interrupted",
         "1 if the last run was interrupted, else 0.",
-        1.0 if header.get("interrupted") else 0.0,
+        1.0 if header.interrupted else 0.0,
     )
     gauge(
         "ob_restore_run_duration_seconds",
         "How long the last run took, from start to finish.",
-        duration_seconds(header) or 0.0,
+        header.duration_seconds or 0.0,
     )
-    gauge("ob_restore_items", "Restores in the last run's plan reported.", summary.get("items", 0))
-    gauge("ob_restore_failures", "Restores of the last run that failed.", summary.get("failed", 0))
+    gauge("ob_restore_items", "Restores in the last run's plan reported.", summary.items)
     gauge(
-        "ob_restore_rto_misses",
-        "Restores of the last run over their RTO.",
-        summary.get("rtoMissed", 0),
+        "ob_restore_failures",
+        "Restores of the last run that failed: ran and did not come ONLINE as asked "
+        "(the missed RTOs are ob_restore_rto_misses; never-sent ones are not failures).",
+        summary.failed,
     )
+    gauge("ob_restore_rto_misses", "Restores of the last run over their RTO.", summary.rto_missed)
+    gauge("ob_restore_not_started", "Restores of the last run never sent.", summary.not_started)
     by_state = Gauge(
         "ob_restore_restores",
         "Restores of the last run by final state.",
         ["drill", "state"],
         registry=registry,
     )
-    for state, count in (summary.get("byState") or {}).items():
-        by_state.labels(drill, str(state)).set(count)
+    for state, count in summary.by_state.items():
+        by_state.labels(drill, state).set(count)
     recovery = Histogram(
         "ob_restore_recovery_seconds",
         "Recovery time of the last run's restores, submission to ONLINE.",
@@ -100,30 +147,19 @@ def build_registry(
         buckets=RECOVERY_BUCKETS,
         registry=registry,
     ).labels(drill)
-    rpo: Histogram | None = None
-    worst_rpo: float | None = None
-    for entry in entries_json(report):
-        seconds = number(entry.get("recoverySeconds"))
-        if seconds is not None:
-            recovery.observe(seconds)
-        measured = rpo_seconds(entry)
-        if measured is not None:
-            if rpo is None:
-                rpo = Histogram(
-                    "ob_restore_rpo_seconds",
-                    "Recovery point of the last run's restores: seconds of data missing.",
-                    labels,
-                    buckets=RPO_BUCKETS,
-                    registry=registry,
-                ).labels(drill)
-            rpo.observe(measured)
-            worst_rpo = measured if worst_rpo is None else max(worst_rpo, measured)
-    if worst_rpo is not None:
-        gauge(
-            "ob_restore_rpo_max_seconds",
-            "The worst recovery point measured in the last run.",
-            worst_rpo,
-        )
+    rpo, exposure, gap = (
+        _Figure(registry, drill, name, (help_each, help_worst))
+        for name, help_each, help_worst in _RPO_FIGURES
+    )
+    for entry in report.entries():
+        if entry.recovery_seconds is not None:
+            recovery.observe(entry.recovery_seconds)
+        if entry.data is not None:
+            rpo.observe(entry.data.rpo_seconds)
+            exposure.observe(entry.data.data_loss_exposure_seconds)
+            gap.observe(entry.data.restore_point_gap_seconds)
+    for figure in (rpo, exposure, gap):
+        figure.finish()
     return registry
 
 

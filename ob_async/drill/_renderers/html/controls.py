@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
+from ob_async.drill._renderers.words import format_seconds
 from ob_async.drill._report.control_facts import ControlFacts
 from ob_async.drill._report.controls import ControlsSection, ControlStatus
-from ob_async.drill._reports.source import format_seconds
 
 _TONE = {
     ControlStatus.MET: "good",

@@ -9,25 +9,26 @@ the completions below.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from html import escape
-from typing import Any
 
-from ob_async.drill._reports.html.extent import Bar, Extent
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.html.extent import Bar, Extent
+from ob_async.drill._renderers.html.svg import (
     FAILED,
+    LINE,
     MISSED,
     OK,
     WAITING,
     WIDTH,
     count_axis,
+    fit,
     rect,
-    short,
     svg_open,
     time_axis,
 )
-from ob_async.drill._reports.source import format_seconds
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.entry import ReportEntry
 
 MAX_BARS = 300
 """Up to this many restores the timeline draws one bar each; beyond, it aggregates."""
@@ -35,7 +36,7 @@ _SLICES = 240
 _LEFT = 190  # room for the tenant names beside the bars
 
 
-def timeline(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+def timeline(entries: Iterable[ReportEntry], extent: Extent) -> str:
     """The timeline with its legend and notes, or a note that nothing was submitted."""
     if extent.submitted == 0 or extent.start is None or extent.end is None:
         return '<p class="empty">No restore was submitted.</p>'
@@ -71,13 +72,13 @@ def _legend(*keys: tuple[str, str]) -> str:
     )
 
 
-def _bars(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+def _bars(entries: Iterable[ReportEntry], extent: Extent) -> str:
     bars = sorted(
         (bar for entry in entries if (bar := Bar.of(entry)) is not None),
         key=lambda bar: (bar.submitted, bar.name),
     )
-    row = min(18.0, max(3.0, 600 / len(bars)))
-    labelled = row >= 10
+    row = min(18.0, max(3.0, 900 / len(bars)))  # up to 60 bars are labelled
+    labelled = row >= LINE  # the names' boxes must not overlap
     left = _LEFT if labelled else 50
     plot = WIDTH - left - 30  # room on the right for the arrows of RTO targets beyond it
     scale = plot / extent.span
@@ -98,7 +99,7 @@ def _bars(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
         if labelled:
             parts.append(
                 f'<text x="{left - 6}" y="{y + h - 2:.1f}" text-anchor="end" '
-                f'class="name">{escape(short(bar.name))}</text>'
+                f'class="name">{escape(fit(bar.name, left - 12))}</text>'
             )
         if x_seen is not None:
             waiting_end = x_seen
@@ -129,7 +130,7 @@ def _bars(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
     return "".join(parts)
 
 
-def _aggregated(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+def _aggregated(entries: Iterable[ReportEntry], extent: Extent) -> str:
     """Restores in progress over time, in :data:`_SLICES` slices, with completions below."""
     slices = _SLICES
     width = extent.span / slices

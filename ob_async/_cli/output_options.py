@@ -17,16 +17,21 @@ from pathlib import Path
 from typing import Any
 
 from ob_async.drill._renderers import write_atomically
-from ob_async.drill._report import DrillReport
-from ob_async.drill._reports.history import RunSummary, check_history_dir, read_history, record_run
-from ob_async.drill._reports.html import write_html
-from ob_async.drill._reports.metrics import build_registry, previous_success, push, write_textfile
-from ob_async.drill._reports.notify import (
+from ob_async.drill._renderers.history import (
+    RunSummary,
+    check_history_dir,
+    read_history,
+    record_run,
+)
+from ob_async.drill._renderers.html import write_html
+from ob_async.drill._renderers.metrics import build_registry, previous_success, push, write_textfile
+from ob_async.drill._renderers.notify import (
     NotificationFailed,
     build_message,
     check_webhook_url,
     send_notification,
 )
+from ob_async.drill._report import DrillReport
 from ob_async.errors import InvalidInputError
 
 ENV_NOTIFY_URL = "OB_NOTIFY_URL"

@@ -23,15 +23,10 @@ from urllib.parse import urlsplit
 import tenacity
 
 from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._reports.source import (
-    counts,
-    duration_seconds,
-    entries_json,
-    format_seconds,
-    header_json,
-    number,
-    verdict,
-)
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.convert import to_json
+from ob_async.drill._report.entry import ReportEntry
+from ob_async.drill._report.outcome import Outcome, outcome_of
 from ob_async.errors import InvalidInputError
 
 logger = logging.getLogger("ob_async.drill")
@@ -67,29 +62,28 @@ def redacted(url: str) -> str:
 
 def build_message(report: ReportSource) -> dict[str, Any]:
     """The webhook body: ``text`` for people, ``obRestore`` for programs."""
-    header = header_json(report)
-    summary = header.get("summary", {})
-    recovery = summary.get("recoverySeconds", {})
-    word = verdict(header)
+    header = report.header()
+    summary = header.summary
+    recovery = summary.recovery_seconds
+    word = header.verdict.value
     shown = [
-        f"{count} {label}"
-        for label, count in counts(header).items()
-        if count or label in {"restored", "failed"}
+        f"{count} {outcome.value}"
+        for outcome, count in summary.counts().items()
+        if count or outcome in {Outcome.RESTORED, Outcome.FAILED}
     ]
     line = (
-        f"{_MARKS.get(word, ':x:')} *{word}* drill {header.get('drill')} "
-        f"(run {header.get('runId')}): {summary.get('items', 0)} restore(s): " + ", ".join(shown)
+        f"{_MARKS.get(word, ':x:')} *{word}* drill {header.drill} "
+        f"(run {header.run_id}): {summary.items} restore(s): " + ", ".join(shown)
     )
-    if number(recovery.get("max")) is not None:
+    if recovery.max is not None:
         line += (
-            f"; recovery p50 {format_seconds(number(recovery.get('p50')))}, "
-            f"p90 {format_seconds(number(recovery.get('p90')))}, "
-            f"max {format_seconds(number(recovery.get('max')))}"
+            f"; recovery p50 {format_seconds(recovery.p50)}, "
+            f"p90 {format_seconds(recovery.p90)}, max {format_seconds(recovery.max)}"
         )
     failures: list[dict[str, Any]] = []
     failed_total = 0
-    for entry in entries_json(report):
-        if entry.get("ok"):
+    for entry in report.entries():
+        if outcome_of(entry) not in _LISTED:
             continue
         failed_total += 1
         if len(failures) < FAILURES_LISTED:
@@ -102,34 +96,36 @@ def build_message(report: ReportSource) -> dict[str, Any]:
         "text": "\n".join(lines),
         "obRestore": {
             "verdict": word,
-            "drill": header.get("drill"),
-            "runId": header.get("runId"),
-            "startedAt": header.get("startedAt"),
-            "finishedAt": header.get("finishedAt"),
-            "durationSeconds": duration_seconds(header),
-            "interrupted": bool(header.get("interrupted")),
-            "summary": summary,
+            "drill": header.drill,
+            "runId": header.run_id,
+            "startedAt": to_json(header.started_at),
+            "finishedAt": to_json(header.finished_at),
+            "durationSeconds": header.duration_seconds,
+            "interrupted": header.interrupted,
+            "summary": to_json(summary),
             "failures": failures,
         },
     }
 
 
-def _failure(entry: Mapping[str, Any]) -> dict[str, Any]:
-    target = entry.get("target") or {}
-    state = str(entry.get("state"))
-    recovery = number(entry.get("recoverySeconds"))
-    if entry.get("metRto") is False and recovery is not None:
+_LISTED = frozenset({Outcome.FAILED, Outcome.MISSED_RTO})
+"""What the message lists: restores that ran and did not pass (never the never-sent)."""
+
+
+def _failure(entry: ReportEntry) -> dict[str, Any]:
+    state = entry.state.value
+    if entry.met_rto is False and entry.recovery_seconds is not None:
         what = (
-            f"{state} after {format_seconds(recovery)}, over the RTO of "
-            f"{format_seconds(number(entry.get('rtoSeconds')))}"
+            f"{state} after {format_seconds(entry.recovery_seconds)}, over the RTO of "
+            f"{format_seconds(entry.rto_seconds)}"
         )
     else:
-        error = str(entry.get("error") or "no further detail")
-        what = f"{state}: {error[:300]}"
+        error = entry.error or "; ".join(entry.data.problems() if entry.data else ())
+        what = f"{state}: {(error or 'no further detail')[:300]}"
     return {
-        "target": f"{target.get('instanceId')}/{target.get('tenantName')}",
+        "target": f"{entry.target_instance_id}/{entry.target_tenant_name}",
         "state": state,
-        "requestId": entry.get("requestId"),
+        "requestId": entry.request_id if entry.sent else None,
         "what": what,
     }
 

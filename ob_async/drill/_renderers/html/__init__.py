@@ -18,7 +18,7 @@ primitives and the palette; ``report.css`` and ``report.js`` are the page's styl
 and row filter, inlined.
 """
 
-from ob_async.drill._reports.html.page import write_html
-from ob_async.drill._reports.html.timeline import MAX_BARS
+from ob_async.drill._renderers.html.page import write_html
+from ob_async.drill._renderers.html.timeline import MAX_BARS
 
 __all__ = ["MAX_BARS", "write_html"]

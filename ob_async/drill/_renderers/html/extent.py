@@ -9,14 +9,13 @@ holding every entry.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 import attrs
 
-from ob_async.drill._reports.html.svg import FAILED, MISSED, OK
-from ob_async.drill._reports.source import checks_summary, moment, number, rpo_seconds
+from ob_async.drill._renderers.html.svg import FAILED, MISSED, OK
+from ob_async.drill._report.entry import ReportEntry
 
 
 @attrs.define
@@ -35,20 +34,21 @@ class Extent:
     """Optional table columns some entry has a value for (RPO, checks)."""
 
     @classmethod
-    def of(cls, entries: Iterable[Mapping[str, Any]]) -> Extent:
+    def of(cls, entries: Iterable[ReportEntry]) -> Extent:
         """One pass over the entries."""
         extent = cls()
         for entry in entries:
             extent.items += 1
-            extent.resumed += bool(entry.get("resumed"))
-            if rpo_seconds(entry) is not None:
+            extent.resumed += entry.resumed
+            data = entry.data
+            if data is not None and (data.newest_change or data.rpo_error or data.rpo_seconds):
                 extent.columns.add("rpo")
-            if checks_summary(entry) is not None:
+            if data is not None and data.checks:
                 extent.columns.add("checks")
-            recovery = number(entry.get("recoverySeconds"))
+            recovery = entry.recovery_seconds
             if recovery is not None:
                 extent.longest = max(extent.longest, recovery)
-            rto = number(entry.get("rtoSeconds"))
+            rto = entry.rto_seconds
             if rto is not None:
                 extent.rto[rto] += 1
             bar = Bar.of(entry)
@@ -99,26 +99,25 @@ class Bar:
     open_ended: bool
 
     @classmethod
-    def of(cls, entry: Mapping[str, Any]) -> Bar | None:
+    def of(cls, entry: ReportEntry) -> Bar | None:
         """The entry's bar, or None if it was never submitted."""
-        submitted = moment(entry.get("submittedAt"))
+        submitted = entry.submitted_at
         if submitted is None:
             return None
-        seen = moment(entry.get("firstSeenAt"))
-        finished = moment(entry.get("finishedAt"))
-        recovery = number(entry.get("recoverySeconds"))
+        seen = entry.first_seen_at
+        finished = entry.finished_at
         end = finished or seen or submitted
-        rto = number(entry.get("rtoSeconds"))
+        rto = entry.rto_seconds
         return cls(
-            name=_tenant_name(entry),
-            state=str(entry.get("state")),
-            ok=bool(entry.get("ok")),
-            missed=entry.get("metRto") is False,
+            name=entry.target_tenant_name or entry.key,
+            state=entry.state.value,
+            ok=entry.ok,
+            missed=entry.met_rto is False,
             submitted=submitted,
             seen=seen,
             end=max(end, submitted),
             rto_at=submitted + timedelta(seconds=rto) if rto is not None else None,
-            recovery=recovery,
+            recovery=entry.recovery_seconds,
             open_ended=finished is None,
         )
 
@@ -128,8 +127,3 @@ class Bar:
         if self.missed:
             return MISSED
         return OK if self.ok else FAILED
-
-
-def _tenant_name(entry: Mapping[str, Any]) -> str:
-    target = entry.get("target") or {}
-    return str(target.get("tenantName") or entry.get("key"))

@@ -2,41 +2,42 @@
 
 Each bin stacks the restores that came ONLINE in time, those that missed their
 RTO, and those that failed after a measured recovery; p50 and p90 are drawn as
-dashed lines, and the most common RTO target as a solid one.
+dashed lines, and the most common RTO target as a solid one, labelled above the
+bars (:mod:`~ob_async.drill._renderers.html.marks`).
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from html import escape
-from typing import Any
 
-from ob_async.drill._reports.html.extent import Extent
-from ob_async.drill._reports.html.svg import (
+from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.html.marks import Mark, band, draw, place
+from ob_async.drill._renderers.html.svg import (
     FAILED,
     MISSED,
     OK,
     WIDTH,
     count_axis,
-    line_label,
     nice_step,
     rect,
     seconds_axis,
     svg_open,
 )
-from ob_async.drill._reports.source import format_seconds, number
+from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._report.entry import ReportEntry
 
 
-def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
+def distribution(entries: Iterable[ReportEntry], extent: Extent) -> str:
     """The histogram of recovery times, or a note that none was measured."""
     values: list[tuple[float, str]] = []
     for entry in entries:
-        recovery = number(entry.get("recoverySeconds"))
+        recovery = entry.recovery_seconds
         if recovery is None:
             continue
-        colour = MISSED if entry.get("metRto") is False else (OK if entry.get("ok") else FAILED)
+        colour = MISSED if entry.met_rto is False else (OK if entry.ok else FAILED)
         values.append((recovery, colour))
     if not values:
         return '<p class="empty">No recovery time was measured.</p>'
@@ -46,14 +47,26 @@ def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
     for value, colour in values:
         counts[min(bins - 1, int(value / step))][colour] += 1
     peak = max(sum(c.values()) for c in counts)
-    left, plot, height = 60, WIDTH - 80, 200.0
+    left, plot, height = 60, WIDTH - 100, 200.0
     column = plot / bins
+    scale = plot / (bins * step)
+    ordered = sorted(value for value, _ in values)
+    marks = []
+    for label, fraction in (("p50", 0.5), ("p90", 0.9)):
+        value = ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
+        marks.append(Mark(left + value * scale, f"{label} {format_seconds(value)}", "pct"))
+    if extent.rto:
+        rto, _ = extent.rto.most_common(1)[0]
+        if rto <= bins * step:
+            marks.append(Mark(left + rto * scale, f"RTO {format_seconds(rto)}", "rto"))
+    placed = place(marks, 0, WIDTH)
+    top = max(10.0, band(placed))
     parts = [
-        svg_open(WIDTH, height + 50, "distribution", "recovery times"),
-        count_axis(peak, left, height, 10),
+        svg_open(WIDTH, top + height + 40, "distribution", "recovery times"),
+        count_axis(peak, left, height, top),
     ]
     for index, bucket in enumerate(counts):
-        base = 10 + height
+        base = top + height
         x = left + index * column
         for colour in (OK, MISSED, FAILED):
             if bucket[colour]:
@@ -65,23 +78,7 @@ def distribution(entries: Iterable[Mapping[str, Any]], extent: Extent) -> str:
                     + rect(x + 1, base, column - 2, h, colour)
                     + "</g>"
                 )
-    scale = plot / (bins * step)
-    ordered = sorted(value for value, _ in values)
-    for row, (label, fraction) in enumerate((("p50", 0.5), ("p90", 0.9))):
-        value = ordered[max(1, math.ceil(fraction * len(ordered))) - 1]
-        x = left + value * scale
-        parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="6" y2="{10 + height}" class="pct"/>'
-            + line_label(x, 18 + 13 * row, f"{label} {format_seconds(value)}", "pct", left + plot)
-        )
-    if extent.rto:
-        rto, _ = extent.rto.most_common(1)[0]
-        if rto <= bins * step:
-            x = left + rto * scale
-            parts.append(
-                f'<line x1="{x:.1f}" x2="{x:.1f}" y1="6" y2="{10 + height}" class="rto"/>'
-                + line_label(x, 46, f"RTO {format_seconds(rto)}", "rto", left + plot)
-            )
-    parts.append(seconds_axis(bins * step, step, left, plot, height + 14))
+    parts.append(draw(placed, top, top + height))
+    parts.append(seconds_axis(bins * step, step, left, plot, top + height + 4))
     parts.append("</svg>")
     return "".join(parts)
