@@ -1,14 +1,11 @@
-"""Run-wide failures are one message, exit 2, nothing more sent: not one failure per item.
-
-Each case runs the real CLI against a real simulator process (or an endpoint with
-nothing behind it); the bound on the time is the test's own subprocess timeout.
+"""A run-wide failure is one message and exit 2, end to end: the real command against a
+real simulator process. Each kind of run-wide failure is tested in process, on virtual
+time, in tests/drill_behaviour/test_run_wide.py.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -49,66 +46,3 @@ def test_a_wrong_secret_is_one_message_exit_2_and_nothing_sent(tmp_path: Path) -
     assert posts(stats) == 0
     assert "FAILED" not in done.stdout
     assert not (tmp_path / "j.jsonl").exists()  # nothing was started, so nothing to resume
-
-
-def test_an_unknown_project_is_one_message_exit_2(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "plan.toml", 5)
-    with simulator("--seed", "32", "--project", "project-e2e") as sim:
-        done = run(drill_command(plan, sim), cli_env(OB_PROJECT_ID="project-typo"), tmp_path)
-        stats = sim.stats()
-    assert done.returncode == 2, done.stderr
-    (message,) = failure_lines(done.stderr)
-    assert "does not know the project" in message
-    assert "ProjectNotFound" in message
-    assert posts(stats) == 0
-    assert api_requests(stats) <= 2  # the one read (and its challenge), then nothing
-
-
-def test_a_project_id_ending_in_cr_is_refused_before_anything_is_sent(tmp_path: Path) -> None:
-    # What `set -a; . ./.env` gives from a file with CRLF line endings.
-    plan = write_plan(tmp_path / "plan.toml", 5)
-    with simulator("--seed", "33") as sim:
-        done = run(drill_command(plan, sim), cli_env(OB_PROJECT_ID="project-e2e\r"), tmp_path)
-        stats = sim.stats()
-    assert done.returncode == 2, done.stderr
-    (message,) = failure_lines(done.stderr)
-    assert "OB_PROJECT_ID" in message
-    assert "'\\r'" in message
-    assert api_requests(stats) == 0
-
-
-def test_an_endpoint_that_refuses_connections_is_one_message_exit_2(tmp_path: Path) -> None:
-    with socket.socket() as probe:  # a port nothing listens on
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    plan = write_plan(tmp_path / "plan.toml", 12)
-    command = [
-        sys.executable,
-        "-m",
-        "ob_async",
-        "drill",
-        str(plan),
-        "--endpoint",
-        f"http://127.0.0.1:{port}",
-    ]
-    done = run(command, cli_env(), tmp_path)  # within the 30 s timeout, not minutes
-    assert done.returncode == 2, done.stderr
-    (message,) = failure_lines(done.stderr)
-    assert "cannot be reached" in message
-
-
-def test_an_endpoint_that_does_not_resolve_is_one_message_exit_2(tmp_path: Path) -> None:
-    plan = write_plan(tmp_path / "plan.toml", 12)
-    command = [
-        sys.executable,
-        "-m",
-        "ob_async",
-        "drill",
-        str(plan),
-        "--endpoint",
-        "https://no-such-host.invalid",
-    ]
-    done = run(command, cli_env(), tmp_path)
-    assert done.returncode == 2, done.stderr
-    (message,) = failure_lines(done.stderr)
-    assert "cannot be reached" in message

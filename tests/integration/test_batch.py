@@ -26,6 +26,10 @@ from ob_async.batch import (
 )
 from ob_async.simulator import Simulator
 from ob_async.simulator._faults import FaultSpec
+from tests.support.virtual_time import VirtualClock, on_virtual_time
+
+CLOCK = VirtualClock()
+"""The loop's virtual time, for the simulator and the clients (tests.support.virtual_time)."""
 
 FAST_POLL = PollConfig(initial_interval=0.1, max_interval=0.2, jitter=0.0)
 
@@ -47,6 +51,7 @@ def item(index: int, *, zone: str = "cn-shanghai-e") -> RestoreItem:
     )
 
 
+@on_virtual_time
 async def test_items_are_pulled_lazily_and_parallelism_is_bounded() -> None:
     pulled = finished = 0
     in_flight_max = 0
@@ -73,8 +78,8 @@ async def test_items_are_pulled_lazily_and_parallelism_is_bounded() -> None:
             finished += 1
 
     async with (
-        Simulator(seed=1, restore_seconds=0.3) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        Simulator(clock=CLOCK, seed=1, restore_seconds=0.3) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(
             client,
@@ -91,10 +96,11 @@ async def test_items_are_pulled_lazily_and_parallelism_is_bounded() -> None:
     assert runner.summary.percentile(0.5) is not None
 
 
+@on_virtual_time
 async def test_fail_fast_stops_submitting_and_accounts_for_what_was_started() -> None:
     async with (
-        Simulator(seed=2, restore_seconds=0.3) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        Simulator(clock=CLOCK, seed=2, restore_seconds=0.3) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(
             client,
@@ -107,6 +113,7 @@ async def test_fail_fast_stops_submitting_and_accounts_for_what_was_started() ->
     assert runner.summary.started == len(results) < 20
 
 
+@on_virtual_time
 async def test_a_bug_in_an_observer_does_not_lose_the_item() -> None:
     class BrokenObserver:
         async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
@@ -122,8 +129,8 @@ async def test_a_bug_in_an_observer_does_not_lose_the_item() -> None:
             return None
 
     async with (
-        Simulator(seed=3, restore_seconds=0.2) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        Simulator(clock=CLOCK, seed=3, restore_seconds=0.2) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(client, observer=BrokenObserver())
         results = [result async for result in runner.run([item(1), item(2)])]
@@ -132,10 +139,11 @@ async def test_a_bug_in_an_observer_does_not_lose_the_item() -> None:
     assert all(r.submission is not None and r.submission.submitted for r in results)
 
 
+@on_virtual_time
 async def test_abort_reports_every_item_in_flight_as_interrupted() -> None:
     async with (
-        Simulator(seed=4, restore_seconds=60) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        Simulator(clock=CLOCK, seed=4, restore_seconds=60) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(client, limits=BatchLimits(max_submits=3))
         results = []
@@ -166,10 +174,11 @@ async def test_abort_reports_every_item_in_flight_as_interrupted() -> None:
     assert len(interrupted) >= 3
 
 
+@on_virtual_time
 async def test_a_tenant_that_is_not_what_was_asked_for_fails_validation_and_is_kept() -> None:
     async with (
-        Simulator(seed=5, restore_seconds=0.2) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        Simulator(clock=CLOCK, seed=5, restore_seconds=0.2) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         real_describe = client.describe_tenant
 
@@ -187,10 +196,11 @@ async def test_a_tenant_that_is_not_what_was_asked_for_fails_validation_and_is_k
     assert "batch_1" in kept  # left for inspection
 
 
+@on_virtual_time
 async def test_validated_tenants_are_cleaned_up() -> None:
     async with (
-        Simulator(seed=6, restore_seconds=0.2) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        Simulator(clock=CLOCK, seed=6, restore_seconds=0.2) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(client, cleanup=True)
         results = [result async for result in runner.run([item(1), item(2)])]
@@ -201,10 +211,13 @@ async def test_validated_tenants_are_cleaned_up() -> None:
     assert describes == 2  # one validation read per restore
 
 
+@on_virtual_time
 async def test_refused_credentials_stop_the_batch_at_the_first_and_are_raised_once() -> None:
     async with (
-        Simulator(seed=2, restore_seconds=0.3) as sim,
-        ObClient(sim.url, Credentials(sim.credentials.access_key_id, "wrong"), "p") as client,
+        Simulator(clock=CLOCK, seed=2, restore_seconds=0.3) as sim,
+        ObClient(
+            sim.url, Credentials(sim.credentials.access_key_id, "wrong"), "p", clock=CLOCK
+        ) as client,
     ):
         runner = BatchRunner(client, limits=BatchLimits(max_submits=2))
         results: list[ItemResult] = []
@@ -225,12 +238,16 @@ async def test_refused_credentials_stop_the_batch_at_the_first_and_are_raised_on
     assert posts <= 1 + 2
 
 
+@on_virtual_time
 async def test_a_failed_read_back_is_unknown_never_validation_failed() -> None:
     async with (
         Simulator(
-            seed=3, restore_seconds=0.2, faults=FaultSpec.parse("http_500@describe_tenant=1.0")
+            clock=CLOCK,
+            seed=3,
+            restore_seconds=0.2,
+            faults=FaultSpec.parse("http_500@describe_tenant=1.0"),
         ) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=FAST_POLL) as client,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=FAST_POLL) as client,
     ):
         runner = BatchRunner(
             client, policy=RetryPolicy(max_attempts=2, backoff=Backoff(base=0.01, cap=0.01))

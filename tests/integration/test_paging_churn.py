@@ -14,13 +14,18 @@ from collections import Counter
 from ob_async import ObClient, PollConfig, RestoreRequest, TenantResource
 from ob_async._restore.outcome import RestoreState
 from ob_async.simulator import Simulator
+from tests.support.virtual_time import VirtualClock, on_virtual_time
+
+CLOCK = VirtualClock()
+"""The loop's virtual time, for the simulator and the clients (tests.support.virtual_time)."""
 
 
+@on_virtual_time
 async def test_every_restore_comes_online_while_pages_shift_under_the_poller() -> None:
     poll = PollConfig(initial_interval=0.1, max_interval=0.2, jitter=0.0, page_size=4)
     async with (
-        Simulator(seed=5, restore_seconds=1.0, list_churn=3) as sim,
-        ObClient(sim.url, sim.credentials, "p", poll=poll) as client,
+        Simulator(clock=CLOCK, seed=5, restore_seconds=1.0, list_churn=3) as sim,
+        ObClient(sim.url, sim.credentials, "p", clock=CLOCK, poll=poll) as client,
     ):
         (source, *_) = await client.list_restorable_tenants("ob-prod-sh")
         assert source.latest_restorable_time is not None

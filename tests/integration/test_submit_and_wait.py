@@ -24,6 +24,10 @@ from ob_async import (
     ThrottleConfig,
 )
 from ob_async.simulator import Simulator
+from tests.support.virtual_time import VirtualClock, on_virtual_time
+
+CLOCK = VirtualClock()
+"""The loop's virtual time, for the simulator and the clients (tests.support.virtual_time)."""
 
 TARGET = "ob-dr-east"
 FAST_POLL = PollConfig(initial_interval=0.2, max_interval=0.4, jitter=0.0)
@@ -46,15 +50,16 @@ def restore(name: str, *, zone: str = "cn-shanghai-e") -> RestoreRequest:
 
 
 def client_for(sim: Simulator, **options: object) -> ObClient:
-    return ObClient(sim.url, sim.credentials, "project-1", **options)  # type: ignore[arg-type]
+    return ObClient(sim.url, sim.credentials, "project-1", clock=CLOCK, **options)  # type: ignore[arg-type]
 
 
+@on_virtual_time
 async def test_200_concurrent_submissions_under_30_percent_faults_create_exactly_200() -> None:
     faults = (
         "reset_after=0.08,http_500=0.04,http_502_html=0.04,http_503=0.04,"
         "throttle=0.05,slow=0.03:0.3,truncated=0.02"
     )
-    async with Simulator(faults=faults, seed=7, restore_seconds=60) as sim:
+    async with Simulator(clock=CLOCK, faults=faults, seed=7, restore_seconds=60) as sim:
         before = len(sim.tenants(TARGET))
         async with client_for(sim, retry_policy=QUICK_RETRIES) as client:
             submissions = await asyncio.gather(
@@ -76,16 +81,18 @@ async def test_200_concurrent_submissions_under_30_percent_faults_create_exactly
         assert len(seen) == sum(1 for a in submission.attempts if a.sent)
 
 
+@on_virtual_time
 async def test_existing_tenant_is_a_conflict_never_adopted() -> None:
-    async with Simulator(seed=1) as sim:
+    async with Simulator(clock=CLOCK, seed=1) as sim:
         async with client_for(sim) as client:
             submission = await client.submit_restore(TARGET, restore("dr_sentinel"))
         assert submission.outcome is SubmissionOutcome.CONFLICT
         assert [t["tenantName"] for t in sim.tenants(TARGET)].count("dr_sentinel") == 1
 
 
+@on_virtual_time
 async def test_existing_tenant_after_a_lost_response_is_still_a_conflict() -> None:
-    async with Simulator(seed=3, faults="reset_after@restore=1.0") as sim:
+    async with Simulator(clock=CLOCK, seed=3, faults="reset_after@restore=1.0") as sim:
         async with client_for(sim, retry_policy=QUICK_RETRIES) as client:
             submission = await client.submit_restore(TARGET, restore("dr_sentinel"))
     # The POST was refused by the server (name taken) but the response was lost; the
@@ -93,8 +100,9 @@ async def test_existing_tenant_after_a_lost_response_is_still_a_conflict() -> No
     assert submission.outcome is SubmissionOutcome.CONFLICT
 
 
+@on_virtual_time
 async def test_wait_true_measures_recovery_time() -> None:
-    async with Simulator(seed=2, restore_seconds=0.6) as sim:
+    async with Simulator(clock=CLOCK, seed=2, restore_seconds=0.6) as sim:
         async with client_for(sim, poll=FAST_POLL) as client:
             submission = await client.submit_restore(TARGET, restore("measured"), wait=True)
     assert submission.ok
@@ -107,15 +115,16 @@ async def test_wait_true_measures_recovery_time() -> None:
     assert outcome.tenant_id
 
 
+@on_virtual_time
 async def test_failed_restore_and_vanished_tenant_are_failures() -> None:
-    async with Simulator(seed=4, restore_seconds=0.3, failure_rate=1.0) as sim:
+    async with Simulator(clock=CLOCK, seed=4, restore_seconds=0.3, failure_rate=1.0) as sim:
         async with client_for(sim, poll=FAST_POLL) as client:
             failed = await client.submit_restore(TARGET, restore("doomed"), wait=True)
             assert failed.restore is not None
             assert failed.restore.state is RestoreState.FAILED
             assert failed.restore.last_status == "RESTORE_FAILED"
             assert not failed.ok
-    async with Simulator(seed=5, restore_seconds=30) as sim:
+    async with Simulator(clock=CLOCK, seed=5, restore_seconds=30) as sim:
         async with client_for(sim, poll=FAST_POLL) as client:
             submission = await client.submit_restore(TARGET, restore("ghost"))
             waiting = asyncio.create_task(client.wait_until_online(TARGET, "ghost", timeout=10))
@@ -129,8 +138,9 @@ async def test_failed_restore_and_vanished_tenant_are_failures() -> None:
     assert outcome.state is RestoreState.VANISHED
 
 
+@on_virtual_time
 async def test_wait_times_out() -> None:
-    async with Simulator(seed=6, restore_seconds=30) as sim:
+    async with Simulator(clock=CLOCK, seed=6, restore_seconds=30) as sim:
         async with client_for(sim, poll=FAST_POLL) as client:
             await client.submit_restore(TARGET, restore("slowpoke"))
             outcome = await client.wait_until_online(TARGET, "slowpoke", timeout=0.7)
@@ -138,8 +148,9 @@ async def test_wait_times_out() -> None:
     assert outcome.last_status == "RESTORING"
 
 
+@on_virtual_time
 async def test_1000_waits_on_one_instance_share_one_list_per_interval() -> None:
-    async with Simulator(seed=8, restore_seconds=(1.0, 2.0)) as sim:
+    async with Simulator(clock=CLOCK, seed=8, restore_seconds=(1.0, 2.0)) as sim:
         async with client_for(sim, poll=FAST_POLL) as client:
             names = [f"many_{i:04d}" for i in range(1000)]
             await asyncio.gather(*(client.submit_restore(TARGET, restore(n)) for n in names))
@@ -158,9 +169,10 @@ async def test_1000_waits_on_one_instance_share_one_list_per_interval() -> None:
     assert describes == 0
 
 
+@on_virtual_time
 async def test_adaptive_throttling_lowers_the_429_share() -> None:
     async def share_of_429(throttle: ThrottleConfig) -> float:
-        async with Simulator(seed=9, rate_limit=40) as sim:
+        async with Simulator(clock=CLOCK, seed=9, rate_limit=40) as sim:
             async with client_for(
                 sim,
                 throttle=throttle,
@@ -191,8 +203,11 @@ async def test_adaptive_throttling_lowers_the_429_share() -> None:
     assert adaptive < unthrottled * 0.6, (adaptive, unthrottled)
 
 
+@on_virtual_time
 async def test_cancelling_waits_and_submits_leaves_nothing_behind() -> None:
-    async with Simulator(seed=10, restore_seconds=30, faults="slow@restore=1.0:5") as sim:
+    async with Simulator(
+        clock=CLOCK, seed=10, restore_seconds=30, faults="slow@restore=1.0:5"
+    ) as sim:
         async with client_for(sim, poll=FAST_POLL) as client:
             tasks_before = set(asyncio.all_tasks())
             waits = [
@@ -227,12 +242,13 @@ async def test_cancelling_waits_and_submits_leaves_nothing_behind() -> None:
     gc.collect()
 
 
+@on_virtual_time
 async def test_a_finished_submission_is_not_kept_alive_by_its_requests_timers() -> None:
     # A request's timeout timer, cancelled when the answer came, stays queued in the
     # loop until the time it was set for, with a copy of the context it was set in:
     # the submission's request class. At 64 submissions in flight, the attempts that
     # class kept alive took the garbage collector from 1 to 11 collections per 1,000.
-    async with Simulator() as sim, client_for(sim) as client:
+    async with Simulator(clock=CLOCK) as sim, client_for(sim) as client:
         submission = await client.submit_restore(TARGET, restore("timers_001"))
         assert submission.ok
         loop = asyncio.get_running_loop()

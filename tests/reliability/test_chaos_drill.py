@@ -1,5 +1,10 @@
 """A 1,000-restore drill through a fault-injecting proxy plus simulator faults.
 
+On virtual time (:mod:`tests.support.virtual_time`): the proxy's delays and stalls, the
+client's timeouts and backoffs and the simulator's restores all follow the loop's clock,
+so a drill of minutes takes the seconds its requests cost, and a busy machine cannot
+make every request in flight time out at once.
+
 The ground truth is the simulator: every tenant it holds must be an item the
 report calls successful, no target may exist twice, no item may be missing
 from the report, and every POST of an item must carry that item's requestId.
@@ -19,6 +24,7 @@ from ob_async.drill._plan import load_plan
 from ob_async.drill._runner import DrillOptions, DrillRunner
 from ob_async.simulator import Simulator
 from tests.reliability.chaos_proxy import ChaosConfig, ChaosProxy
+from tests.support.virtual_time import VirtualClock, on_virtual_time
 
 SOURCES = [("ob-prod-sh", f"tsh{n:03d}") for n in range(1, 13)] + [
     ("ob-prod-bj", f"tbj{n:03d}") for n in range(1, 11)
@@ -67,9 +73,13 @@ unit_num = 1
 
 
 @pytest.mark.timeout(300)
+@on_virtual_time
 async def test_thousand_restore_drill_through_chaos(tmp_path: Path) -> None:
     plan = load_plan(write_chaos_plan(tmp_path, 1000))
-    async with Simulator(faults=SIMULATOR_FAULTS, seed=11, restore_seconds=(0.2, 0.6)) as sim:
+    clock = VirtualClock()
+    async with Simulator(
+        faults=SIMULATOR_FAULTS, seed=11, restore_seconds=(0.2, 0.6), clock=clock
+    ) as sim:
         async with ChaosProxy("127.0.0.1", sim.port, ChaosConfig(), seed=12) as proxy:
             client = ObClient(
                 proxy.url,
@@ -82,15 +92,11 @@ async def test_thousand_restore_drill_through_chaos(tmp_path: Path) -> None:
                     backoff=Backoff(base=0.05, cap=0.5, retry_after_cap=0.5),
                 ),
                 poll=PollConfig(initial_interval=0.3, max_interval=0.6),
-                # The client-wide budget stops retries in an outage, and on a loaded CI
-                # machine this test makes one: the simulator shares the client's event
-                # loop, so when the process is starved every request in flight (up to
-                # 48 submissions and the polls) passes its 1 s read timeout at once, at
-                # 4 tokens each; measured, one such stall drained 621 tokens, and with
-                # the default 500 the rest of the drill's transient failures went
-                # unretried (items ended unknown). This test is about identities under
-                # faults; the budget's own behaviour is tested in test_retry_and_submit.
+                # The client-wide budget stops retries in an outage; this test is about
+                # identities under faults, so it is not what stops a retry here (the
+                # budget's own behaviour is tested in test_retry_and_submit).
                 retry_quota=RetryQuota(1_000_000),
+                clock=clock,
             )
             async with client:
                 runner = DrillRunner(

@@ -2,12 +2,15 @@
 
 All must complete, and the client's adaptive throttling must keep the share of
 429 answers below 20% once it has had a few seconds of answers to find the server's rate.
+
+On virtual time (:mod:`tests.support.virtual_time`): the simulator's token bucket, the
+client's pacing and backoffs and the samples below share the loop's clock, so the seconds
+are the protocol's, not the machine's: a busy machine slows the test, not the rate.
 """
 
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from datetime import UTC, datetime
 
@@ -23,6 +26,7 @@ from ob_async import (
     TenantResource,
 )
 from ob_async.simulator import Simulator
+from tests.support.virtual_time import VirtualClock, on_virtual_time
 
 RATE_LIMIT = 150
 RESTORES = 2000
@@ -43,12 +47,15 @@ def request(index: int) -> RestoreRequest:
 
 
 @pytest.mark.timeout(600)
+@on_virtual_time
 async def test_2000_concurrent_restores_under_a_rate_limit() -> None:
-    async with Simulator(rate_limit=RATE_LIMIT, seed=31, restore_seconds=3600) as sim:
+    clock = VirtualClock()
+    async with Simulator(rate_limit=RATE_LIMIT, seed=31, restore_seconds=3600, clock=clock) as sim:
         async with ObClient(
             sim.url,
             sim.credentials,
             "load",
+            clock=clock,
             retry_policy=RetryPolicy(
                 max_attempts=40, deadline=None, backoff=Backoff(base=0.2, cap=5)
             ),
@@ -61,11 +68,11 @@ async def test_2000_concurrent_restores_under_a_rate_limit() -> None:
 
             async def sample() -> None:
                 while True:
-                    snapshots.append((time.monotonic(), Counter(sim.stats()["requestsByStatus"])))
+                    snapshots.append((clock.monotonic(), Counter(sim.stats()["requestsByStatus"])))
                     await asyncio.sleep(0.5)
 
             sampler = asyncio.create_task(sample())
-            started = time.monotonic()
+            started = clock.monotonic()
             submissions = await asyncio.gather(
                 *(
                     client.submit_restore(r.target_instance_id, r)
@@ -73,13 +80,11 @@ async def test_2000_concurrent_restores_under_a_rate_limit() -> None:
                 )
             )
             sampler.cancel()
-            elapsed = time.monotonic() - started
+            elapsed = clock.monotonic() - started
             final = Counter(sim.stats()["requestsByStatus"])
     assert Counter(s.outcome for s in submissions) == {SubmissionOutcome.SUBMITTED: RESTORES}
     # The throttle learns the server's rate from its answers, so its few seconds count
-    # from the first answer to a restore request, not from the start of the burst: on a
-    # busy machine, building and sending 2,000 requests (with the simulator in this same
-    # process, and its garbage collections) takes seconds of its own before any answer.
+    # from the first answer to a restore request, not from the start of the burst.
     answered = next(at for at, counts in snapshots if counts["200"] or counts["429"])
     settled = next(counts for at, counts in snapshots if at - answered >= SETTLE_SECONDS)
     after = final - settled
