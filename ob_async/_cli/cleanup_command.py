@@ -2,7 +2,9 @@
 
 Only tenants that carry the run's requestId marker are deleted (see
 :mod:`ob_async.drill._cleanup`); ``--dry-run`` shows what would go. Running it
-again is safe: what is gone is reported as gone. A run-wide failure (refused
+again is safe: what is gone is reported as gone. Tenants the run holds for manual
+validation (the plan's ``hold``) are refused, naming when the hold ends, exit 2,
+unless ``--force``. A run-wide failure (refused
 credentials, an endpoint that cannot be reached, an unknown project) is one
 message and exit 2, as for a drill.
 """
@@ -13,6 +15,7 @@ import argparse
 import asyncio
 import sys
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,9 @@ from ob_async.drill._cleanup import (
     CleanupAction,
     CleanupResult,
     clean_run,
+    holds_in_force,
     load_run_tenants,
+    refuse_held,
 )
 from ob_async.errors import InvalidInputError
 
@@ -36,7 +41,9 @@ were sent, and only if the tenant found under that name carries the run's
 requestId marker in its description. A tenant with the same name that the run
 did not create is kept, and said so. Safe to repeat: a tenant already gone is
 reported as gone. Use it after a run without --cleanup, or to remove the
-tenants a run kept (failed or mismatching restores) once inspected.
+tenants a run kept (failed or mismatching restores) once inspected. Tenants
+held for manual validation (the plan's hold) are not deleted before the hold
+ends: the command refuses, naming when it ends, unless --force.
 """
 
 EXAMPLES = (
@@ -71,7 +78,10 @@ def register(subparsers: Any) -> None:
         codes=[
             (EXIT_OK, "every tenant the run created is gone (or, with --dry-run, would be)"),
             (EXIT_FAILED, "some look-up or deletion failed: run it again"),
-            (EXIT_BAD_INPUT, "bad input or journal; credentials refused, endpoint unreachable"),
+            (
+                EXIT_BAD_INPUT,
+                "bad input, journal or hold; credentials refused, endpoint unreachable",
+            ),
             (EXIT_INTERRUPTED, "interrupted (Ctrl-C): what was deleted is listed"),
         ],
     )
@@ -84,6 +94,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="look the tenants up and say what would be deleted"
+    )
+    parser.add_argument(
+        "--force",
+        action="store_true",
+        help="delete tenants still held for manual validation (the plan's hold) too",
     )
     parser.add_argument(
         "--concurrency",
@@ -103,6 +118,10 @@ def run_cleanup(args: argparse.Namespace) -> int:
     configure_logging(args.verbose, False)
     try:
         run_id, tenants = load_run_tenants(args.journal)
+        now = datetime.now(UTC)
+        if not args.force and not args.dry_run:
+            refuse_held(tenants, now, where=f"journal {args.journal}")
+        held = holds_in_force(tenants, now) if args.dry_run and not args.force else None
     except InvalidInputError as error:
         print(f"ob-restore cleanup: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -126,6 +145,8 @@ def run_cleanup(args: argparse.Namespace) -> int:
         print(_summary(run_id, args, counts) + ", INTERRUPTED")
         return EXIT_INTERRUPTED
     print(_summary(run_id, args, counts))
+    if held is not None:
+        print(f"note: {held}: a clean-up before then is refused without --force")
     return EXIT_FAILED if counts[CleanupAction.FAILED] else EXIT_OK
 
 

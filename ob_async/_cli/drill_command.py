@@ -22,7 +22,7 @@ from typing import Any
 
 import attrs
 
-from ob_async._cli.args import configure_logging, positive_int, submit_rate
+from ob_async._cli.args import configure_logging, non_negative_int, positive_int, submit_rate
 from ob_async._cli.connection import add_connection_arguments, open_connection
 from ob_async._cli.evidence_options import (
     EvidenceRequest,
@@ -124,7 +124,15 @@ def register(subparsers: Any) -> None:
         "--cleanup",
         action="store_true",
         default=None,
-        help="delete each restored tenant once seen ONLINE and validated (only the drill's own)",
+        help="delete each restored tenant once seen ONLINE and validated (only the drill's own; "
+        "a plan's hold keeps them until it ends)",
+    )
+    run.add_argument(
+        "--seed",
+        type=non_negative_int,
+        metavar="N",
+        help='what restore_time = "random" points are drawn from: the same seed draws the '
+        "same points (default: the plan's seed, else a new one, printed and recorded)",
     )
     run.add_argument(
         "--concurrency",
@@ -277,6 +285,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan, record: _RunRecord) 
                 endpoint_label=connection.label,
                 failure_policy=_failure_policy(args),
                 max_failures=args.max_failures,
+                seed=args.seed,
             ),
             events=sink,
         )

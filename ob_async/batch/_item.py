@@ -38,6 +38,9 @@ class RestoreItem:
     """When a previous run first submitted it: recovery time counts from there."""
     data: DataSpec | None = None
     """What to verify in the restored tenant's data once it is ONLINE (needs a verifier)."""
+    keep: bool = False
+    """Keep the restored tenant even when the batch cleans up (a drill's hold: it is
+    kept for manual validation, and deleted later)."""
 
 
 class ItemState(enum.StrEnum):

@@ -54,8 +54,8 @@ class ItemSettler:
                 error=f"ONLINE, but it could not be read back to validate it: {error}",
             )
         verdict = None if problem else await self._verify_data(item, submission, restore)
-        # A tenant that is not what was asked for, or whose data fails, stays for inspection.
-        keep = problem is not None or (verdict is not None and not verdict.ok)
+        # A tenant held (item.keep), not what was asked for, or whose data fails, stays.
+        keep = item.keep or problem is not None or (verdict is not None and not verdict.ok)
         cleanup = await self._delete_restored(restore) if self.cleanup and not keep else None
         return attrs.evolve(result_of(item, submission, restore, cleanup, problem), data=verdict)
 

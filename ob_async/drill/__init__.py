@@ -9,7 +9,14 @@ from ob_async._extras import require_extra
 
 require_extra("cli", "ob_async.drill (plans, drills and their reports)")
 
-from ob_async.drill._plan import DrillPlan, PlanError, PlanItem, RunContext, load_plan  # noqa: E402
+from ob_async.drill._plan import (  # noqa: E402
+    DrillPlan,
+    PlanError,
+    PlanItem,
+    RestorePointChoice,
+    RunContext,
+    load_plan,
+)
 from ob_async.drill._renderers import write_reports  # noqa: E402
 from ob_async.drill._report import DrillReport, ReportEntry  # noqa: E402
 from ob_async.drill._runner import DrillEvents, DrillOptions, DrillRunner  # noqa: E402
@@ -23,6 +30,7 @@ __all__ = [
     "PlanError",
     "PlanItem",
     "ReportEntry",
+    "RestorePointChoice",
     "RunContext",
     "load_plan",
     "write_reports",

@@ -11,6 +11,10 @@ reports one :class:`CleanupResult` per restore the journal recorded, in journal
 order. It is idempotent: a tenant already gone is reported as such, never as a
 failure, so a clean-up can be re-run until everything is gone.
 
+A restored tenant the run held for manual validation (the plan's ``hold``) is
+not deleted before its hold ends, which the journal records with the item's
+final event: :func:`refuse_held` names when it ends (``--force`` overrides).
+
 Like a drill, it meets a run-wide failure (refused credentials, an endpoint that
 cannot be reached, an unknown project: :mod:`ob_async._restore.runwide`) once: a
 first read, not retried, finds it before anything is deleted, and one met later
@@ -24,7 +28,8 @@ from __future__ import annotations
 import asyncio
 import enum
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
+from datetime import datetime
 from pathlib import Path
 
 import attrs
@@ -58,10 +63,15 @@ class RunTenant:
     target_instance_id: str
     target_tenant_name: str
     request_id: str
+    hold_until: datetime | None = None
+    """Held for manual validation until then: not to be deleted before (unless forced)."""
 
     @property
     def marker(self) -> str:
         return submission_marker(self.request_id)
+
+    def held_at(self, now: datetime) -> bool:
+        return self.hold_until is not None and now < self.hold_until
 
 
 @attrs.frozen(kw_only=True)
@@ -92,9 +102,48 @@ def run_tenants(journal: JournalState, *, where: str) -> list[RunTenant]:
                 target_instance_id=instance,
                 target_tenant_name=name,
                 request_id=item.request_id,
+                hold_until=next(
+                    (e.hold_until for e in reversed(item.events) if e.hold_until is not None),
+                    None,
+                ),
             )
         )
     return found
+
+
+HELD_NAMED = 5
+"""How many held tenants a refusal names one by one (the rest are counted)."""
+
+
+def holds_in_force(tenants: Iterable[RunTenant], now: datetime) -> str | None:
+    """Which tenants of the run are still held for manual validation at ``now``, and
+    when the holds end, in words; None when none is."""
+    held = [tenant for tenant in tenants if tenant.held_at(now)]
+    ends = [tenant.hold_until for tenant in held if tenant.hold_until is not None]
+    if not ends:
+        return None
+    named = ", ".join(
+        f"{tenant.key} until {tenant.hold_until.isoformat()}"
+        for tenant in held[:HELD_NAMED]
+        if tenant.hold_until is not None
+    )
+    more = f" and {len(held) - HELD_NAMED} more" if len(held) > HELD_NAMED else ""
+    return (
+        f"{len(held)} restored tenant(s) are held for manual validation ({named}{more}); "
+        f"the hold ends at {max(ends).isoformat()}"
+    )
+
+
+def refuse_held(tenants: Iterable[RunTenant], now: datetime, *, where: str) -> None:
+    """Raise :class:`InvalidInputError` naming when the holds end, if any tenant of the
+    run is still held for manual validation at ``now``: nothing is deleted."""
+    held = holds_in_force(tenants, now)
+    if held is not None:
+        raise InvalidInputError(
+            f"{held}: nothing was deleted. Run the clean-up again after then, or pass "
+            "--force to delete them now",
+            where=where,
+        )
 
 
 def load_run_tenants(path: Path) -> tuple[str, list[RunTenant]]:

@@ -1,28 +1,55 @@
 """The drill's batch observer: every state change of every item goes into the
 journal (``submitting`` on disk before the item's first request is sent) and
 out to the progress display as an event.
+
+What the batch does not know of an item, the drill tells the observer before
+handing the item over (:meth:`JournalObserver.expect`): how its restore point was
+chosen (recorded with ``submitting``) and how long its restored tenant is held
+for validation (the hold's end, recorded with the final event).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timedelta
+
+import attrs
 
 from ob_async._restore.submit import RestoreSubmission
 from ob_async._wire.tenants import TenantSummary
 from ob_async.batch._item import Cleanup, ItemResult, RestoreItem
 from ob_async.drill._journal import Journal
 from ob_async.drill._journal_record import AttemptRecord, ItemRecord, JournalEvent, final_event
+from ob_async.drill._plan.restore_point import RestorePointChoice
+
+
+@attrs.frozen
+class ItemFacts:
+    """What the drill knows of an item that the batch does not."""
+
+    restore_point_choice: RestorePointChoice | None = None
+    hold_seconds: float | None = None
 
 
 class JournalObserver:
     """Records every state change of every item, and tells the progress display."""
 
-    def __init__(self, journal: Journal, emit: Callable[..., None]) -> None:
+    def __init__(
+        self, journal: Journal, emit: Callable[..., None], now: Callable[[], datetime]
+    ) -> None:
         self.journal = journal
         self.emit = emit
+        self.now = now
+        self._facts: dict[str, ItemFacts] = {}
+
+    def expect(self, key: str, facts: ItemFacts) -> None:
+        """Before the item ``key`` is handed to the batch: what to record with it."""
+        if facts != ItemFacts():
+            self._facts[key] = facts
 
     async def submitting(self, item: RestoreItem, submission: RestoreSubmission) -> None:
-        await self.journal.record(submitting_record(item, submission))
+        facts = self._facts.get(item.key, ItemFacts())
+        await self.journal.record(submitting_record(item, submission, facts.restore_point_choice))
         self.emit("submitting", key=item.key)
 
     async def submitted(self, item: RestoreItem, submission: RestoreSubmission) -> None:
@@ -52,7 +79,17 @@ class JournalObserver:
         self.emit("seen", key=item.key, status=tenant.status)
 
     async def finished(self, result: ItemResult) -> None:
-        await self.journal.record(final_record(result))
+        restore = result.restore
+        submission = result.submission
+        tenant_id = (restore.tenant_id if restore else None) or (
+            submission.tenant_id if submission else None
+        )
+        hold = self._facts.pop(result.key, ItemFacts()).hold_seconds
+        hold_until = None
+        if hold is not None and tenant_id is not None:  # a tenant was restored: it is held
+            settled_at = restore.finished_at if restore is not None else self.now()
+            hold_until = settled_at + timedelta(seconds=hold)
+        await self.journal.record(final_record(result, hold_until))
         if result.cleanup is not None:
             await self.journal.record(cleaned_record(result.key, result.cleanup))
         data = result.data
@@ -72,19 +109,25 @@ class JournalObserver:
         )
 
 
-def submitting_record(item: RestoreItem, submission: RestoreSubmission) -> ItemRecord:
+def submitting_record(
+    item: RestoreItem,
+    submission: RestoreSubmission,
+    restore_point_choice: RestorePointChoice | None = None,
+) -> ItemRecord:
     """``submitting``: on disk before the item's first request is sent."""
     return ItemRecord(
         event=JournalEvent.SUBMITTING,
         key=item.key,
         request_id=submission.request_id,
         restore_time=item.request.restore_time,
+        restore_point_choice=restore_point_choice,
         reconcile=item.reconcile_first,
     )
 
 
-def final_record(result: ItemResult) -> ItemRecord:
-    """The event an item ended with, and everything its report entry shows of it."""
+def final_record(result: ItemResult, hold_until: datetime | None = None) -> ItemRecord:
+    """The event an item ended with, and everything its report entry shows of it
+    (``hold_until``: the restored tenant is kept until then)."""
     restore = result.restore
     submission = result.submission
     return ItemRecord(
@@ -105,6 +148,7 @@ def final_record(result: ItemResult) -> ItemRecord:
         last_status=restore.last_status if restore else None,
         error=result.error,
         data=result.data.to_json() if result.data else None,
+        hold_until=hold_until,
     )
 
 

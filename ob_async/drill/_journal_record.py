@@ -27,6 +27,7 @@ from ob_async._restore.submit import Attempt, SubmissionOutcome
 from ob_async._wire.codec import camel_case, describe_structure_error, parse_time
 from ob_async.batch._item import ItemState
 from ob_async.drill._plan.item import InstancePair
+from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.errors import InvalidInputError
 
 JOURNAL_VERSION = 1
@@ -37,6 +38,9 @@ class JournalEvent(enum.StrEnum):
     """The first line: the run and the plan it belongs to."""
     RESUMED = "resumed"
     """A resume of the run began."""
+    CHOSEN = "chosen"
+    """A random restore point was drawn for the item (before it is sent): a resume
+    reuses it, never draws again."""
     SUBMITTING = "submitting"
     """On disk before the item's first request is sent: after a crash, an item
     without it was never sent."""
@@ -127,6 +131,8 @@ class RunRecord:
     restore_points: dict[str, int] | None = None
     """How many restores have their restore point chosen each way (``latest``, ...)."""
     require_segregation: bool | None = None
+    seed: int | None = None
+    """What the run's random restore points are drawn from (a resume keeps it)."""
     reason: str | None = None
     """A ``stopped`` line's reason (the items the run never took are not started for it)."""
 
@@ -172,6 +178,8 @@ class ItemRecord:
     """When it was recorded (for ``submitting``: when the item was first sent)."""
     request_id: str | None = None
     restore_time: datetime | None = None
+    restore_point_choice: RestorePointChoice | None = None
+    """How ``restore_time`` was chosen (``chosen`` and ``submitting`` events)."""
     reconcile: bool | None = None
     outcome: SubmissionOutcome | None = None
     attempts: int | None = None
@@ -198,6 +206,9 @@ class ItemRecord:
     deleted: bool | None = None
     data: dict[str, Any] | None = None
     """A final event's data verdict (checks and measured RPO: DataVerdict.to_json)."""
+    hold_until: datetime | None = None
+    """A final event's: the restored tenant is kept for manual validation until then,
+    and no clean-up deletes it before (unless forced)."""
     line: int | None = attrs.field(default=None, eq=False)
     """Its line in the journal file, when read from one (never written)."""
     segment: int = attrs.field(default=0, eq=False)

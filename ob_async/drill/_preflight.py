@@ -26,6 +26,7 @@ from ob_async._client import ObClient
 from ob_async._restore.runwide import probe, run_wide
 from ob_async._wire.backups import RestorableTenant
 from ob_async.drill._plan import PlanItem
+from ob_async.drill._random_points import RandomDraws
 from ob_async.errors import InvalidInputError, ObError
 
 logger = logging.getLogger("ob_async.drill")
@@ -105,11 +106,17 @@ class Preflight:
             return None
         return instance.available_zones
 
-    async def check(self, plan_item: PlanItem) -> tuple[datetime | None, str | None]:
-        """The restore time to send the item with (``latest`` resolved), or why it
-        may not be sent."""
+    async def check(
+        self,
+        plan_item: PlanItem,
+        *,
+        draws: RandomDraws | None = None,
+        chosen: datetime | None = None,
+    ) -> tuple[datetime | None, str | None]:
+        """The restore time to send the item with (``latest`` resolved, ``random``
+        drawn with ``draws`` unless ``chosen`` already), or why it may not be sent."""
         try:
-            restore_time, reason = await self._resolve_restore_time(plan_item)
+            restore_time, reason = await self._resolve_restore_time(plan_item, draws, chosen)
             if reason is None and plan_item.template.target_tenant_name in await self._taken(
                 plan_item.template.target_instance_id
             ):
@@ -123,12 +130,17 @@ class Preflight:
         return restore_time, reason
 
     async def _resolve_restore_time(
-        self, plan_item: PlanItem
+        self,
+        plan_item: PlanItem,
+        draws: RandomDraws | None = None,
+        chosen: datetime | None = None,
     ) -> tuple[datetime | None, str | None]:
-        """The restore time to use (``latest`` resolved), or why there is none."""
-        latest = plan_item.restore_time is None
+        """The restore time to use (``latest`` resolved, ``random`` drawn), or why
+        there is none."""
+        random_point = plan_item.random_point if chosen is None else None
+        fresh = (plan_item.restore_time is None and chosen is None) or random_point is not None
         tenants = await self._restorable(
-            plan_item.template.source_instance_id, max_age=LATEST_MAX_AGE if latest else None
+            plan_item.template.source_instance_id, max_age=LATEST_MAX_AGE if fresh else None
         )
         source = tenants.get(plan_item.template.source_tenant_id)
         if source is None:
@@ -136,20 +148,34 @@ class Preflight:
                 f"source tenant {plan_item.template.source_tenant_id} is not restorable from "
                 f"{plan_item.template.source_instance_id} (not in its restorable tenants)"
             )
-        restore_time = plan_item.restore_time or source.latest_restorable_time
+        if random_point is not None:
+            if draws is None:  # the runner gives every run with random points a seed
+                raise AssertionError(f"{plan_item.key}: a random restore point needs a seed")
+            drawn = draws.point(plan_item.key, source.time_interval_list, random_point)
+            if drawn is None:
+                within = random_point.within_seconds
+                return None, (
+                    f"source tenant {plan_item.template.source_tenant_id} has no restorable time "
+                    + (
+                        f"within the last {random_point.within_text} (restore_time "
+                        f"{random_point.describe()!r}, counted back from the run's start, "
+                        f"{draws.anchor.isoformat()}); "
+                        if within is not None
+                        else "to draw a random restore point from; "
+                    )
+                    + f"its windows: {_windows(source) or 'none'}"
+                )
+            return drawn, None
+        restore_time = chosen or plan_item.restore_time or source.latest_restorable_time
         if restore_time is None:
             return (
                 None,
                 f"source tenant {plan_item.template.source_tenant_id} has no restorable window",
             )
         if source.window_containing(restore_time) is None:
-            windows = ", ".join(
-                f"{w.start_time.isoformat()}..{w.end_time.isoformat()}"
-                for w in source.time_interval_list
-            )
             return None, (
                 f"restore time {restore_time.isoformat()} is outside every restorable window "
-                f"({windows or 'none'})"
+                f"({_windows(source) or 'none'})"
             )
         return restore_time, None
 
@@ -188,6 +214,12 @@ class Preflight:
                 )
             }
         return cached
+
+
+def _windows(source: RestorableTenant) -> str:
+    return ", ".join(
+        f"{w.start_time.isoformat()}..{w.end_time.isoformat()}" for w in source.time_interval_list
+    )
 
 
 def name_conflict_hint(count: int) -> str:

@@ -42,6 +42,7 @@ from ob_async.drill._journal import ItemJournal, JournalState
 from ob_async.drill._journal_observer import cleaned_record, final_record, submitting_record
 from ob_async.drill._journal_record import AttemptRecord, ItemRecord, JournalEvent, RunRecord
 from ob_async.drill._plan import PlanItem, RunContext
+from ob_async.drill._plan.restore_point import RestorePointChoice
 from ob_async.drill._report import Attempt, Cleanup, DataOutcome, ReportEntry
 from ob_async.drill._report.convert import from_json
 
@@ -149,9 +150,7 @@ def item_entry(
         plan_item=plan_item,
         state=state,
         request_id=request_id,
-        restore_time=restore_time.isoformat()
-        if restore_time
-        else ("latest" if plan_item else None),
+        restore_time=restore_time.isoformat() if restore_time else _unresolved(plan_item),
         tenant_id=(last.tenant_id if last else None)
         or (submitted.tenant_id if submitted else None)
         or (seen[-1].tenant_id if seen else None),
@@ -170,7 +169,41 @@ def item_entry(
         data=last.data if last else None,
         resumed=_resumed(journal, final, sends),
         recovery_note=RESUMED_NOTE if reconciled and recovery is not None else None,
+        cleanup_due=final.hold_until if final else None,
+        **_restore_point(journal, events, plan_item, context),
     )
+
+
+def _unresolved(plan_item: PlanItem | None) -> str | None:
+    """The restore time of an item whose point was never resolved, as the plan says it."""
+    if plan_item is None:
+        return None
+    return plan_item.random_point.describe() if plan_item.random_point else "latest"
+
+
+def _restore_point(
+    journal: JournalState,
+    events: list[ItemRecord],
+    plan_item: PlanItem | None,
+    context: RunContext,
+) -> dict[str, Any]:
+    """How the item's restore point was chosen (a draw, or as sent; else as planned),
+    and the seed a random one was drawn with."""
+    recorded = (
+        e.restore_point_choice
+        for e in reversed(events)
+        if e.event in (JournalEvent.CHOSEN, JournalEvent.SUBMITTING)
+        and e.restore_point_choice is not None
+    )
+    choice = next(recorded, None) or (plan_item.restore_point_choice if plan_item else None)
+    if choice is None:
+        return {}
+    seed = journal.run.seed
+    random = choice is RestorePointChoice.RANDOM
+    return {
+        "restore_point_choice": choice,
+        "restore_point_seed": (seed if seed is not None else context.seed) if random else None,
+    }
 
 
 def _sends(events: list[ItemRecord]) -> list[ItemRecord]:

@@ -10,12 +10,15 @@ the journal so far (:mod:`ob_async.drill._projection`): one the earlier run
 settled stays as it settled (cleaned up now if asked and not done yet); one it
 sent and did not settle is reconciled (looked up before anything is sent again)
 with its original requestId, restore time and submission time; one it never
-sent runs afresh.
+sent runs afresh. A settled item whose restored tenant is held for
+validation is not cleaned up before its hold ends; one never sent keeps the random
+restore point the earlier run drew for it, if it drew one (:meth:`Resumption.chosen`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 from ob_async._client import ObClient
@@ -41,7 +44,7 @@ def read_resumed_run(journal_path: Path, plan: DrillPlan) -> tuple[RunContext, J
     if run.run_id is None or run.started_at is None:
         raise InvalidInputError("has a damaged 'run' line", where=f"journal {journal_path}")
     _check_resumable(previous)
-    return RunContext(run_id=run.run_id, started_at=run.started_at), previous
+    return RunContext(run_id=run.run_id, started_at=run.started_at, seed=run.seed), previous
 
 
 def _check_resumable(previous: JournalState) -> None:
@@ -116,15 +119,24 @@ class Resumption:
             await self._clean_settled(plan_item, entry.tenant_id)
         return True
 
+    def chosen(self, key: str) -> datetime | None:
+        """The random restore point the earlier run drew for the item ``key``, if any:
+        a resume sends that one, never draws again."""
+        previous = self._previous
+        known = previous.items.get(key) if previous is not None else None
+        drawn = known.last(JournalEvent.CHOSEN) if known is not None else None
+        return drawn.restore_time if drawn is not None else None
+
     def _should_clean(self, entry: ReportEntry) -> bool:
         """A restored tenant the earlier run did not delete, its data not failed (a
-        failed one is kept for inspection)."""
+        failed one is kept for inspection), its hold (if any) over."""
         return (
             self._clean_up_settled
             and entry.cleanup is None
             and entry.state is ItemState.ONLINE
             and entry.tenant_id is not None
             and (entry.data is None or entry.data.ok)
+            and (entry.cleanup_due is None or entry.cleanup_due <= self.client.clock.now())
         )
 
     async def _clean_settled(self, plan_item: PlanItem, tenant_id: str) -> None:

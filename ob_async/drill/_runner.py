@@ -10,6 +10,8 @@
 2. **Pre-flight** (:mod:`ob_async.drill._preflight`: read-only, cached per
    instance): ``restore_time = "latest"`` is resolved to the end of the source
    tenant's newest restorable window; explicit times must fall inside a window;
+   ``"random"`` is drawn with the run's seed (recorded in the journal's run line,
+   each point as a ``chosen`` event: :mod:`ob_async.drill._random_points`);
    the target name must be free. An item that fails pre-flight is reported
    (``preflight_failed``) and never sent. ``--dry-run`` stops here and sends no POST.
 3. **The batch**, through :class:`~ob_async.batch._runner.BatchRunner`, with the journal
@@ -44,11 +46,12 @@ from ob_async.batch._limits import BatchLimits, FailurePolicy, failures_allowed
 from ob_async.batch._runner import BatchRunner
 from ob_async.data._verify import DataVerifier
 from ob_async.drill._journal import Journal, JournalState, read_journal
-from ob_async.drill._journal_observer import JournalObserver
+from ob_async.drill._journal_observer import ItemFacts, JournalObserver
 from ob_async.drill._journal_record import ItemRecord, JournalEvent, Person, RunRecord
 from ob_async.drill._plan import DrillPlan, PlanItem, RunContext
 from ob_async.drill._preflight import Preflight, name_conflict_hint
 from ob_async.drill._projection import project
+from ob_async.drill._random_points import RandomDraws, run_seed
 from ob_async.drill._report import DrillReport
 from ob_async.drill._report.control_facts import RunScope
 from ob_async.drill._report.header import RunBottleneck
@@ -83,6 +86,9 @@ class DrillOptions:
     """When to stop submitting because of failures (the batch runner's policies)."""
     max_failures: int | None = None
     """With ``FailurePolicy.STOP_AFTER``: how many failures stop the run."""
+    seed: int | None = None
+    """What random restore points are drawn from (None: the plan's ``seed``, else a new
+    one, recorded and reported). A resume keeps the seed the run began with."""
 
 
 class DrillRunner:
@@ -115,6 +121,7 @@ class DrillRunner:
         """Plan items taken so far (sent, reconciled, settled before, or refused)."""
         self._dry_records: list[ItemRecord] = []
         """A dry run's records: it keeps no journal file."""
+        self._observer: JournalObserver | None = None
         # A journal that does not exist recorded nothing, so nothing was sent (the
         # journal is written ahead of every request): such a resume starts afresh.
         self._resuming = bool(
@@ -170,6 +177,13 @@ class DrillRunner:
             items=self.plan.item_count,
             settled=self._previous.settled() if self._previous is not None else 0,
         )
+        if self.plan.random_items and context.seed is not None:
+            report.seed = context.seed
+            self.events.emit(
+                "note",
+                message=f"{self.plan.random_items} random restore point(s), drawn with seed "
+                f"{context.seed} (ob-restore drill --seed {context.seed} draws them again)",
+            )
         await self._open(context)
         self._resumption = Resumption(
             self._previous,
@@ -265,6 +279,7 @@ class DrillRunner:
             instances=self.plan.instance_pairs,
             restore_points=dict(self.plan.restore_points),
             require_segregation=self.plan.require_segregation,
+            seed=context.seed,
         )
 
     async def _finish_journal(self, journal: Journal) -> None:
@@ -299,15 +314,26 @@ class DrillRunner:
             raise
 
     def _context(self) -> RunContext:
-        if not self._resuming:
-            return RunContext.new(self.client.clock.now())
-        assert self.options.journal_path is not None
-        context, self._previous = read_resumed_run(self.options.journal_path, self.plan)
-        return context
+        recorded = None
+        if self._resuming:
+            assert self.options.journal_path is not None
+            context, self._previous = read_resumed_run(self.options.journal_path, self.plan)
+            recorded = self._previous.run.seed
+        else:
+            context = RunContext.new(self.client.clock.now())
+        seed = run_seed(
+            given=self.options.seed,
+            planned=self.plan.seed,
+            recorded=recorded,
+            resuming=self._resuming,
+            needed=self.plan.random_items > 0,
+        )
+        return attrs.evolve(context, seed=seed)
 
     async def _run_batch(self, context: RunContext, report: DrillReport) -> None:
         plan = self.plan
         assert self.journal is not None  # only a dry run keeps none, and it runs no batch
+        self._observer = JournalObserver(self.journal, self.events.emit, self.client.clock.now)
         self.batch = BatchRunner(
             self.client,
             limits=BatchLimits(
@@ -322,7 +348,7 @@ class DrillRunner:
             validate=plan.validate,
             failure_policy=self.options.failure_policy,
             max_failures=self.options.max_failures,
-            observer=JournalObserver(self.journal, self.events.emit),
+            observer=self._observer,
             verifier=DataVerifier(self.client, plan.data.limits) if plan.data else None,
         )
         if self._stop_requested:
@@ -378,7 +404,7 @@ class DrillRunner:
                 )
                 raise
             if outcome is not None:
-                yield plan_item, outcome
+                yield plan_item, self._held(plan_item, outcome)
 
     async def _restore_item(self, plan_item: PlanItem, context: RunContext) -> RestoreItem | None:
         """What to send (or reconcile) of one plan item; None when it is not sent now
@@ -391,10 +417,34 @@ class DrillRunner:
             return None
         return await self._preflight_item(plan_item, context)
 
+    def _held(self, plan_item: PlanItem, restore_item: RestoreItem) -> RestoreItem:
+        """The item as the batch gets it: kept from clean-up while held, and what the
+        journal records of it beyond what the batch knows."""
+        if self._observer is not None:
+            self._observer.expect(
+                plan_item.key, ItemFacts(plan_item.restore_point_choice, plan_item.hold_seconds)
+            )
+        if plan_item.hold_seconds is None:
+            return restore_item
+        return attrs.evolve(restore_item, keep=True)
+
     async def _preflight_item(self, plan_item: PlanItem, context: RunContext) -> RestoreItem | None:
         """An item no earlier run sent: refused by the pre-flight, planned (a dry run),
-        or to be sent."""
-        restore_time, reason = await self._preflight.check(plan_item)
+        or to be sent. A random restore point drawn is journaled before it is sent."""
+        assert self._resumption is not None
+        chosen = self._resumption.chosen(plan_item.key) if plan_item.random_point else None
+        draws = RandomDraws(context.seed, context.started_at) if context.seed is not None else None
+        restore_time, reason = await self._preflight.check(plan_item, draws=draws, chosen=chosen)
+        if plan_item.random_point and chosen is None and restore_time and self.journal:
+            # Committed with (or before) the item's 'submitting', which is awaited.
+            self.journal.note(
+                ItemRecord(
+                    event=JournalEvent.CHOSEN,
+                    key=plan_item.key,
+                    restore_time=restore_time,
+                    restore_point_choice=plan_item.restore_point_choice,
+                )
+            )
         if reason is not None or restore_time is None:
             state = ItemState.PREFLIGHT_FAILED
             await self._record(

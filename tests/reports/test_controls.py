@@ -125,5 +125,6 @@ def test_the_controls_survive_the_json_reports_round_trip(tmp_path: Path) -> Non
         "byChoice": {"latest": 2},
         "earliest": "2026-11-30T02:00:00+00:00",
         "latest": "2026-11-30T02:00:00+00:00",
+        "seed": None,
     }
     assert read_report(path).header.controls == report.header().controls

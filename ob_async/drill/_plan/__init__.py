@@ -13,13 +13,17 @@ A plan (see ``examples/weekly-drill.toml`` for a commented one) has three parts:
 Values may use templates: ``{drill}``, ``{date}`` (YYYYMMDD of the run's start,
 UTC), ``{time}`` (HHMMSS), ``{run}`` (the run id), ``{index}`` (1-based),
 ``{source_instance_id}``, ``{source_tenant_id}``, ``{target_instance_id}``.
-``restore_time`` is an ISO-8601 time with a zone, or ``"latest"``: the end of
-the newest restorable window, resolved when the drill runs. Durations are
-seconds or ``"90s"``, ``"15m"``, ``"1h30m"``.
+``restore_time`` is an ISO-8601 time with a zone, ``"latest"`` (the end of
+the newest restorable window, resolved when the drill runs) or ``"random"`` /
+``"random within 7d"`` (a uniformly random point of the windows, drawn when the
+item is sent, with the run's ``seed``). ``hold`` keeps restored tenants for
+manual validation. Durations are seconds or ``"90s"``, ``"15m"``, ``"1h30m"``,
+``"7d"``.
 
-The package is split by job: ``durations``, ``problems`` (PlanProblem, PlanError),
-``schema`` (keys, types, defaults, conversion), ``reading`` (TOML and JSON lines),
-``lines`` (where a key is written), ``templates``, ``item`` (PlanItem, RunContext),
+The package is split by job: ``durations``, ``restore_point`` (how a restore
+point is chosen), ``problems`` (PlanProblem, PlanError), ``schema`` (keys,
+types, defaults, conversion), ``reading`` (TOML and JSON lines), ``lines``
+(where a key is written), ``templates``, ``item`` (PlanItem, RunContext),
 ``build`` (one item from its raw keys), ``drill_plan`` (DrillPlan), ``checker``
 (every problem, duplicate targets) and ``loader`` (:func:`load_plan`).
 
@@ -34,11 +38,11 @@ from ob_async.drill._plan.item import PlanItem, RunContext
 from ob_async.drill._plan.loader import load_plan
 from ob_async.drill._plan.problems import MAX_PROBLEMS_SHOWN, PlanError, PlanProblem
 from ob_async.drill._plan.reading import MAX_PLAN_BYTES
+from ob_async.drill._plan.restore_point import LATEST, RandomPoint, RestorePointChoice
 from ob_async.drill._plan.schema import (
     DRILL_KEYS,
     ITEM_DEFAULTS,
     ITEM_KEYS,
-    LATEST,
     REQUIRED_ITEM_KEYS,
 )
 
@@ -54,6 +58,8 @@ __all__ = [
     "PlanError",
     "PlanItem",
     "PlanProblem",
+    "RandomPoint",
+    "RestorePointChoice",
     "RunContext",
     "load_plan",
     "parse_duration",

@@ -16,9 +16,9 @@ from ob_async._wire.names import resource_problem, tenant_name_problem
 from ob_async.drill._plan.data_checks import DataPlan
 from ob_async.drill._plan.item import PlanItem, RunContext
 from ob_async.drill._plan.problems import PlanProblem
+from ob_async.drill._plan.restore_point import LATEST, RandomPoint, parse_random
 from ob_async.drill._plan.schema import (
     ITEM_DEFAULTS,
-    LATEST,
     NON_EMPTY_ITEM_KEYS,
     REQUIRED_ITEM_KEYS,
     typed_item,
@@ -43,6 +43,8 @@ class Rendering:
     drill_name: str
     default_rto: float | None
     context: RunContext
+    default_hold: float | None = None
+    """The plan's ``[drill] hold``: how long restored tenants are kept for validation."""
     now: datetime | None = None
     """The time a fixed restore_time must not be after (None: the clock's)."""
     data: DataPlan | None = None
@@ -87,7 +89,8 @@ def build_item(
         "source_tenant_id": typed.get("source_tenant_id", ""),
         "target_instance_id": typed.get("target_instance_id", ""),
     }
-    restore_time = _check_values(typed, fields, rendering.now, problem)
+    restore_point = _check_values(typed, fields, rendering.now, problem)
+    restore_time = restore_point if isinstance(restore_point, datetime) else None
     if problems or mistyped:
         return None, problems
     try:
@@ -97,7 +100,7 @@ def build_item(
     except InvalidInputError as error:
         problem(error.where or "cpu", error.reason)
     data = (
-        rendering.data.for_item(typed, problem, latest=restore_time is None)
+        rendering.data.for_item(typed, problem, latest=restore_point is None)
         if rendering.data is not None
         else None
     )
@@ -119,6 +122,8 @@ def build_item(
         restore_time=restore_time,
         rto_seconds=typed.get("rto", rendering.default_rto),
         data=data,
+        random_point=restore_point if isinstance(restore_point, RandomPoint) else None,
+        hold_seconds=typed.get("hold", rendering.default_hold),
     )
     return item, []
 
@@ -148,9 +153,9 @@ def _check_values(
     fields: Mapping[str, str],
     now: datetime | None,
     problem: Callable[[str, str], None],
-) -> datetime | None:
+) -> datetime | RandomPoint | None:
     """Check (and render, convert in place) the values of the well-typed keys of an
-    item; return its restore time (None: "latest", or a problem)."""
+    item; return its restore point (None: "latest", or a problem)."""
     unrendered = set()
     for key in TEMPLATED_KEYS:
         if key in typed:
@@ -188,13 +193,20 @@ def _check_values(
 
 def _restore_time(
     text: str, now: datetime | None, problem: Callable[[str, str], None]
-) -> datetime | None:
+) -> datetime | RandomPoint | None:
     if text.strip().lower() == LATEST:
         return None
     try:
+        random_point = parse_random(text)
+    except ValueError as error:
+        problem("restore_time", str(error))
+        return None
+    if random_point is not None:
+        return random_point
+    try:
         moment = parse_aware_time(text)
     except ValueError as error:
-        problem("restore_time", f'{error} (or "latest")')
+        problem("restore_time", f'{error} (or "latest", "random" or "random within 7d")')
         return None
     if moment > (now or datetime.now(UTC)):
         problem("restore_time", f"{text} is in the future")

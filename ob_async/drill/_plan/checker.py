@@ -95,6 +95,10 @@ class PlanChecker:
                 self.add(
                     self.lines.key("drill", key), f"drill.{key}", f"must be at least 1, got {value}"
                 )
+        seed = settings.get("seed")
+        if seed is not None and seed < 0:
+            where = self.lines.key("drill", "seed")
+            self.add(where, "drill.seed", f"must be 0 or more, got {seed}")
         rate = settings.get("rate")
         if rate is not None and not rate >= MIN_RATE:
             self.add(

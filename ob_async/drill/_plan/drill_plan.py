@@ -16,6 +16,7 @@ from ob_async.drill._plan.data_checks import DataPlan
 from ob_async.drill._plan.item import InstancePair, PlanItem, RunContext
 from ob_async.drill._plan.problems import PlanError, PlanProblem
 from ob_async.drill._plan.reading import RawItem, read_restore_list
+from ob_async.drill._plan.restore_point import RestorePointChoice
 
 
 @attrs.frozen(kw_only=True)
@@ -53,6 +54,15 @@ class DrillPlan:
     """Every distinct source -> target instance pair of the restores, with its count."""
     restore_points: Mapping[str, int] = attrs.field(factory=dict)
     """How many restores have their restore point chosen each way (``latest``, ...)."""
+    seed: int | None = None
+    """``[drill] seed``: what random restore points are drawn from (``--seed`` overrides)."""
+    hold_seconds: float | None = None
+    """``[drill] hold``: how long restored tenants are kept for validation (items may override)."""
+
+    @property
+    def random_items(self) -> int:
+        """How many restores ask for a random restore point (they need a seed)."""
+        return self.restore_points.get(RestorePointChoice.RANDOM.value, 0)
 
     def poll_config(self) -> PollConfig | None:
         """The plan's poll intervals, or None to keep the client's."""
@@ -68,6 +78,7 @@ class DrillPlan:
         return Rendering(
             drill_name=self.name,
             default_rto=self.rto_seconds,
+            default_hold=self.hold_seconds,
             context=context,
             now=now,
             data=self.data,

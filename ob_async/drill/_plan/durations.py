@@ -1,4 +1,4 @@
-"""Durations of a plan: seconds, or a string like ``"90s"``, ``"15m"``, ``"1h30m"``."""
+"""Durations of a plan: seconds, or a string like ``"90s"``, ``"15m"``, ``"1h30m"``, ``"7d"``."""
 
 from __future__ import annotations
 
@@ -6,13 +6,16 @@ import math
 import re
 
 _DURATION = re.compile(
-    r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?\s*(?:(\d+(?:\.\d+)?)s)?\s*$"
+    r"^\s*(?:(\d+(?:\.\d+)?)d)?\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m)?"
+    r"\s*(?:(\d+(?:\.\d+)?)s)?\s*$"
 )
 _SECONDS = re.compile(r"^\s*\d+(?:\.\d+)?\s*$")
+_UNIT_SECONDS = (86400.0, 3600.0, 60.0, 1.0)
+"""Seconds in a day, an hour, a minute, a second: the groups of ``_DURATION`` in order."""
 
 
 def parse_duration(value: object) -> float:
-    """Seconds from a number or a string like ``"90s"``, ``"15m"``, ``"1h30m"``."""
+    """Seconds from a number or a string like ``"90s"``, ``"15m"``, ``"1h30m"``, ``"7d"``."""
     if isinstance(value, bool):
         raise ValueError(f"expected a duration, got {value!r}")
     if isinstance(value, int | float):
@@ -22,9 +25,14 @@ def parse_duration(value: object) -> float:
     elif isinstance(value, str):
         match = _DURATION.match(value)
         if not value.strip() or match is None or not any(match.groups()):
-            raise ValueError(f'unreadable duration {value!r}; write e.g. 900, "15m" or "1h30m"')
-        hours, minutes, secs = (float(group) if group else 0.0 for group in match.groups())
-        seconds = hours * 3600 + minutes * 60 + secs
+            raise ValueError(
+                f'unreadable duration {value!r}; write e.g. 900, "15m", "1h30m" or "7d"'
+            )
+        seconds = sum(
+            float(group) * unit
+            for group, unit in zip(match.groups(), _UNIT_SECONDS, strict=True)
+            if group
+        )
     else:
         raise ValueError(f"expected a duration, got {type(value).__name__}")
     if not math.isfinite(seconds) or seconds <= 0:

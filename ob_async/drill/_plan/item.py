@@ -3,7 +3,6 @@ the :class:`RunContext` (run id and start) that templates and requestIds come fr
 
 from __future__ import annotations
 
-import enum
 import uuid
 from datetime import UTC, datetime
 
@@ -11,6 +10,7 @@ import attrs
 
 from ob_async._wire.models import RestoreRequest
 from ob_async.data._spec import DataSpec
+from ob_async.drill._plan.restore_point import RandomPoint, RestorePointChoice
 from ob_async.errors import InvalidInputError
 
 _REQUEST_ID_NAMESPACE = uuid.UUID("5b0c2d1e-7f3a-4c9b-9e41-0b1a5e7d3c60")
@@ -30,33 +30,33 @@ class PlanItem:
     """The request as the plan renders it. For ``restore_time = "latest"`` its restore
     time is a placeholder (the run's start): :meth:`request` puts in the resolved one."""
     restore_time: datetime | None
-    """The plan's restore time; None means "latest": resolved through the restorable
-    windows at run time."""
+    """None means "latest" or "random" (``random_point``): resolved through the
+    restorable windows at run time."""
     rto_seconds: float | None
     data: DataSpec | None = None
     """What to verify in the restored tenant's data (checks, RPO), if anything."""
+    random_point: RandomPoint | None = None
+    """``restore_time = "random"``: drawn from the windows when the item is sent."""
+    hold_seconds: float | None = None
+    """Keep the restored tenant this long for manual validation before any clean-up."""
+
+    @property
+    def restore_point_choice(self) -> RestorePointChoice:
+        """How the item's restore point is chosen."""
+        if self.random_point is not None:
+            return RestorePointChoice.RANDOM
+        if self.restore_time is None:
+            return RestorePointChoice.LATEST
+        return RestorePointChoice.EXPLICIT
 
     def request(self, restore_time: datetime | None = None) -> RestoreRequest:
         """The request to send, at ``restore_time`` (the plan's if None)."""
         moment = restore_time or self.restore_time
         if moment is None:
-            raise InvalidInputError("restore_time 'latest' was not resolved", where=self.key)
+            raise InvalidInputError(
+                f"restore_time {self.restore_point_choice.value!r} was not resolved", where=self.key
+            )
         return attrs.evolve(self.template, restore_time=moment)
-
-    @property
-    def restore_point_choice(self) -> RestorePointChoice:
-        if self.restore_time is None:
-            return RestorePointChoice.LATEST
-        return RestorePointChoice.EXPLICIT
-
-
-class RestorePointChoice(enum.StrEnum):
-    """How an item's restore point was chosen: what an auditor asks of a rehearsal."""
-
-    EXPLICIT = "explicit"
-    """A time written in the plan."""
-    LATEST = "latest"
-    """The end of the source tenant's newest restorable window, resolved at run time."""
 
 
 @attrs.frozen(kw_only=True)
@@ -82,6 +82,8 @@ class RunContext:
 
     run_id: str
     started_at: datetime
+    seed: int | None = None
+    """What random restore points are drawn from (None: the plan draws none)."""
 
     @classmethod
     def new(cls, now: datetime | None = None) -> RunContext:

@@ -98,6 +98,8 @@ def load_plan(
         restore_list=restore_list,
         data=data,
         simulator_sql_address=sql_address,
+        seed=settings.get("seed"),
+        hold_seconds=settings.get("hold"),
     )
     digest = hashlib.sha256(raw_bytes)
     tally = PlanTally()

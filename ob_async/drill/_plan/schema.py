@@ -11,8 +11,7 @@ from typing import Any
 
 from ob_async._wire.models import RestoreMode, RestoreObjectType
 from ob_async.drill._plan.durations import parse_duration
-
-LATEST = "latest"
+from ob_async.drill._plan.restore_point import LATEST
 
 DRILL_KEYS = {
     "name": str,
@@ -32,6 +31,8 @@ DRILL_KEYS = {
     "simulator_fixture": str,
     "simulator_sql_address": str,
     "description": str,
+    "seed": int,
+    "hold": "duration",
 }
 ITEM_KEYS = {
     "instance_id": str,
@@ -50,6 +51,7 @@ ITEM_KEYS = {
     "memory": int,
     "unit_num": int,
     "rto": "duration",
+    "hold": "duration",
     # Overrides of the data sections (see data_checks), checked there.
     "tenant_login": dict,
     "rpo": dict,

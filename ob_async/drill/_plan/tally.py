@@ -12,8 +12,9 @@ from collections import Counter
 
 import attrs
 
-from ob_async.drill._plan.item import InstancePair, PlanItem, RestorePointChoice
+from ob_async.drill._plan.item import InstancePair, PlanItem
 from ob_async.drill._plan.problems import PlanProblem
+from ob_async.drill._plan.restore_point import RestorePointChoice
 
 
 @attrs.define

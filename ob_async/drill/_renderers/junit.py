@@ -67,6 +67,9 @@ def properties_of(entry: ReportEntry) -> list[tuple[str, str]]:
             ("recoveryUpperSeconds", entry.recovery_upper_seconds),
             ("rtoSeconds", entry.rto_seconds),
             ("rtoVerdict", entry.rto_verdict),
+            ("restorePointChoice", entry.restore_point_choice),
+            ("restorePointSeed", entry.restore_point_seed),
+            ("cleanupDue", entry.cleanup_due),
         )
         if value is not None
     ]

@@ -9,7 +9,7 @@ from ob_async.drill._renderers.words import failure_text, seconds
 from ob_async.drill._report.data_tally import DataTally
 from ob_async.drill._report.drill_report import DrillReport
 from ob_async.drill._report.entry import DataOutcome
-from ob_async.drill._report.header import Percentiles
+from ob_async.drill._report.header import Percentiles, ReportSummary
 from ob_async.drill._report.outcome import LEGEND, Outcome, outcome_of
 from ob_async.drill._report.verdict import Verdict
 
@@ -103,6 +103,23 @@ def data_lines(tally: DataTally) -> list[str]:
     return lines
 
 
+def rehearsal_lines(summary: ReportSummary) -> list[str]:
+    """How the restore points were chosen, and when held tenants may be cleaned up."""
+    points = summary.restore_points
+    counts = [("explicit", points.explicit), ("latest", points.latest), ("random", points.random)]
+    chosen = [f"{count} {way}" for way, count in counts if count]
+    if points.random and points.seed is not None:
+        chosen[-1] += f" (seed {points.seed}: --seed {points.seed} draws them again)"
+    lines = [f"  restore points: {', '.join(chosen)}"] if chosen else []
+    if summary.cleanup_due is not None:
+        lines.append(
+            f"  held for validation: {summary.held} restored tenant(s), not cleaned up; "
+            f"clean-up due at {summary.cleanup_due.isoformat()} "
+            "(ob-restore cleanup --journal <this run's journal>)"
+        )
+    return lines
+
+
 def summary_lines(report: DrillReport) -> list[str]:
     header = report.header()
     recovery = header.summary.recovery_seconds
@@ -128,6 +145,7 @@ def summary_lines(report: DrillReport) -> list[str]:
     if report.bottleneck is not None:
         lines.append(f"  bottleneck: {report.bottleneck.summary}")
     lines.extend(data_lines(report.data))
+    lines.extend(rehearsal_lines(header.summary))
     for entry in report.first_failures:
         label = "MISSED RTO" if outcome_of(entry) is Outcome.MISSED_RTO else "FAILED"
         lines.append(f"  {label} {entry.key}: {failure_text(entry)}")

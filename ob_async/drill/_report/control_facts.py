@@ -58,6 +58,8 @@ class DataCheckFacts:
 class RestorePointFacts:
     by_choice: dict[str, int] | None
     """How the plan chose them (``explicit``, ``latest``, ...), as the run recorded it."""
+    seed: int | None = None
+    """The seed the random ones were drawn with (``ob-restore drill --seed`` redraws them)."""
     earliest: datetime | None
     latest: datetime | None
     """The range of the restore points the restores that ran were sent with."""
@@ -118,6 +120,8 @@ class RunScope:
     restore_points: Mapping[str, int] | None = None
     instances: tuple[InstancePair, ...] | None = None
     require_segregation: bool | None = None
+    seed: int | None = None
+    """The seed the run drew its random restore points with."""
 
     @classmethod
     def of_plan(cls, plan: DrillPlan) -> RunScope:
@@ -125,6 +129,7 @@ class RunScope:
             restore_points=dict(plan.restore_points),
             instances=plan.instance_pairs,
             require_segregation=plan.require_segregation,
+            seed=plan.seed,
         )
 
     @classmethod
@@ -140,6 +145,7 @@ class RunScope:
             require_segregation=planned.require_segregation
             if run.require_segregation is None
             else run.require_segregation,
+            seed=planned.seed if run.seed is None else run.seed,
         )
 
 
@@ -246,6 +252,7 @@ class ControlsTally:
                 by_choice=dict(scope.restore_points) if scope.restore_points is not None else None,
                 earliest=self.earliest_point,
                 latest=self.latest_point,
+                seed=scope.seed,
             ),
             segregation=SegregationFacts(
                 required=scope.require_segregation,

@@ -217,7 +217,11 @@ def _restoration_tested(facts: ControlFacts) -> _Judgement:
         return ControlStatus.NOT_MET, not_online
     points = facts.restore_points
     chosen = (
-        ", ".join(f"{count} {choice}" for choice, count in points.by_choice.items())
+        ", ".join(
+            f"{count} {choice}"
+            + (f" (seed {points.seed})" if choice == "random" and points.seed is not None else "")
+            for choice, count in points.by_choice.items()
+        )
         if points.by_choice
         else "how they were chosen is not recorded"
     )

@@ -19,12 +19,19 @@ from typing import IO, Any
 import attrs
 
 from ob_async._restore.outcome import RtoVerdict
+from ob_async.drill._plan import RestorePointChoice
 from ob_async.drill._report.control_facts import ControlsTally
 from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.data_tally import DataTally, percentiles
 from ob_async.drill._report.entry import SKIPPED_STATES, ReportEntry
-from ob_async.drill._report.header import Percentiles, ReportSummary, RunBottleneck, RunHeader
+from ob_async.drill._report.header import (
+    Percentiles,
+    ReportSummary,
+    RestorePoints,
+    RunBottleneck,
+    RunHeader,
+)
 from ob_async.drill._report.outcome import NEVER_RAN
 from ob_async.drill._report.verdict import Verdict
 
@@ -64,6 +71,13 @@ class DrillReport:
     """The first entries that ran and did not pass (failed or missed their RTO)."""
     sample: list[ReportEntry] = attrs.field(factory=list)
     data: DataTally = attrs.field(factory=DataTally)
+    seed: int | None = None
+    """The seed the run's random restore points were drawn with (None: it drew none)."""
+    restore_points: Counter[RestorePointChoice] = attrs.field(factory=Counter)
+    held: int = 0
+    """Restored tenants held for manual validation (the plan's hold), not cleaned up."""
+    cleanup_due: datetime | None = None
+    """When the last hold ends: every tenant of the run may be cleaned up from then on."""
     controls: ControlsTally = attrs.field(factory=ControlsTally)
     """The facts controls rest on (its ``scope`` is set from the run's record)."""
     # Closed by close(); a drill's report lives as long as the command.
@@ -80,6 +94,11 @@ class DrillReport:
             self.rto_uncertain += 1
         if entry.recovery_seconds is not None:
             self.recovery.append(entry.recovery_seconds)
+        if entry.restore_point_choice is not None:
+            self.restore_points[entry.restore_point_choice] += 1
+        if entry.cleanup_due is not None:
+            self.held += 1
+            self.cleanup_due = max(self.cleanup_due or entry.cleanup_due, entry.cleanup_due)
         if len(self.sample) < SAMPLE_KEPT:
             self.sample.append(entry)
         self.data.add(entry.key, entry.data)
@@ -130,6 +149,14 @@ class DrillReport:
             recovery_seconds=self.recovery_percentiles(),
             bottleneck=self.bottleneck,
             data=self.data.summary(),
+            restore_points=RestorePoints(
+                explicit=self.restore_points[RestorePointChoice.EXPLICIT],
+                latest=self.restore_points[RestorePointChoice.LATEST],
+                random=self.restore_points[RestorePointChoice.RANDOM],
+                seed=self.seed,
+            ),
+            held=self.held,
+            cleanup_due=self.cleanup_due,
         )
 
     def header(self) -> RunHeader:

@@ -21,6 +21,7 @@ from ob_async._restore.submit import SubmissionOutcome
 from ob_async.batch._item import GOOD_STATES, ItemState
 from ob_async.data._results import CheckResult, DataVerdict
 from ob_async.data._rpo import RpoFigure
+from ob_async.drill._plan.restore_point import RestorePointChoice
 
 OK_STATES = frozenset({*GOOD_STATES, ItemState.PLANNED})
 SKIPPED_STATES = frozenset({ItemState.PLANNED, ItemState.NOT_STARTED})
@@ -150,7 +151,12 @@ class ReportEntry:
     state: ItemState
     request_id: str | None = None
     restore_time: str | None = None
-    """The restore point asked for (ISO 8601), or ``latest`` when never resolved."""
+    """The restore point asked for (ISO 8601), or ``latest`` (``random``...) when never
+    resolved."""
+    restore_point_choice: RestorePointChoice | None = None
+    """How the restore point was chosen: explicit, latest or random."""
+    restore_point_seed: int | None = None
+    """For a random restore point: the run's seed it was drawn with."""
     tenant_id: str | None = None
     submission: SubmissionOutcome | None = None
     attempts: tuple[Attempt, ...] = ()
@@ -175,6 +181,15 @@ class ReportEntry:
     """What the recovery time includes beyond the restore itself (a resume's outage)."""
     data: DataOutcome | None = None
     """What the data checks found, if the restore had data to verify."""
+    cleanup_due: datetime | None = None
+    """The restored tenant is held for manual validation until then: clean it up after."""
+
+    def with_restore_point(self, choice: RestorePointChoice, seed: int | None) -> ReportEntry:
+        """This entry, saying how its restore point was chosen."""
+        random = choice is RestorePointChoice.RANDOM
+        return attrs.evolve(
+            self, restore_point_choice=choice, restore_point_seed=seed if random else None
+        )
 
     @property
     def ok(self) -> bool:

@@ -68,6 +68,17 @@ class DataSummary:
 
 
 @attrs.frozen(kw_only=True)
+class RestorePoints:
+    """How the run's restore points were chosen: how many of each way, and the seed
+    the random ones were drawn with (``ob-restore drill --seed`` draws them again)."""
+
+    explicit: int = 0
+    latest: int = 0
+    random: int = 0
+    seed: int | None = None
+
+
+@attrs.frozen(kw_only=True)
 class ReportSummary:
     items: int = 0
     ok: int = 0
@@ -83,6 +94,11 @@ class ReportSummary:
     bottleneck: RunBottleneck | None = None
     data: DataSummary | None = None
     """Present when some restore had data to verify."""
+    restore_points: RestorePoints = RestorePoints()
+    held: int = 0
+    """Restored tenants held for manual validation (the plan's hold), not cleaned up."""
+    cleanup_due: datetime | None = None
+    """When the last hold ends: every tenant of the run may be cleaned up from then on."""
 
     def counts(self) -> dict[Outcome, int]:
         """The counts that add up to the items (see :mod:`~ob_async.drill._report.outcome`)."""

@@ -3,8 +3,8 @@
 
 With clean-up, a tenant that exists after the run is either deleted or kept,
 each kept one with the reason: a failed deletion, a tenant kept for inspection
-because it does not match the request or its data failed, or a failed
-restore's tenant kept for diagnosis.
+because it does not match the request or its data failed, one held for manual
+validation (the plan's hold), or a failed restore's tenant kept for diagnosis.
 """
 
 from __future__ import annotations
@@ -30,13 +30,16 @@ def kept_reason(entry: ReportEntry) -> str | None:
     if entry.state is ItemState.VALIDATION_FAILED:
         return "does not match the request; kept for inspection"
     if entry.state is ItemState.ONLINE:
-        data_failed = entry.data is not None and not entry.data.ok
-        return (
-            "its data failed a check or the RPO target; kept for inspection"
-            if data_failed
-            else "not deleted (the run stopped before its clean-up)"
-        )
+        return _kept_online_reason(entry)
     return f"{entry.state.value}; a failed restore's tenant is kept for diagnosis"
+
+
+def _kept_online_reason(entry: ReportEntry) -> str:
+    if entry.data is not None and not entry.data.ok:
+        return "its data failed a check or the RPO target; kept for inspection"
+    if entry.cleanup_due is not None:
+        return f"held for manual validation: clean-up due at {entry.cleanup_due.isoformat()}"
+    return "not deleted (the run stopped before its clean-up)"
 
 
 @attrs.define

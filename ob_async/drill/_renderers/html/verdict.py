@@ -6,6 +6,7 @@ from datetime import datetime
 from html import escape
 
 from ob_async.drill._renderers.html.extent import Extent
+from ob_async.drill._renderers.summary_text import rehearsal_lines
 from ob_async.drill._renderers.words import format_seconds
 from ob_async.drill._report.header import Percentiles, RunHeader
 from ob_async.drill._report.outcome import Outcome, RunVerdict
@@ -61,7 +62,8 @@ def _spread(found: Percentiles) -> str:
 
 
 def _more_facts(header: RunHeader) -> list[str]:
-    """The run error, what limited the run, and the data checks, when the report has them."""
+    """The run error, what limited the run, the data checks, how the restore points were
+    chosen and when held tenants may be cleaned up, when the report has them."""
     summary = header.summary
     lines = []
     if header.run_error:
@@ -79,7 +81,7 @@ def _more_facts(header: RunHeader) -> list[str]:
         if data.restore_point_gap_seconds.max is not None:
             line += f"; restore-point gap {_spread(data.restore_point_gap_seconds)}"
         lines.append(line)
-    return lines
+    return lines + [line.strip() for line in rehearsal_lines(summary)]
 
 
 def _when(when: datetime | None) -> str:
