@@ -325,7 +325,9 @@ def test_how_a_point_was_chosen_survives_the_json_report_beside_the_data_checks(
         restore_time="2026-01-13T02:17:17+00:00",
         data=DataOutcome(ok=True, restore_point=datetime(2026, 1, 13, 2, 17, 17, tzinfo=UTC)),
         cleanup_due=START + timedelta(hours=2),
-    ).with_restore_point(RestorePointChoice.RANDOM, 99)
+        restore_point_choice=RestorePointChoice.RANDOM,
+        restore_point_seed=99,
+    )
     written = to_json(entry)
     assert written["restorePointChoice"] == "random"
     assert written["restorePointSeed"] == 99

@@ -184,13 +184,6 @@ class ReportEntry:
     cleanup_due: datetime | None = None
     """The restored tenant is held for manual validation until then: clean it up after."""
 
-    def with_restore_point(self, choice: RestorePointChoice, seed: int | None) -> ReportEntry:
-        """This entry, saying how its restore point was chosen."""
-        random = choice is RestorePointChoice.RANDOM
-        return attrs.evolve(
-            self, restore_point_choice=choice, restore_point_seed=seed if random else None
-        )
-
     @property
     def ok(self) -> bool:
         """ONLINE (or submitted as asked, or planned) within its RTO, its data proven."""
