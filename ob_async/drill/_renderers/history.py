@@ -35,10 +35,6 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 _NEVER = datetime.min.replace(tzinfo=UTC)
 
 
-def _worst(values: list[float]) -> float | None:
-    return max(values) if values else None
-
-
 @attrs.frozen(kw_only=True)
 class RunSummary:
     """What the history keeps of one run (written and read by the report's converter)."""
@@ -68,20 +64,7 @@ class RunSummary:
     def of(cls, report: ReportSource) -> RunSummary:
         header = report.header()
         summary = header.summary
-        rpo: list[float] = []
-        exposure: list[float] = []
-        gap: list[float] = []
-        for entry in report.entries():
-            data = entry.data
-            if data is None:
-                continue
-            for values, value in (
-                (rpo, data.rpo_seconds),
-                (exposure, data.data_loss_exposure_seconds),
-                (gap, data.restore_point_gap_seconds),
-            ):
-                if value is not None:
-                    values.append(value)
+        data = summary.data  # its percentiles' max are the worst figures of the run
         return cls(
             drill=header.drill,
             run_id=header.run_id,
@@ -97,9 +80,9 @@ class RunSummary:
             interrupted=header.interrupted,
             by_state=dict(summary.by_state),
             recovery_seconds=summary.recovery_seconds,
-            rpo_max_seconds=_worst(rpo),
-            data_loss_exposure_max_seconds=_worst(exposure),
-            restore_point_gap_max_seconds=_worst(gap),
+            rpo_max_seconds=data.rpo_seconds.max if data else None,
+            data_loss_exposure_max_seconds=data.data_loss_exposure_seconds.max if data else None,
+            restore_point_gap_max_seconds=data.restore_point_gap_seconds.max if data else None,
         )
 
     @property
