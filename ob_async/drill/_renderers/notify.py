@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 import tenacity
 
 from ob_async.drill._renderers.source import ReportSource
-from ob_async.drill._renderers.words import format_seconds
+from ob_async.drill._renderers.words import data_problem, format_seconds
 from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.entry import ReportEntry
 from ob_async.drill._report.outcome import Outcome, outcome_of
@@ -120,7 +120,7 @@ def _failure(entry: ReportEntry) -> dict[str, Any]:
             f"{format_seconds(entry.rto_seconds)}"
         )
     else:
-        error = entry.error or "; ".join(entry.data.problems() if entry.data else ())
+        error = entry.error or data_problem(entry)
         what = f"{state}: {(error or 'no further detail')[:300]}"
     return {
         "target": f"{entry.target_instance_id}/{entry.target_tenant_name}",

@@ -1,8 +1,9 @@
-"""What happened to a restore, in words: the one phrasing every output uses.
+"""What happened to a restore, in words: the phrasings the outputs share.
 
-:func:`failure_text` is why an entry did not pass (JUnit's failure message, the
-terminal summary's FAILED lines, the notification); :func:`seconds` and
-:func:`format_seconds` write the figures.
+:func:`failure_text` is why an entry did not pass (JUnit's failure message and the
+terminal summary's FAILED lines; the notification words its shorter lines itself,
+with :func:`data_problem`); :func:`what_happened` is the HTML's detail;
+:func:`seconds` and :func:`format_seconds` write the figures.
 """
 
 from __future__ import annotations
