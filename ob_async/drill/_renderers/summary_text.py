@@ -3,9 +3,7 @@ times, the clean-up, the data checks and the first failures."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from ob_async.drill._renderers.words import failure_text, seconds
+from ob_async.drill._renderers.words import failure_text, moment_text, seconds
 from ob_async.drill._report.data_tally import DataTally
 from ob_async.drill._report.drill_report import DrillReport
 from ob_async.drill._report.entry import DataOutcome
@@ -55,14 +53,11 @@ def rpo_text(data: DataOutcome) -> str:
     )
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment is not None else "-"
-
-
 def rpo_facts(data: DataOutcome) -> str:
     """The moments an RPO is measured between, and both figures."""
     return (
-        f"restore point {_when(data.restore_point)}, newest change {_when(data.newest_change)}; "
+        f"restore point {moment_text(data.restore_point)}, "
+        f"newest change {moment_text(data.newest_change)}; "
         f"data-loss exposure {seconds(data.data_loss_exposure_seconds)}, "
         f"restore-point gap {seconds(data.restore_point_gap_seconds)}"
     )

@@ -8,6 +8,8 @@ with :func:`data_problem`); :func:`what_happened` is the HTML's detail;
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from ob_async._restore.outcome import RtoVerdict
 from ob_async.batch._item import ItemState
 from ob_async.drill._report.entry import ReportEntry
@@ -16,6 +18,11 @@ from ob_async.drill._report.entry import ReportEntry
 def seconds(value: float | None) -> str:
     """``18.7s``; ``-`` when there is no figure."""
     return "-" if value is None else f"{value:.1f}s"
+
+
+def moment_text(moment: datetime | None) -> str:
+    """A moment of a restore's data (restore point, newest change) to the second; ``-``."""
+    return moment.isoformat(timespec="seconds") if moment is not None else "-"
 
 
 def format_seconds(value: float | None) -> str:

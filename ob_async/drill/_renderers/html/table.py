@@ -20,12 +20,16 @@ from __future__ import annotations
 import contextlib
 import tempfile
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from datetime import datetime
 from html import escape
 
 from ob_async._restore.outcome import RtoVerdict
 from ob_async.batch._item import ItemState
-from ob_async.drill._renderers.words import UNCERTAIN, format_seconds, what_happened
+from ob_async.drill._renderers.words import (
+    UNCERTAIN,
+    format_seconds,
+    moment_text,
+    what_happened,
+)
 from ob_async.drill._report.entry import DataOutcome, ReportEntry
 from ob_async.drill._report.outcome import Outcome, outcome_of
 
@@ -185,10 +189,6 @@ def _rto(entry: ReportEntry) -> str:
     return text + (' <b class="yes">✓</b>' if met else ' <b class="no">✗</b>')
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment is not None else "-"
-
-
 def _rpo(data: DataOutcome | None) -> str:
     if data is None:
         return _cell("-", "")
@@ -210,8 +210,8 @@ def _rpo(data: DataOutcome | None) -> str:
         else ""
     )
     facts = (
-        f"restore point {escape(_when(data.restore_point))}<br>"
-        f"newest change {escape(_when(data.newest_change))}<br>"
+        f"restore point {escape(moment_text(data.restore_point))}<br>"
+        f"newest change {escape(moment_text(data.newest_change))}<br>"
         f"data-loss exposure {format_seconds(data.data_loss_exposure_seconds)}<br>"
         f"restore-point gap {format_seconds(data.restore_point_gap_seconds)}"
     )
