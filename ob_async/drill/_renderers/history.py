@@ -94,10 +94,6 @@ class RunSummary:
         return self.recovery_seconds.p90
 
     @property
-    def p99(self) -> float | None:
-        return self.recovery_seconds.p99
-
-    @property
     def max(self) -> float | None:
         return self.recovery_seconds.max
 
