@@ -116,14 +116,13 @@ def rehearsal_lines(summary: ReportSummary) -> list[str]:
 
 
 def summary_lines(report: DrillReport) -> list[str]:
-    header = report.header()
-    recovery = header.summary.recovery_seconds
+    summary = report.summary()
+    recovery = summary.recovery_seconds
     head = "DRY RUN " if report.dry_run else ""
     lines = [
         f"{head}drill {report.drill} (run {report.run_id}): {report.item_count} restore(s): "
         f"{headline(report.verdict)}" + (", INTERRUPTED" if report.interrupted else ""),
-        "  states: "
-        + ", ".join(f"{state} {n}" for state, n in sorted(header.summary.by_state.items())),
+        "  states: " + ", ".join(f"{state} {n}" for state, n in sorted(summary.by_state.items())),
     ]
     if not report.dry_run:
         lines.append(f"  ({LEGEND})")
@@ -140,7 +139,7 @@ def summary_lines(report: DrillReport) -> list[str]:
     if report.bottleneck is not None:
         lines.append(f"  bottleneck: {report.bottleneck.summary}")
     lines.extend(data_lines(report.data))
-    lines.extend(rehearsal_lines(header.summary))
+    lines.extend(rehearsal_lines(summary))
     for entry in report.first_failures:
         label = "MISSED RTO" if outcome_of(entry) is Outcome.MISSED_RTO else "FAILED"
         lines.append(f"  {label} {entry.key}: {failure_text(entry)}")
