@@ -24,7 +24,7 @@ from ob_async.drill._report.control_facts import ControlsTally
 from ob_async.drill._report.controls import ControlsSection
 from ob_async.drill._report.convert import to_json
 from ob_async.drill._report.data_tally import DataTally, percentiles
-from ob_async.drill._report.entry import SKIPPED_STATES, ReportEntry
+from ob_async.drill._report.entry import ReportEntry
 from ob_async.drill._report.header import (
     Percentiles,
     ReportSummary,
@@ -128,11 +128,6 @@ class DrillReport:
     def not_passed(self) -> int:
         """Restores that ran and did not pass: failed or missed RTO (JUnit's failures)."""
         return self.verdict.not_passed
-
-    @property
-    def skipped(self) -> int:
-        """Restores that never ran (not started, or planned in a dry run)."""
-        return sum(self.counts[state] for state in SKIPPED_STATES)
 
     def recovery_percentiles(self) -> Percentiles:
         return percentiles(self.recovery)

@@ -178,11 +178,6 @@ def _vertical_axis(
     return "".join(parts)
 
 
-def short(text: str, limit: int = 26) -> str:
-    """``text`` cut to ``limit`` characters, an ellipsis marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def fit(text: str, width: float) -> str:
     """``text`` cut to fit ``width`` pixels as a label, an ellipsis marking the cut."""
     if text_width(text) <= width:
