@@ -11,7 +11,7 @@ from ob_async.drill._report.header import RunHeader
 
 class ReportSource(Protocol):
     """A drill report as the renderers see it (a :class:`~ob_async.drill._report.DrillReport`,
-    or a JSON report read back by :func:`~ob_async.drill._report.convert.read_report`)."""
+    the run's own or one rebuilt from its journal)."""
 
     def header(self) -> RunHeader:
         """The run's facts and summary (the JSON report without its items)."""
