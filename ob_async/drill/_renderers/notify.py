@@ -66,11 +66,7 @@ def build_message(report: ReportSource) -> dict[str, Any]:
     summary = header.summary
     recovery = summary.recovery_seconds
     word = header.verdict.value
-    shown = [
-        f"{count} {outcome.value}"
-        for outcome, count in summary.counts().items()
-        if count or outcome in {Outcome.RESTORED, Outcome.FAILED}
-    ]
+    shown = [f"{count} {outcome.value}" for outcome, count in summary.shown_counts()]
     line = (
         f"{_MARKS.get(word, ':x:')} *{word}* drill {header.drill} "
         f"(run {header.run_id}): {summary.items} restore(s): " + ", ".join(shown)

@@ -109,6 +109,14 @@ class ReportSummary:
             Outcome.NOT_STARTED: self.not_started,
         }
 
+    def shown_counts(self) -> list[tuple[Outcome, int]]:
+        """The counts a reader is shown: restored and failed always, the others when any."""
+        return [
+            (outcome, count)
+            for outcome, count in self.counts().items()
+            if count or outcome in (Outcome.RESTORED, Outcome.FAILED)
+        ]
+
 
 @attrs.frozen(kw_only=True)
 class RunHeader:

@@ -9,9 +9,7 @@ from ob_async.drill._renderers.html.extent import Extent
 from ob_async.drill._renderers.summary_text import rehearsal_lines
 from ob_async.drill._renderers.words import format_seconds
 from ob_async.drill._report.header import Percentiles, RunHeader
-from ob_async.drill._report.outcome import Outcome, RunVerdict
-
-_SHOWN_EVEN_IF_NONE = frozenset({Outcome.RESTORED, Outcome.FAILED})
+from ob_async.drill._report.outcome import RunVerdict
 
 
 def verdict_block(header: RunHeader, extent: Extent) -> str:
@@ -25,11 +23,7 @@ def verdict_block(header: RunHeader, extent: Extent) -> str:
         RunVerdict.INTERRUPTED: "warn",
     }.get(word, "fail")
     facts: list[tuple[str, object]] = [("restores", summary.items or extent.items)]
-    facts += [
-        (outcome.value, count)
-        for outcome, count in summary.counts().items()
-        if count or outcome in _SHOWN_EVEN_IF_NONE
-    ]
+    facts += [(outcome.value, count) for outcome, count in summary.shown_counts()]
     if summary.rto_uncertain:
         facts.append(("RTO uncertain", summary.rto_uncertain))
     facts += [
