@@ -59,10 +59,6 @@ class ItemJournal:
     request_id: str | None = None
     events: list[ItemRecord] = attrs.field(factory=list)
 
-    @property
-    def last_event(self) -> JournalEvent | None:
-        return self.events[-1].event if self.events else None
-
     def has(self, event: JournalEvent) -> bool:
         return any(entry.event is event for entry in self.events)
 
