@@ -22,9 +22,10 @@ from ob_async.errors import InvalidInputError
 
 
 def report_from_journal(
-    path: Path, *, plan: DrillPlan | None = None, endpoint: str = ""
+    path: Path, *, plan: DrillPlan | None = None, endpoint: str = "", journal_name: str = ""
 ) -> DrillReport:
-    """The report of the run the journal ``path`` records (with ``plan``: every item of it)."""
+    """The report of the run the journal ``path`` records (with ``plan``: every item of it);
+    its notes call the journal ``journal_name`` (default: ``the journal PATH``)."""
     state = read_journal(path)
     run = state.run
     context = state.run_context()
@@ -42,7 +43,7 @@ def report_from_journal(
         finished_at=state.ended_at or context.started_at,
     )
     report.controls.scope = RunScope.of_record(run, plan)
-    report.notes.append(f"rebuilt from the journal {path}")
+    report.notes.append(f"rebuilt from {journal_name or f'the journal {path}'}")
     if state.torn_lines:
         report.notes.append("the journal's last line was torn (the run crashed mid-write)")
     unsettled = 0
