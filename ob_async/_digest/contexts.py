@@ -85,9 +85,9 @@ class Lane:
 
     __slots__ = ("epoch", "state")
 
-    def __init__(self, epoch: int, state: NonceState | None = None) -> None:
+    def __init__(self, epoch: int) -> None:
         self.epoch = epoch
-        self.state = state
+        self.state: NonceState | None = None
 
 
 class LanePool:
@@ -118,9 +118,9 @@ class LanePool:
             return self._idle.pop()
         return self.new_lane()
 
-    def new_lane(self, state: NonceState | None = None) -> Lane:
+    def new_lane(self) -> Lane:
         self.live += 1
-        return Lane(self._epoch, state)
+        return Lane(self._epoch)
 
     def give_back(self, lane: Lane) -> None:
         """A flow is done with ``lane``: idle again, or dropped if over the ceiling or empty."""

@@ -225,10 +225,11 @@ class Session:
         response = await self.exchange(method, path, params=params, body=body, request_id=rid)
         headers = response.headers
         content_type = headers.get("Content-Type")
-        if content_type is not None and not _is_json_type(content_type):
-            return self._refuse_content_type(response, content_type, rid)
-        if content_type is None and response.status == 401 and self._auth.rejected:
+        json_labelled = content_type is not None and _is_json_type(content_type)
+        if response.status == 401 and self._auth.rejected and not json_labelled:
             raise self._refused(rid)
+        if content_type is not None and not json_labelled:
+            return self._refuse_content_type(response, content_type, rid)
         return open_envelope(response.status, response.body, headers=headers, request_id=rid)
 
     async def exchange(
@@ -430,7 +431,8 @@ class Session:
         return bytes(received)
 
     def _refused(self, request_id: str) -> AuthenticationError:
-        """The digest engine's refusal of the credentials, for a 401 that is no API envelope.
+        """The digest engine's refusal of the credentials, for a 401 that is no API envelope
+        (no Content-Type, or not JSON).
 
         A server's own page (Apache's and lighttpd's HTML) says no more than the engine
         knows, and would only make the refusal a protocol error.
@@ -450,8 +452,6 @@ class Session:
     def _refuse_content_type(
         self, response: RawResponse, content_type: str, request_id: str
     ) -> Envelope:
-        if response.status == 401 and self._auth.rejected:
-            raise self._refused(request_id)
         # A failure envelope under the wrong label is still the API's refusal and keeps
         # its class (a 429 stays throttling); a success is never taken from a non-JSON type.
         open_envelope(

@@ -170,15 +170,16 @@ class RetryQuota:
         return self._tokens.refused
 
     def acquire(self, *, timeout: bool) -> int:
-        """Take the cost of one retry; 0 (and nothing taken) if the budget is spent."""
-        return self._charge(timeout=timeout) or 0
+        """Take the cost of one retry; 0 (and nothing taken) if the budget is spent
+        (:meth:`charge` tells that apart from a free retry)."""
+        return self.charge(timeout=timeout) or 0
 
     def release(self, spent: int) -> None:
         """A call succeeded; ``spent`` is what its last retry cost (0 if none)."""
         tokens = self._tokens
         tokens.available = min(self.capacity, tokens.available + (spent or self.success_refund))
 
-    def _charge(self, *, timeout: bool) -> int | None:
+    def charge(self, *, timeout: bool) -> int | None:
         """Take the cost of one retry and return it; None if the budget cannot pay.
 
         (A retry whose cost is 0 is free, and never refused.)
@@ -323,7 +324,7 @@ class RetryRun:
         error = _failure(state)
         assert isinstance(error, ObError)  # tenacity sleeps only after a failure it retries
         if self._quota is not None:
-            cost = self._quota._charge(timeout=self.policy.checker.is_timeout(error))
+            cost = self._quota.charge(timeout=self.policy.checker.is_timeout(error))
             if cost is None:
                 raise error
             self._last_cost = cost
