@@ -207,19 +207,25 @@ def _checked_inputs(args: argparse.Namespace) -> tuple[DrillPlan, EvidenceReques
     if unwritable:
         raise _Refused(unwritable)
     plan = load_plan(args.plan, simulated=args.simulate)
-    clashes = clashing_paths(
-        (
-            ("--journal", args.journal),
-            ("--report-json", args.report_json),
-            ("--junit", args.junit),
-            ("--html", args.html),
-            ("--metrics-file", args.metrics_file),
-        ),
-        plan.input_files,
-    )
+    clashes = clashing_paths(_output_files(args), plan.input_files)
     if clashes:
         raise _Refused(clashes)
-    return plan, evidence_request(args)
+    return plan, evidence_request(args, (*_output_files(args), ("--history", args.history)))
+
+
+def _report_files(args: argparse.Namespace) -> tuple[tuple[str, Path | None], ...]:
+    """The report files the run writes, each with the flag that names it."""
+    return (
+        ("--report-json", args.report_json),
+        ("--junit", args.junit),
+        ("--html", args.html),
+        ("--metrics-file", args.metrics_file),
+    )
+
+
+def _output_files(args: argparse.Namespace) -> tuple[tuple[str, Path | None], ...]:
+    """Every file the run writes (its journal, then its reports), each with its flag."""
+    return (("--journal", args.journal), *_report_files(args))
 
 
 @attrs.define
@@ -342,8 +348,7 @@ async def _drill(args: argparse.Namespace, plan: DrillPlan, record: _RunRecord) 
 
 
 def _written_reports(args: argparse.Namespace) -> list[Path]:
-    given = (args.report_json, args.junit, args.html, args.metrics_file)
-    return [path for path in given if path is not None and path.is_file()]
+    return [path for _, path in _report_files(args) if path is not None and path.is_file()]
 
 
 def _failure_policy(args: argparse.Namespace) -> FailurePolicy:

@@ -64,8 +64,11 @@ class EvidenceRequest:
     key: SigningKey | None
 
 
-def evidence_request(args: argparse.Namespace) -> EvidenceRequest | None:
-    """The bundle ``--evidence`` asks for, checked; InvalidInputError naming what is wrong."""
+def evidence_request(
+    args: argparse.Namespace, outputs: Sequence[tuple[str, Path | None]]
+) -> EvidenceRequest | None:
+    """The bundle ``--evidence`` asks for, checked (none of the run's ``outputs``, each
+    named by its flag, may be inside it); InvalidInputError naming what is wrong."""
     if args.evidence is None:
         if args.signing_key is not None:
             raise InvalidInputError(
@@ -78,14 +81,6 @@ def evidence_request(args: argparse.Namespace) -> EvidenceRequest | None:
             where="--evidence",
         )
     check_bundle_directory(args.evidence)
-    outputs = (
-        ("--journal", args.journal),
-        ("--report-json", args.report_json),
-        ("--junit", args.junit),
-        ("--html", args.html),
-        ("--metrics-file", args.metrics_file),
-        ("--history", args.history),
-    )
     inside = args.evidence.resolve()
     for flag, path in outputs:
         if path is not None and inside in path.resolve().parents:

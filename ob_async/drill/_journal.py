@@ -46,6 +46,7 @@ from ob_async.drill._journal_record import (
     parse_record,
     record_line,
 )
+from ob_async.drill._plan.item import RunContext
 from ob_async.errors import InvalidInputError, JournalWriteError
 
 logger = logging.getLogger("ob_async.drill")
@@ -58,10 +59,6 @@ class ItemJournal:
     key: str
     request_id: str | None = None
     events: list[ItemRecord] = attrs.field(factory=list)
-
-    @property
-    def last_event(self) -> JournalEvent | None:
-        return self.events[-1].event if self.events else None
 
     def has(self, event: JournalEvent) -> bool:
         return any(entry.event is event for entry in self.events)
@@ -102,6 +99,14 @@ class JournalState:
         if self.finished_at is not None:
             moments.append(self.finished_at)
         return max(moments, default=None)
+
+    def run_context(self) -> RunContext:
+        """The identity of the run the journal records (its requestIds, its seed);
+        InvalidInputError if its run line lacks it."""
+        run = self.run
+        if run.run_id is None or run.started_at is None:
+            raise InvalidInputError("has a damaged 'run' line", where=f"journal {self.path}")
+        return RunContext(run_id=run.run_id, started_at=run.started_at, seed=run.seed)
 
     def settled(self) -> int:
         """How many items an earlier run settled (a resume reports them, runs them no more)."""

@@ -79,17 +79,12 @@ class JournalObserver:
         self.emit("seen", key=item.key, status=tenant.status)
 
     async def finished(self, result: ItemResult) -> None:
-        restore = result.restore
-        submission = result.submission
-        tenant_id = (restore.tenant_id if restore else None) or (
-            submission.tenant_id if submission else None
-        )
+        record = final_record(result)
         hold = self._facts.pop(result.key, ItemFacts()).hold_seconds
-        hold_until = None
-        if hold is not None and tenant_id is not None:  # a tenant was restored: it is held
-            settled_at = restore.finished_at if restore is not None else self.now()
-            hold_until = settled_at + timedelta(seconds=hold)
-        await self.journal.record(final_record(result, hold_until))
+        if hold is not None and record.tenant_id is not None:  # a tenant was restored: it is held
+            settled_at = record.finished_at or self.now()
+            record = attrs.evolve(record, hold_until=settled_at + timedelta(seconds=hold))
+        await self.journal.record(record)
         if result.cleanup is not None:
             await self.journal.record(cleaned_record(result.key, result.cleanup))
         data = result.data
@@ -125,9 +120,9 @@ def submitting_record(
     )
 
 
-def final_record(result: ItemResult, hold_until: datetime | None = None) -> ItemRecord:
+def final_record(result: ItemResult) -> ItemRecord:
     """The event an item ended with, and everything its report entry shows of it
-    (``hold_until``: the restored tenant is kept until then)."""
+    (but the end of its hold, which the batch does not know)."""
     restore = result.restore
     submission = result.submission
     return ItemRecord(
@@ -148,7 +143,6 @@ def final_record(result: ItemResult, hold_until: datetime | None = None) -> Item
         last_status=restore.last_status if restore else None,
         error=result.error,
         data=result.data.to_json() if result.data else None,
-        hold_until=hold_until,
     )
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ob_async.batch._item import ItemState
 from ob_async.drill._journal import read_journal
-from ob_async.drill._plan import DrillPlan, RunContext
+from ob_async.drill._plan import DrillPlan
 from ob_async.drill._projection import UNSETTLED_STATES, project
 from ob_async.drill._report import DrillReport
 from ob_async.drill._report.control_facts import RunScope
@@ -22,14 +22,13 @@ from ob_async.errors import InvalidInputError
 
 
 def report_from_journal(
-    path: Path, *, plan: DrillPlan | None = None, endpoint: str = ""
+    path: Path, *, plan: DrillPlan | None = None, endpoint: str = "", journal_name: str = ""
 ) -> DrillReport:
-    """The report of the run the journal ``path`` records (with ``plan``: every item of it)."""
+    """The report of the run the journal ``path`` records (with ``plan``: every item of it);
+    its notes call the journal ``journal_name`` (default: ``the journal PATH``)."""
     state = read_journal(path)
     run = state.run
-    if run.run_id is None or run.started_at is None:
-        raise InvalidInputError("has a damaged 'run' line", where=f"journal {path}")
-    context = RunContext(run_id=run.run_id, started_at=run.started_at)
+    context = state.run_context()
     if plan is not None and run.plan_digest != plan.digest:
         raise InvalidInputError(
             f"was not written by the plan {plan.path} (or the plan changed since)",
@@ -44,7 +43,7 @@ def report_from_journal(
         finished_at=state.ended_at or context.started_at,
     )
     report.controls.scope = RunScope.of_record(run, plan)
-    report.notes.append(f"rebuilt from the journal {path}")
+    report.notes.append(f"rebuilt from {journal_name or f'the journal {path}'}")
     if state.torn_lines:
         report.notes.append("the journal's last line was torn (the run crashed mid-write)")
     unsettled = 0

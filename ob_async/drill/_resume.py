@@ -41,10 +41,9 @@ def read_resumed_run(journal_path: Path, plan: DrillPlan) -> tuple[RunContext, J
             f"resume with the plan it was started with ({run.plan})",
             where=f"journal {journal_path}",
         )
-    if run.run_id is None or run.started_at is None:
-        raise InvalidInputError("has a damaged 'run' line", where=f"journal {journal_path}")
+    context = previous.run_context()
     _check_resumable(previous)
-    return RunContext(run_id=run.run_id, started_at=run.started_at, seed=run.seed), previous
+    return context, previous
 
 
 def _check_resumable(previous: JournalState) -> None:

@@ -478,23 +478,21 @@ class DrillRunner:
 
 
 class _PlanCursor(Iterator[PlanItem]):
-    """The plan's items, handed out once each, remembering the last index handed out."""
+    """The plan's items, handed out once each, remembering why the plan could not be
+    read any further, if it could not."""
 
     def __init__(self, items: Iterator[PlanItem]) -> None:
         self._items = items
-        self.index = 0
         self.error: Exception | None = None
-        """Why the plan could not be read past ``index``, if it could not."""
+        """Why the plan could not be read past the last item handed out, if it could not."""
 
     def __next__(self) -> PlanItem:
         if self.error is not None:
             raise StopIteration
         try:
-            item = next(self._items)
+            return next(self._items)
         except StopIteration:
             raise
         except Exception as error:
             self.error = error
             raise
-        self.index = item.index
-        return item

@@ -47,13 +47,9 @@ def report_of_bundle(directory: Path, public_key: VerifyKey | None = None) -> Bu
         journal = Path(scratch) / "journal.jsonl"
         journal.write_text("".join(json.dumps(line.payload.get("entry")) + "\n" for line in lines))
         plan = _sealed_plan(directory, journal)
-        report = report_from_journal(journal, plan=plan)
-    report.notes[:] = [
-        f"rebuilt from the journal sealed in the bundle {directory}"
-        if note.startswith("rebuilt from the journal")
-        else note
-        for note in report.notes
-    ]
+        report = report_from_journal(
+            journal, plan=plan, journal_name=f"the journal sealed in the bundle {directory}"
+        )
     return BundleReport(report, verification)
 
 
